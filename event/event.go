@@ -101,7 +101,7 @@ func (e Event) SourceName() string {
 
 // FeedItem is the data of a feed.item event.
 type FeedItem struct {
-	Feed       string    `json:"feed"`     // configured feed name
+	Feed       string    `json:"feed"` // configured feed name
 	FeedTitle  string    `json:"feed_title,omitempty"`
 	FeedURL    string    `json:"feed_url"` // URL the feed was fetched from
 	GUID       string    `json:"guid,omitempty"`
