@@ -1,0 +1,129 @@
+package bus
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Stream names.
+const (
+	StreamEvents      = "EVENTS"
+	StreamSuggestions = "SUGGESTIONS"
+	StreamFeedback    = "FEEDBACK"
+	StreamSchedule    = "SCHEDULE"
+)
+
+// KV bucket names.
+const (
+	BucketWatchers    = "agentd_watchers"    // watcher cursors: UIDs, ETags, seen items
+	BucketSuggestions = "agentd_suggestions" // suggestion status
+	BucketDelivery    = "agentd_delivery"    // delivery log
+)
+
+// Subject prefixes; the last token(s) are the event type, suggestion kind or id.
+const (
+	SubjectEvents      = "agentd.events."
+	SubjectSuggestions = "agentd.suggestions."
+	SubjectFeedback    = "agentd.feedback."
+	SubjectSchedule    = "agentd.schedule."
+	SubjectDue         = "agentd.due."
+)
+
+const (
+	dedupWindow = time.Hour
+	// dueRetention is how long a fired reminder stays on agentd.due.<id>.
+	dueRetention = 30 * 24 * time.Hour
+)
+
+// EventSubject is the subject of events of type typ.
+func EventSubject(typ string) string { return SubjectEvents + typ }
+
+// SuggestionSubject is the subject of suggestions of kind kind.
+func SuggestionSubject(kind string) string { return SubjectSuggestions + kind }
+
+// FeedbackSubject is the subject of the user's feedback on suggestion id.
+func FeedbackSubject(id string) string { return SubjectFeedback + id }
+
+// ScheduleSubject holds the pending schedule of reminder id.
+func ScheduleSubject(id string) string { return SubjectSchedule + id }
+
+// DueSubject is where reminder id fires.
+func DueSubject(id string) string { return SubjectDue + id }
+
+// DueSubjectID returns the reminder id of a subject "agentd.due.<id>", or ""
+// if subject is not a due subject.
+func DueSubjectID(subject string) string {
+	id, ok := strings.CutPrefix(subject, SubjectDue)
+	if !ok {
+		return ""
+	}
+	return id
+}
+
+func streamConfigs() []jetstream.StreamConfig {
+	return []jetstream.StreamConfig{
+		{
+			Name:        StreamEvents,
+			Description: "what watchers saw in mail, calendars and feeds",
+			Subjects:    []string{SubjectEvents + ">"},
+			Storage:     jetstream.FileStorage,
+			MaxAge:      30 * 24 * time.Hour,
+			Duplicates:  dedupWindow,
+		},
+		{
+			Name:        StreamSuggestions,
+			Description: "suggestions and reminders from the planner",
+			Subjects:    []string{SubjectSuggestions + ">"},
+			Storage:     jetstream.FileStorage,
+			MaxAge:      30 * 24 * time.Hour,
+			Duplicates:  dedupWindow,
+		},
+		{
+			Name:        StreamFeedback,
+			Description: "the user's answers to suggestions: accept, dismiss, snooze",
+			Subjects:    []string{SubjectFeedback + ">"},
+			Storage:     jetstream.FileStorage,
+			MaxAge:      365 * 24 * time.Hour,
+			Duplicates:  dedupWindow,
+		},
+		{
+			Name:        StreamSchedule,
+			Description: "pending reminders (agentd.schedule.<id>) and where they fire (agentd.due.<id>)",
+			Subjects:    []string{SubjectSchedule + ">", SubjectDue + ">"},
+			Storage:     jetstream.FileStorage,
+			// No MaxAge: it would delete schedules that wait longer than
+			// it. Fired reminders carry a per-message TTL instead.
+			Duplicates:        dedupWindow,
+			AllowMsgSchedules: true,
+			AllowMsgTTL:       true,
+			// The server needs roll-ups for schedules and turns them on
+			// anyway; saying so keeps CreateOrUpdateStream a no-op.
+			AllowRollup: true,
+		},
+	}
+}
+
+func kvConfig(bucket string) jetstream.KeyValueConfig {
+	return jetstream.KeyValueConfig{
+		Bucket:  bucket,
+		History: 1,
+		Storage: jetstream.FileStorage,
+	}
+}
+
+// checkToken rejects what cannot be one or more subject tokens: empty
+// tokens, wildcards and white space.
+func checkToken(what, s string) error {
+	if s == "" {
+		return fmt.Errorf("%s is empty", what)
+	}
+	for _, tok := range strings.Split(s, ".") {
+		if tok == "" || tok == "*" || tok == ">" || strings.ContainsAny(tok, " \t\r\n") {
+			return fmt.Errorf("%s %q is not a valid subject token", what, s)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,80 @@
+package notifiers
+
+import (
+	"context"
+	"errors"
+	"math"
+	"time"
+)
+
+// RetryPolicy bounds the retries of one delivery within one Deliver call.
+// Retries beyond it are the bus's job: Deliver reports the failure and the
+// message comes back later.
+type RetryPolicy struct {
+	// Attempts is the number of Notify calls in all (1 = no retry).
+	Attempts int
+	// Base is the wait after the first failure; it doubles after each.
+	Base time.Duration
+	// Max caps a single wait.
+	Max time.Duration
+}
+
+// DefaultRetry is a handful of quick retries: enough to ride out a
+// notification server restarting, short enough not to hold up a delivery.
+var DefaultRetry = RetryPolicy{Attempts: 3, Base: time.Second, Max: 30 * time.Second}
+
+// Backoff returns the wait after failed attempt n (1-based).
+func (p RetryPolicy) Backoff(n int) time.Duration {
+	d := p.Base
+	for i := 1; i < n && d < math.MaxInt64/2; i++ {
+		d *= 2
+	}
+	if p.Max > 0 && d > p.Max {
+		return p.Max
+	}
+	return d
+}
+
+// SleepContext waits for d or until ctx is done.
+func SleepContext(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// RetryStage calls next again after a temporary failure, waiting with
+// exponential backoff, up to p.Attempts calls. A permanent failure is
+// returned at once.
+func RetryStage(p RetryPolicy, sleep func(ctx context.Context, d time.Duration) error) Stage {
+	attempts := max(p.Attempts, 1)
+	return func(next Handler) Handler {
+		return func(ctx context.Context, d Delivery) (Result, error) {
+			var (
+				r     Result
+				err   error
+				calls int
+			)
+			for n := 1; ; n++ {
+				r, err = next(ctx, d)
+				calls += r.Attempts
+				if err == nil || !IsTemporary(err) || n >= attempts {
+					break
+				}
+				if serr := sleep(ctx, p.Backoff(n)); serr != nil {
+					break
+				}
+			}
+			r.Attempts = calls
+			var de *DeliveryError
+			if errors.As(err, &de) {
+				de.Attempts = calls
+			}
+			return r, err
+		}
+	}
+}
