@@ -1,0 +1,299 @@
+// Command agentd is a proactive personal agent: it watches feeds (and soon
+// mail and calendars) and tells you what matters before you ask.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/agentd/agentd/internal/app"
+	"github.com/agentd/agentd/internal/config"
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3".
+var version = ""
+
+const usage = `agentd: a proactive personal agent for your feeds, mail and calendars.
+
+Usage:
+  agentd run     [--config FILE]             run the daemon (Ctrl-C stops, SIGHUP reloads the config)
+  agentd init    [--config FILE] [--service] write a commented example config (never overwrites)
+  agentd check   [--config FILE]             validate the config and try every source and notifier once
+  agentd plan    [--config FILE] --at TIME [--horizon 48h] [--format text|json]
+                                             print what agentd would suggest at TIME, sending nothing
+  agentd version                             print the version
+
+Common flags: --log-format text|json, --log-level debug|info|warn|error
+Default config: %s
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintf(stderr, usage, config.DefaultPath())
+		return 2
+	}
+	cmd, args := args[0], args[1:]
+	switch cmd {
+	case "run":
+		return cmdRun(args, stdout, stderr)
+	case "init":
+		return cmdInit(args, stdout, stderr)
+	case "check":
+		return cmdCheck(args, stdout, stderr)
+	case "plan":
+		return cmdPlan(args, stdout, stderr)
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "agentd", buildVersion())
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprintf(stdout, usage, config.DefaultPath())
+		return 0
+	default:
+		fmt.Fprintf(stderr, "agentd: unknown command %q\n\n"+usage, cmd, config.DefaultPath())
+		return 2
+	}
+}
+
+// common holds the flags every subcommand shares.
+type common struct {
+	config    string
+	logFormat string
+	logLevel  string
+}
+
+func newFlags(name string, stderr io.Writer) (*flag.FlagSet, *common) {
+	fs := flag.NewFlagSet("agentd "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c := &common{}
+	fs.StringVar(&c.config, "config", config.DefaultPath(), "config file")
+	fs.StringVar(&c.logFormat, "log-format", "", "log format: text or json (default: text on a terminal, json otherwise)")
+	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	return fs, c
+}
+
+func (c *common) logger(stderr io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", c.logLevel)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	format := c.logFormat
+	if format == "" {
+		format = "json"
+		if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			format = "text"
+		}
+	}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(stderr, opts)), nil
+	default:
+		return nil, fmt.Errorf("--log-format %q: use text or json", format)
+	}
+}
+
+func cmdRun(args []string, stdout, stderr io.Writer) int {
+	fs, c := newFlags("run", stderr)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	logger, err := c.logger(stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "agentd:", err)
+		return 2
+	}
+	cfg, err := config.Load(c.config)
+	if err != nil {
+		fmt.Fprintln(stderr, "agentd:", err)
+		return 1
+	}
+	a, err := app.New(app.Options{Config: cfg, Logger: logger, Stdout: stdout})
+	if err != nil {
+		fmt.Fprintln(stderr, "agentd:", err)
+		return 1
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := a.Start(ctx); err != nil {
+		logger.Error("cannot start", "err", err)
+		return 1
+	}
+
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	for sig := range sigs {
+		if sig == syscall.SIGHUP {
+			next, err := config.Load(c.config)
+			if err != nil {
+				logger.Error("reload: config has errors, keeping the running one", "err", err)
+				continue
+			}
+			if err := a.Reload(ctx, next); err != nil {
+				logger.Error("reload failed", "err", err)
+			}
+			continue
+		}
+		break
+	}
+	logger.Info("stopping (send the signal again to force)")
+	go func() {
+		// A second SIGINT/SIGTERM forces exit.
+		for sig := range sigs {
+			if sig != syscall.SIGHUP {
+				logger.Warn("forced exit")
+				os.Exit(1)
+			}
+		}
+	}()
+	stopCtx, stopCancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer stopCancel()
+	if err := a.Stop(stopCtx); err != nil {
+		logger.Error("stop", "err", err)
+		return 1
+	}
+	return 0
+}
+
+func cmdInit(args []string, stdout, stderr io.Writer) int {
+	fs, c := newFlags("init", stderr)
+	service := fs.Bool("service", false, "also write a systemd user unit to ~/.config/systemd/user/agentd.service")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if err := config.WriteExample(c.config); err != nil {
+		fmt.Fprintln(stderr, "agentd init:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "wrote %s\nedit it, then run: agentd check --config %s\n", c.config, c.config)
+	if *service {
+		exe, err := os.Executable()
+		if err != nil {
+			fmt.Fprintln(stderr, "agentd init:", err)
+			return 1
+		}
+		path, err := writeService(exe, c.config)
+		if err != nil {
+			fmt.Fprintln(stderr, "agentd init:", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "wrote %s\nstart it with: systemctl --user daemon-reload && systemctl --user enable --now agentd\n", path)
+	}
+	return 0
+}
+
+func cmdCheck(args []string, stdout, stderr io.Writer) int {
+	fs, c := newFlags("check", stderr)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	logger, err := c.logger(stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "agentd:", err)
+		return 2
+	}
+	cfg, err := config.Load(c.config)
+	if err != nil {
+		fmt.Fprintf(stdout, "FAIL  config  %v\n", err)
+		return 1
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer cancel()
+	failed := 0
+	for _, r := range app.Check(ctx, cfg, logger, nil) {
+		mark := "ok  "
+		if !r.OK {
+			mark = "FAIL"
+			failed++
+		}
+		fmt.Fprintf(stdout, "%s  %-24s %s\n", mark, r.Component, r.Detail)
+	}
+	if failed > 0 {
+		fmt.Fprintf(stdout, "%d problem(s)\n", failed)
+		return 1
+	}
+	return 0
+}
+
+func cmdPlan(args []string, stdout, stderr io.Writer) int {
+	fs, c := newFlags("plan", stderr)
+	at := fs.String("at", "", "the moment to plan for, RFC 3339 (default: now)")
+	horizon := fs.Duration("horizon", 48*time.Hour, "list reminders due within this long after --at")
+	format := fs.String("format", "text", "output format: text or json (one object per line)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if c.logLevel == "info" {
+		c.logLevel = "warn"
+	}
+	logger, err := c.logger(stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "agentd:", err)
+		return 2
+	}
+	when := time.Now()
+	if *at != "" {
+		when, err = time.Parse(time.RFC3339, *at)
+		if err != nil {
+			fmt.Fprintf(stderr, "agentd plan: --at %q is not an RFC 3339 time (example: 2026-11-27T09:00:00+01:00)\n", *at)
+			return 2
+		}
+	}
+	if *format != "text" && *format != "json" {
+		fmt.Fprintf(stderr, "agentd plan: --format %q: use text or json\n", *format)
+		return 2
+	}
+	cfg, err := config.Load(c.config)
+	if err != nil {
+		fmt.Fprintln(stderr, "agentd:", err)
+		return 1
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer cancel()
+	ss, failed, err := app.Plan(ctx, cfg, app.PlanOptions{At: when, Horizon: *horizon, Logger: logger})
+	if err != nil {
+		fmt.Fprintln(stderr, "agentd plan:", err)
+		return 1
+	}
+	for _, f := range failed {
+		fmt.Fprintf(stderr, "agentd plan: %s (skipped)\n", f.Error())
+	}
+	if err := printPlan(stdout, ss, *format, cfg.User.Location); err != nil {
+		fmt.Fprintln(stderr, "agentd plan:", err)
+		return 1
+	}
+	if len(failed) > 0 {
+		return 1
+	}
+	return 0
+}
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
+}
+
+var errExists = errors.New("already exists")

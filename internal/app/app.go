@@ -1,0 +1,418 @@
+// Package app builds every component of agentd from the config, starts them
+// in order and stops them in reverse. It is the only package that knows them
+// all; cmd/agentd only parses flags and handles signals.
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/agentd/agentd/event"
+	"github.com/agentd/agentd/internal/bus"
+	"github.com/agentd/agentd/internal/config"
+	"github.com/agentd/agentd/internal/state"
+	"github.com/agentd/agentd/notifiers"
+	"github.com/agentd/agentd/planner"
+	"github.com/agentd/agentd/watchers"
+)
+
+// Options are what the daemon needs from its caller.
+type Options struct {
+	Config *config.Config
+	Logger *slog.Logger
+	// Stdout receives the terminal notifier's lines.
+	Stdout io.Writer
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// HTTPClient is used by the feed watchers; nil means a default client.
+	HTTPClient *http.Client
+}
+
+// App is a running agentd.
+type App struct {
+	opts   Options
+	logger *slog.Logger
+	now    func() time.Time
+
+	mu       sync.Mutex
+	cfg      *config.Config
+	bus      *bus.Bus
+	watchers *watchers.Runner
+	// stops holds the cleanups of the pipeline (consumers, watchers), run
+	// in reverse order by stopPipeline; the bus outlives a reload.
+	stops   []func()
+	cancel  context.CancelFunc
+	stopped bool
+}
+
+// New checks the options; it starts nothing.
+func New(opts Options) (*App, error) {
+	if opts.Config == nil {
+		return nil, errors.New("app: no config")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Stdout == nil {
+		opts.Stdout = io.Discard
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &App{opts: opts, logger: opts.Logger, now: opts.Now, cfg: opts.Config}, nil
+}
+
+// Start opens the bus and starts the pipeline: notifiers first, then the
+// planner, then the watchers, so nothing is produced before its consumer is
+// there. If a step fails, what was started is stopped again.
+func (a *App) Start(ctx context.Context) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	cfg := a.cfg
+	b, err := bus.Open(ctx, busConfig(cfg), a.logger.With("component", "bus"))
+	if err != nil {
+		return fmt.Errorf("start bus: %w", err)
+	}
+	a.bus = b
+	if err := a.startPipeline(ctx, cfg); err != nil {
+		if cerr := b.Close(); cerr != nil {
+			a.logger.Warn("closing bus after failed start", "err", cerr)
+		}
+		a.bus = nil
+		return err
+	}
+	a.logger.Info("agentd started", "feeds", len(cfg.Sources.Feeds), "bus", busDescription(b, cfg))
+	return nil
+}
+
+// Reload swaps in a new config without losing state: the pipeline is
+// stopped and rebuilt on the same bus. Bus settings need a restart.
+func (a *App) Reload(ctx context.Context, cfg *config.Config) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.stopped || a.bus == nil {
+		return errors.New("reload: agentd is not running")
+	}
+	if busConfig(cfg) != busConfig(a.cfg) {
+		a.logger.Warn("bus settings changed; they take effect at the next restart")
+	}
+	a.stopPipeline()
+	if err := a.startPipeline(ctx, cfg); err != nil {
+		a.logger.Error("reload failed, going back to the previous config", "err", err)
+		if rerr := a.startPipeline(ctx, a.cfg); rerr != nil {
+			return errors.Join(err, fmt.Errorf("restart with previous config: %w", rerr))
+		}
+		return err
+	}
+	a.cfg = cfg
+	a.logger.Info("config reloaded", "path", cfg.Path, "feeds", len(cfg.Sources.Feeds))
+	return nil
+}
+
+// Stop stops everything in reverse order of start. It is idempotent and
+// bounded by ctx.
+func (a *App) Stop(ctx context.Context) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.stopped {
+		return nil
+	}
+	a.stopped = true
+	done := make(chan struct{})
+	go func() {
+		a.stopPipeline()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		a.logger.Warn("stop timed out waiting for the pipeline to drain")
+	}
+	if a.bus != nil {
+		if err := a.bus.Close(); err != nil {
+			return fmt.Errorf("stop bus: %w", err)
+		}
+	}
+	a.logger.Info("agentd stopped")
+	return nil
+}
+
+// Health reports every watcher's health.
+func (a *App) Health() []watchers.Health {
+	a.mu.Lock()
+	r := a.watchers
+	a.mu.Unlock()
+	if r == nil {
+		return nil
+	}
+	return r.Health()
+}
+
+func (a *App) startPipeline(ctx context.Context, cfg *config.Config) (err error) {
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	a.cancel = cancel
+	a.stops = nil
+	defer func() {
+		if err != nil {
+			a.stopPipeline()
+		}
+	}()
+	b := a.bus
+	watcherStore, err := b.Store(ctx, bus.BucketWatchers)
+	if err != nil {
+		return err
+	}
+	suggestionStore, err := b.Store(ctx, bus.BucketSuggestions)
+	if err != nil {
+		return err
+	}
+	deliveryLog, err := b.Store(ctx, bus.BucketDelivery)
+	if err != nil {
+		return err
+	}
+
+	// Notifiers: immediate suggestions and reminders that came due.
+	targets := Notifiers(cfg, a.opts.Stdout, a.logger, a.now, func(id, action string) {
+		a.logger.Info("notification action", "suggestion", id, "action", action)
+		a.feedback(runCtx, id, action)
+	})
+	opts := []notifiers.Option{notifiers.WithClock(a.now)}
+	if q := QuietHours(cfg); q != nil {
+		opts = append(opts, notifiers.WithQuietHours(q))
+	}
+	d := notifiers.NewDispatcher(targets, deliveryLog, a.logger.With("component", "notify"), opts...)
+	a.stops = append(a.stops, func() {
+		for _, t := range targets {
+			closeNotifier(t.Notifier)
+		}
+	})
+	deliver := a.deliverHandler(d, suggestionStore)
+	stop, err := b.Consume(runCtx, bus.StreamSuggestions, "notify", []string{"agentd.suggestions.>"}, deliver)
+	if err != nil {
+		return fmt.Errorf("start notifiers: %w", err)
+	}
+	a.stops = append(a.stops, stop)
+	stop, err = b.Consume(runCtx, bus.StreamSchedule, "notify-due", []string{"agentd.due.>"}, deliver)
+	if err != nil {
+		return fmt.Errorf("start reminders: %w", err)
+	}
+	a.stops = append(a.stops, stop)
+
+	// Planner.
+	p, err := Planner(cfg, a.logger, a.now)
+	if err != nil {
+		return err
+	}
+	stop, err = b.Consume(runCtx, bus.StreamEvents, "planner", []string{"agentd.events.>"}, a.planHandler(p, suggestionStore))
+	if err != nil {
+		return fmt.Errorf("start planner: %w", err)
+	}
+	a.stops = append(a.stops, stop)
+
+	// Watchers last.
+	ws, err := Watchers(cfg, watcherStore, a.logger, a.opts.HTTPClient, a.now)
+	if err != nil {
+		return err
+	}
+	r := watchers.NewRunner(a.logger, watchers.WithRunnerClock(a.now))
+	r.Start(runCtx, ws, b.PublishEvent)
+	a.watchers = r
+	a.stops = append(a.stops, func() {
+		cancel()
+		r.Wait()
+	})
+	return nil
+}
+
+// stopPipeline runs the cleanups in reverse: watchers, planner, notifiers.
+func (a *App) stopPipeline() {
+	for i := len(a.stops) - 1; i >= 0; i-- {
+		a.stops[i]()
+	}
+	a.stops = nil
+	if a.cancel != nil {
+		a.cancel()
+	}
+}
+
+// record is what the suggestions bucket keeps per suggestion id.
+type record struct {
+	Suggestion event.Suggestion `json:"suggestion"`
+	Status     string           `json:"status"`
+	Updated    time.Time        `json:"updated"`
+}
+
+// planHandler turns one event into suggestions. A suggestion already made
+// (by id) is not made again, also after a restart; the event is acked only
+// once every new suggestion is stored on the bus.
+func (a *App) planHandler(p *planner.Planner, store state.Store) bus.Handler {
+	log := a.logger.With("component", "planner")
+	return func(ctx context.Context, m jetstream.Msg) {
+		var ev event.Event
+		if err := json.Unmarshal(m.Data(), &ev); err != nil {
+			log.Error("dropping undecodable event", "subject", m.Subject(), "err", err)
+			ackOrLog(log, m)
+			return
+		}
+		ss, err := p.Plan(ctx, ev)
+		if err != nil {
+			// Rule errors are per rule; what was planned is still good.
+			log.Warn("planning", "event", ev.ID, "source", ev.Source, "err", err)
+		}
+		for _, s := range ss {
+			if _, err := store.Get(ctx, s.ID); err == nil {
+				continue
+			} else if !errors.Is(err, state.ErrNotFound) {
+				log.Warn("suggestion store", "err", err)
+				nak(log, m, 5*time.Second)
+				return
+			}
+			if s.Kind == event.KindReminder {
+				err = a.bus.ScheduleReminder(ctx, s, a.now())
+			} else {
+				err = a.bus.PublishSuggestion(ctx, s)
+			}
+			if err == nil {
+				err = putRecord(ctx, store, s, event.StatusPending, a.now())
+			}
+			if err != nil {
+				log.Warn("storing suggestion", "suggestion", s.ID, "err", err)
+				nak(log, m, 5*time.Second)
+				return
+			}
+			log.Debug("suggestion", "id", s.ID, "kind", s.Kind, "title", s.Title, "rule", s.Rule)
+		}
+		ackOrLog(log, m)
+	}
+}
+
+// deliverHandler hands a suggestion to the dispatcher; quiet hours and
+// temporary failures redeliver the message later.
+func (a *App) deliverHandler(d *notifiers.Dispatcher, store state.Store) bus.Handler {
+	log := a.logger.With("component", "notify")
+	return func(ctx context.Context, m jetstream.Msg) {
+		var s event.Suggestion
+		if err := json.Unmarshal(m.Data(), &s); err != nil {
+			log.Error("dropping undecodable suggestion", "subject", m.Subject(), "err", err)
+			ackOrLog(log, m)
+			return
+		}
+		if rec, err := getRecord(ctx, store, s.ID); err == nil && rec.Status == event.StatusWithdrawn {
+			ackOrLog(log, m)
+			return
+		}
+		until, err := d.Deliver(ctx, s)
+		if err != nil {
+			log.Warn("delivery failed, will retry", "suggestion", s.ID, "err", err)
+			nak(log, m, 30*time.Second)
+			return
+		}
+		if !until.IsZero() {
+			nak(log, m, max(until.Sub(a.now()), time.Second))
+			return
+		}
+		if err := putRecord(ctx, store, s, event.StatusDelivered, a.now()); err != nil {
+			log.Warn("recording delivery", "suggestion", s.ID, "err", err)
+		}
+		ackOrLog(log, m)
+	}
+}
+
+// feedback records what the user did with a notification.
+func (a *App) feedback(ctx context.Context, id, action string) {
+	status := map[string]string{
+		"dismiss": event.StatusDismissed, "closed": event.StatusDismissed,
+		"default": event.StatusAccepted, "open": event.StatusAccepted,
+		"snooze": event.StatusSnoozed,
+	}[action]
+	if status == "" {
+		return
+	}
+	a.mu.Lock()
+	b := a.bus
+	a.mu.Unlock()
+	if b == nil {
+		return
+	}
+	store, err := b.Store(ctx, bus.BucketSuggestions)
+	if err != nil {
+		a.logger.Warn("feedback", "err", err)
+		return
+	}
+	rec, err := getRecord(ctx, store, id)
+	if err != nil {
+		a.logger.Warn("feedback for unknown suggestion", "suggestion", id, "err", err)
+		return
+	}
+	if status == event.StatusSnoozed {
+		s := rec.Suggestion
+		s.Kind = event.KindReminder
+		s.Due = a.now().Add(time.Hour)
+		s.ID = event.ID("snooze", id)
+		if err := b.ScheduleReminder(ctx, s, a.now()); err != nil {
+			a.logger.Warn("snooze", "suggestion", id, "err", err)
+		}
+	}
+	if err := putRecord(ctx, store, rec.Suggestion, status, a.now()); err != nil {
+		a.logger.Warn("feedback", "suggestion", id, "err", err)
+	}
+}
+
+func putRecord(ctx context.Context, store state.Store, s event.Suggestion, status string, now time.Time) error {
+	raw, err := json.Marshal(record{Suggestion: s, Status: status, Updated: now})
+	if err != nil {
+		return fmt.Errorf("encode suggestion %s: %w", s.ID, err)
+	}
+	return store.Put(ctx, s.ID, raw)
+}
+
+func getRecord(ctx context.Context, store state.Store, id string) (record, error) {
+	var rec record
+	raw, err := store.Get(ctx, id)
+	if err != nil {
+		return rec, err
+	}
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		return rec, fmt.Errorf("decode suggestion %s: %w", id, err)
+	}
+	return rec, nil
+}
+
+func ackOrLog(log *slog.Logger, m jetstream.Msg) {
+	if err := m.Ack(); err != nil {
+		log.Warn("ack", "subject", m.Subject(), "err", err)
+	}
+}
+
+func nak(log *slog.Logger, m jetstream.Msg, d time.Duration) {
+	if err := m.NakWithDelay(d); err != nil {
+		log.Warn("nak", "subject", m.Subject(), "err", err)
+	}
+}
+
+func busConfig(cfg *config.Config) bus.Config {
+	dir := cfg.Bus.DataDir
+	if dir == "" {
+		dir = config.DefaultDataDir()
+	}
+	return bus.Config{URL: cfg.Bus.URL, Listen: cfg.Bus.Listen, DataDir: dir, CredentialsFile: cfg.Bus.CredentialsFile}
+}
+
+func busDescription(b *bus.Bus, cfg *config.Config) string {
+	if b.Embedded() {
+		if cfg.Bus.Listen != "" {
+			return "embedded nats-server " + b.ServerVersion() + " listening on " + cfg.Bus.Listen
+		}
+		return "embedded nats-server " + b.ServerVersion() + " (in-process)"
+	}
+	return "external nats-server " + b.ServerVersion()
+}

@@ -1,0 +1,130 @@
+package app
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/agentd/agentd/internal/config"
+	"github.com/agentd/agentd/internal/state"
+	"github.com/agentd/agentd/notifiers"
+	"github.com/agentd/agentd/notifiers/desktop"
+	"github.com/agentd/agentd/notifiers/terminal"
+	"github.com/agentd/agentd/planner"
+	"github.com/agentd/agentd/rules"
+	"github.com/agentd/agentd/watchers"
+	"github.com/agentd/agentd/watchers/feed"
+)
+
+// Watchers builds one watcher per configured source. Each keeps its state in
+// store (a KV bucket in the daemon, memory in `agentd plan`).
+func Watchers(cfg *config.Config, store state.Store, logger *slog.Logger, client *http.Client, now func() time.Time) ([]watchers.Watcher, error) {
+	var ws []watchers.Watcher
+	for _, f := range cfg.Sources.Feeds {
+		opts := []feed.Option{feed.WithClock(now)}
+		if client != nil {
+			opts = append(opts, feed.WithHTTPClient(client))
+		}
+		w, err := feed.New(feed.Config{
+			Name:     f.Name,
+			URL:      f.URL,
+			Every:    time.Duration(f.Every),
+			Timeout:  time.Duration(f.Timeout),
+			MaxBytes: f.MaxBytes,
+		}, store, logger.With("watcher", "feed:"+f.Name), opts...)
+		if err != nil {
+			return nil, fmt.Errorf("%s: sources.feeds %q: %w", cfg.Path, f.Name, err)
+		}
+		ws = append(ws, w)
+	}
+	if n := len(cfg.Sources.Mail); n > 0 {
+		return nil, fmt.Errorf("%s: sources.mail: %d mail source(s) configured, but this build of agentd reads feeds only (mail arrives in a later release); remove them for now", cfg.Path, n)
+	}
+	if n := len(cfg.Sources.Calendars); n > 0 {
+		return nil, fmt.Errorf("%s: sources.calendars: %d calendar(s) configured, but this build of agentd reads feeds only (calendars arrive in a later release); remove them for now", cfg.Path, n)
+	}
+	return ws, nil
+}
+
+// Planner builds the planner with the built-in rules merged with the user's.
+func Planner(cfg *config.Config, logger *slog.Logger, now func() time.Time) (*planner.Planner, error) {
+	builtin, err := rules.Builtin()
+	if err != nil {
+		return nil, fmt.Errorf("built-in rules: %w", err)
+	}
+	user := make([]rules.Rule, 0, len(cfg.Rules))
+	for _, r := range cfg.Rules {
+		user = append(user, rules.Rule{
+			Name:        r.Name,
+			Description: r.Description,
+			When:        r.When,
+			Action:      r.Action,
+			Kind:        r.Kind,
+			Title:       r.Title,
+			Body:        r.Body,
+			Priority:    r.Priority,
+			At:          r.At,
+			Before:      durationText(time.Duration(r.Before)),
+			Expires:     durationText(time.Duration(r.Expires)),
+			Why:         r.Why,
+			Enabled:     r.Enabled,
+			Origin:      fmt.Sprintf("%s:%d", cfg.Path, r.Line),
+		})
+	}
+	set, err := rules.Compile(rules.Merge(builtin, user))
+	if err != nil {
+		return nil, err
+	}
+	return planner.New(planner.Config{
+		Interests:  cfg.User.Interests,
+		Location:   cfg.User.Location,
+		FeedMaxAge: time.Duration(cfg.Planner.FeedMaxAge),
+		UserName:   cfg.User.Name,
+		UserEmail:  cfg.User.Email,
+	}, set, logger.With("component", "planner"), planner.WithClock(now)), nil
+}
+
+// Notifiers builds the configured notifiers with their routes.
+func Notifiers(cfg *config.Config, stdout io.Writer, logger *slog.Logger, now func() time.Time, onAction func(id, action string)) []notifiers.Target {
+	var ts []notifiers.Target
+	if t := cfg.Notify.Terminal; t != nil {
+		ts = append(ts, notifiers.Target{
+			Notifier: terminal.New(stdout, terminal.WithLocation(cfg.User.Location), terminal.WithClock(now)),
+			Route:    notifiers.Route{MinPriority: t.MinPriority, Kinds: t.Kinds},
+		})
+	}
+	if d := cfg.Notify.Desktop; d != nil {
+		quiet := d.QuietHours == nil || *d.QuietHours
+		ts = append(ts, notifiers.Target{
+			Notifier: desktop.New(desktop.Config{AppName: "agentd", Location: cfg.User.Location, OnAction: onAction}, logger.With("notifier", "desktop")),
+			Route:    notifiers.Route{MinPriority: d.MinPriority, Kinds: d.Kinds, QuietHours: quiet},
+		})
+	}
+	return ts
+}
+
+// QuietHours returns the user's quiet-hours test, or nil when none is set.
+func QuietHours(cfg *config.Config) func(time.Time) (bool, time.Time) {
+	q := cfg.User.QuietHours
+	if q == nil {
+		return nil
+	}
+	loc := cfg.User.Location
+	return func(t time.Time) (bool, time.Time) {
+		if !q.Contains(t, loc) {
+			return false, time.Time{}
+		}
+		return true, q.NextEnd(t.In(loc))
+	}
+}
+
+// durationText gives a config duration to the rule language, which takes
+// either a duration or an expression; zero stays empty (unset).
+func durationText(d time.Duration) string {
+	if d == 0 {
+		return ""
+	}
+	return d.String()
+}

@@ -1,0 +1,132 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/agentd/agentd/event"
+	"github.com/agentd/agentd/internal/bus"
+	"github.com/agentd/agentd/internal/config"
+	"github.com/agentd/agentd/internal/state"
+	"github.com/agentd/agentd/notifiers"
+)
+
+// CheckResult is one line of `agentd check`.
+type CheckResult struct {
+	Component string
+	OK        bool
+	Detail    string // what was found, or the error and what to do
+}
+
+// Check tries every part of the config once (bus, sources, rules,
+// notifiers) without sending anything and without touching the daemon's
+// state. The config itself was already loaded and validated by the caller.
+func Check(ctx context.Context, cfg *config.Config, logger *slog.Logger, client *http.Client) []CheckResult {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	res := []CheckResult{{Component: "config", OK: true, Detail: cfg.Path}}
+	res = append(res, checkBus(ctx, cfg, logger))
+
+	ws, err := Watchers(cfg, state.NewMemory(), logger, client, time.Now)
+	if err != nil {
+		res = append(res, CheckResult{Component: "sources", Detail: err.Error()})
+	}
+	for _, w := range ws {
+		n := 0
+		count := func(context.Context, event.Event) error { n++; return nil }
+		sctx, cancel := context.WithTimeout(ctx, time.Minute)
+		err := syncOnce(sctx, w, count)
+		cancel()
+		if err != nil {
+			res = append(res, CheckResult{Component: w.Name(), Detail: err.Error()})
+			continue
+		}
+		res = append(res, CheckResult{Component: w.Name(), OK: true, Detail: fmt.Sprintf("%d items", n)})
+	}
+
+	if p, err := Planner(cfg, logger, time.Now); err != nil || p == nil {
+		res = append(res, CheckResult{Component: "rules", Detail: fmt.Sprint(err)})
+	} else {
+		res = append(res, CheckResult{Component: "rules", OK: true, Detail: fmt.Sprintf("built-in rules + %d of yours compiled", len(cfg.Rules))})
+	}
+
+	if cfg.LLM.URL == "" {
+		res = append(res, CheckResult{Component: "llm", OK: true, Detail: "none configured: nothing leaves this machine"})
+	} else {
+		res = append(res, CheckResult{Component: "llm", Detail: "llm is configured, but this build of agentd does not use an LLM yet; remove the llm section"})
+	}
+
+	targets := Notifiers(cfg, os.Stdout, logger, time.Now, nil)
+	if len(targets) == 0 {
+		res = append(res, CheckResult{Component: "notify", Detail: "no notifier configured: add notify: {terminal: {}} or desktop: {}"})
+	}
+	for _, t := range targets {
+		name := "notify:" + t.Notifier.Name()
+		c, ok := t.Notifier.(notifiers.Checker)
+		if !ok {
+			res = append(res, CheckResult{Component: name, OK: true, Detail: "ready"})
+			continue
+		}
+		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := c.Check(cctx)
+		cancel()
+		if err != nil {
+			res = append(res, CheckResult{Component: name, Detail: err.Error()})
+		} else {
+			res = append(res, CheckResult{Component: name, OK: true, Detail: "ready"})
+		}
+		closeNotifier(t.Notifier)
+	}
+	return res
+}
+
+// checkBus connects to an external server, or starts a throw-away embedded
+// one (the daemon's own store may be in use by a running agentd) and checks
+// the data directory can be written.
+func checkBus(ctx context.Context, cfg *config.Config, logger *slog.Logger) CheckResult {
+	bc := busConfig(cfg)
+	if bc.URL == "" {
+		if err := os.MkdirAll(bc.DataDir, 0o700); err != nil {
+			return CheckResult{Component: "bus", Detail: fmt.Sprintf("data directory %s: %v (set bus.data_dir to a writable folder)", bc.DataDir, err)}
+		}
+		probe, err := os.CreateTemp(bc.DataDir, ".check-*")
+		if err != nil {
+			return CheckResult{Component: "bus", Detail: fmt.Sprintf("data directory %s is not writable: %v (set bus.data_dir to a writable folder)", bc.DataDir, err)}
+		}
+		probe.Close()
+		os.Remove(probe.Name())
+		tmp, err := os.MkdirTemp("", "agentd-check-")
+		if err != nil {
+			return CheckResult{Component: "bus", Detail: err.Error()}
+		}
+		defer os.RemoveAll(tmp)
+		bc.DataDir, bc.Listen = filepath.Join(tmp, "js"), ""
+	}
+	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	b, err := bus.Open(cctx, bc, logger)
+	if err != nil {
+		hint := ""
+		if bc.URL != "" {
+			hint = " (agentd needs nats-server 2.12 or newer with JetStream enabled; leave bus.url empty to use the embedded server)"
+		}
+		return CheckResult{Component: "bus", Detail: err.Error() + hint}
+	}
+	defer b.Close()
+	if b.Embedded() {
+		return CheckResult{Component: "bus", OK: true, Detail: fmt.Sprintf("embedded nats-server %s, data in %s", b.ServerVersion(), busConfig(cfg).DataDir)}
+	}
+	return CheckResult{Component: "bus", OK: true, Detail: fmt.Sprintf("external nats-server %s at %s", b.ServerVersion(), redactURL(bc.URL))}
+}
+
+func closeNotifier(n notifiers.Notifier) {
+	if c, ok := n.(interface{ Close() error }); ok {
+		_ = c.Close()
+	}
+}

@@ -1,0 +1,152 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/agentd/agentd/event"
+	"github.com/agentd/agentd/internal/config"
+	"github.com/agentd/agentd/internal/state"
+	"github.com/agentd/agentd/watchers"
+)
+
+// PlanOptions set up one dry planning pass.
+type PlanOptions struct {
+	At         time.Time
+	Horizon    time.Duration
+	Logger     *slog.Logger
+	HTTPClient *http.Client
+}
+
+// SourceError is a source that could not be read during Plan or Check.
+type SourceError struct {
+	Source string
+	Err    error
+}
+
+func (e SourceError) Error() string { return e.Source + ": " + e.Err.Error() }
+func (e SourceError) Unwrap() error { return e.Err }
+
+// Plan syncs every source once into memory, runs the planner as of
+// opts.At and returns what the user should see then: every suggestion open
+// at that moment and every reminder due within the horizon. It sends
+// nothing and saves no state; events dated after At have not arrived yet.
+// Sources that fail are returned as SourceErrors beside the suggestions.
+func Plan(ctx context.Context, cfg *config.Config, opts PlanOptions) ([]event.Suggestion, []SourceError, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	at := opts.At
+	clock := func() time.Time { return at }
+	ws, err := Watchers(cfg, state.NewMemory(), opts.Logger, opts.HTTPClient, clock)
+	if err != nil {
+		return nil, nil, err
+	}
+	events, failed := syncAll(ctx, ws)
+	p, err := Planner(cfg, opts.Logger, clock)
+	if err != nil {
+		return nil, failed, err
+	}
+	// Oldest first, as they would have arrived.
+	sort.SliceStable(events, func(i, j int) bool { return eventTime(events[i]).Before(eventTime(events[j])) })
+	seen := map[string]bool{}
+	var out []event.Suggestion
+	for _, ev := range events {
+		if eventTime(ev).After(at) {
+			continue
+		}
+		ss, err := p.Plan(ctx, ev)
+		if err != nil {
+			opts.Logger.Warn("planning", "event", ev.ID, "source", ev.Source, "err", err)
+		}
+		for _, s := range ss {
+			if seen[s.ID] || !visibleAt(s, at, opts.Horizon) {
+				continue
+			}
+			seen[s.ID] = true
+			out = append(out, s)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return lessSuggestion(out[i], out[j]) })
+	return out, failed, nil
+}
+
+// visibleAt: a reminder is listed when it fires within the horizon, any
+// other suggestion while it is open.
+func visibleAt(s event.Suggestion, at time.Time, horizon time.Duration) bool {
+	if s.Kind == event.KindReminder {
+		return !s.Due.Before(at) && !s.Due.After(at.Add(horizon))
+	}
+	return s.OpenAt(at)
+}
+
+// lessSuggestion orders reminders by due time first, then the rest by
+// priority (highest first) and creation.
+func lessSuggestion(a, b event.Suggestion) bool {
+	ar, br := a.Kind == event.KindReminder, b.Kind == event.KindReminder
+	if ar != br {
+		return ar
+	}
+	if ar && !a.Due.Equal(b.Due) {
+		return a.Due.Before(b.Due)
+	}
+	if pa, pb := event.PriorityRank(a.Priority), event.PriorityRank(b.Priority); pa != pb {
+		return pa > pb
+	}
+	return a.Title < b.Title
+}
+
+func eventTime(ev event.Event) time.Time {
+	if ev.Time.IsZero() {
+		return ev.Seen
+	}
+	return ev.Time
+}
+
+// syncAll runs one pass of every watcher concurrently and collects events.
+func syncAll(ctx context.Context, ws []watchers.Watcher) ([]event.Event, []SourceError) {
+	var (
+		mu     sync.Mutex
+		events []event.Event
+		failed []SourceError
+		wg     sync.WaitGroup
+	)
+	collect := func(_ context.Context, ev event.Event) error {
+		mu.Lock()
+		events = append(events, ev)
+		mu.Unlock()
+		return nil
+	}
+	for _, w := range ws {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := syncOnce(ctx, w, collect)
+			if err != nil {
+				mu.Lock()
+				failed = append(failed, SourceError{Source: w.Name(), Err: err})
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	sort.Slice(failed, func(i, j int) bool { return failed[i].Source < failed[j].Source })
+	return events, failed
+}
+
+func syncOnce(ctx context.Context, w watchers.Watcher, publish watchers.Publish) error {
+	s, ok := w.(watchers.Syncer)
+	if !ok {
+		return fmt.Errorf("%s cannot do a single pass", w.Name())
+	}
+	if err := w.Connect(ctx); err != nil {
+		return err
+	}
+	defer w.Close(context.WithoutCancel(ctx))
+	return s.SyncOnce(ctx, publish)
+}

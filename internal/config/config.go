@@ -1,0 +1,237 @@
+// Package config loads agentd's YAML configuration: it reads the file,
+// fills in defaults and validates everything at once, reporting each problem
+// with its file, line, key path and what would be valid. Credentials are
+// never written in the file: Secret says where to fetch them.
+//
+// Paths may start with ~ or use $HOME and $XDG_* variables; relative paths
+// are relative to the config file's directory. Feed URLs may be file URLs:
+// file:///absolute/path, or file:relative/path and file://./relative/path
+// for a path relative to the config file's directory (file://name/... is
+// rejected, since "name" would be a host). Parse turns them all into
+// file:///absolute/path.
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	// The user's time zone drives quiet hours and reminders; embedding the
+	// zone database keeps that working on hosts without /usr/share/zoneinfo.
+	_ "time/tzdata"
+)
+
+// Config is the whole of agentd's configuration.
+type Config struct {
+	// Path is the absolute path of the file the config was read from.
+	Path    string
+	User    User
+	Bus     Bus
+	Sources Sources
+	LLM     LLM
+	Notify  Notify
+	Planner Planner
+	Rules   []Rule
+}
+
+// User is the person agentd works for.
+type User struct {
+	Name  string
+	Email string
+	// Aliases are other addresses that are also the user's (to tell mail
+	// they sent from mail they received).
+	Aliases []string
+	// Timezone is the IANA name from the config, or "Local" (the default).
+	Timezone string
+	// Location is Timezone loaded; never nil after Parse.
+	Location     *time.Location
+	Interests    []string
+	WorkingHours WorkingHours // default 09:00-18:00 Mon-Fri
+	QuietHours   *DailyWindow // nil = none
+}
+
+// Bus says where the NATS server is. All empty (the default): an embedded
+// nats-server runs in-process and listens on no port.
+type Bus struct {
+	// URL of an external NATS server or cluster (nats://, tls://, ws://,
+	// wss://; several separated by commas). Empty = embedded server.
+	URL string
+	// Listen is host:port where the embedded server accepts other agentd
+	// processes. Empty = no port. A bare port listens on loopback.
+	Listen string
+	// DataDir holds JetStream storage and local state; default
+	// DefaultDataDir().
+	DataDir string
+	// CredentialsFile is a NATS .creds file for URL.
+	CredentialsFile string
+}
+
+// Sources are the things agentd watches.
+type Sources struct {
+	Feeds     []Feed
+	Mail      []Mail
+	Calendars []Calendar
+}
+
+// Feed is an RSS, Atom or JSON Feed.
+type Feed struct {
+	Name string
+	// URL is http(s):// or file:///absolute/path (relative file URLs in the
+	// config are resolved against the config's directory).
+	URL      string
+	Every    Duration // default 30m, at least 1m
+	Timeout  Duration // default 30s
+	MaxBytes int64    // default 10 MiB
+}
+
+// Mail is one mail account, read over IMAP or from a local Maildir.
+type Mail struct {
+	Name      string
+	IMAP      *IMAP  // exactly one of IMAP and Maildir
+	Maildir   string // absolute path
+	Mailboxes []string
+	Lookback  Duration // how far back to read on first start; default 14d
+}
+
+// IMAP TLS modes.
+const (
+	TLSImplicit = "implicit" // TLS from the first byte (port 993)
+	TLSStartTLS = "starttls" // plain, then STARTTLS (port 143)
+	TLSNone     = "none"     // no TLS: loopback hosts only
+)
+
+// IMAP is an IMAP server account.
+type IMAP struct {
+	Host     string
+	Port     int    // default 993, or 143 with starttls/none
+	TLS      string // TLSImplicit (default), TLSStartTLS or TLSNone
+	Username string
+	Password Secret
+}
+
+// Calendar is a CalDAV account, an ICS URL or a local .ics file or folder.
+type Calendar struct {
+	Name   string
+	CalDAV *CalDAV // exactly one of CalDAV, URL and Path
+	URL    string  // http, https or webcal URL of an .ics
+	Path   string  // absolute path of an .ics file or a folder of them
+	Every  Duration
+	// Calendars limits a CalDAV account to these calendars (display names
+	// or path names); empty = all.
+	Calendars []string
+}
+
+// CalDAV is a CalDAV account.
+type CalDAV struct {
+	URL      string
+	Username string
+	Password Secret
+}
+
+// LLM is an OpenAI-compatible chat endpoint. Empty URL = no LLM: nothing
+// leaves the machine.
+type LLM struct {
+	URL    string
+	Model  string
+	APIKey Secret
+}
+
+// Enabled reports whether an LLM is configured.
+func (l LLM) Enabled() bool { return l.URL != "" }
+
+// Notify configures the notification channels; nil = not configured.
+type Notify struct {
+	Terminal *Terminal
+	Desktop  *Desktop
+}
+
+// Terminal prints suggestions on agentd's standard output.
+type Terminal struct {
+	MinPriority string   // default "low"
+	Kinds       []string // empty = all
+}
+
+// Desktop shows freedesktop notifications.
+type Desktop struct {
+	MinPriority string   // default "normal"
+	Kinds       []string // empty = all
+	QuietHours  *bool    // honour user.quiet_hours; default true
+}
+
+// Planner tunes the planner.
+type Planner struct {
+	FeedMaxAge Duration // feed items older than this are ignored; default 3d
+}
+
+// Rule is a user rule; it adds to or overrides (by name) the built-in rules.
+type Rule struct {
+	Name        string
+	Description string
+	When        string // condition, in the rules' expression language
+	Action      string // ActionSuggest, ActionRemind, ActionMute or ActionPriority
+	Kind        string // reminder, suggestion or draft
+	Title       string
+	Body        string
+	Priority    string
+	Why         string
+	At          string
+	Before      Duration
+	Expires     Duration
+	Enabled     *bool // nil = enabled
+	Line        int   // line of the rule in the config file
+}
+
+// Rule actions.
+const (
+	ActionSuggest  = "suggest"
+	ActionRemind   = "remind"
+	ActionMute     = "mute"
+	ActionPriority = "priority"
+)
+
+// Defaults filled in by Parse.
+const (
+	DefaultFeedEvery     = Duration(30 * time.Minute)
+	DefaultFeedTimeout   = Duration(30 * time.Second)
+	DefaultFeedMaxBytes  = 10 << 20
+	DefaultCalendarEvery = Duration(15 * time.Minute)
+	DefaultMailLookback  = Duration(14 * 24 * time.Hour)
+	DefaultFeedMaxAge    = Duration(72 * time.Hour)
+	DefaultWorkingHours  = "09:00-18:00 Mon-Fri"
+	MinEvery             = Duration(time.Minute)
+)
+
+// Load reads, parses, fills in defaults and validates the config at path
+// ("~" is expanded).
+func Load(path string) (*Config, error) {
+	if p, err := expandHome(path, osEnv()); err == nil {
+		path = p
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, fmt.Errorf("config: %w (write an example with `agentd init`)", err)
+		}
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse parses data as the config file at path: path names the file in
+// errors, and relative paths in the config are resolved against its
+// directory. Every problem found is returned, joined (see Errors).
+func Parse(path string, data []byte) (*Config, error) {
+	return parse(path, data, osEnv())
+}
+
+// DefaultPath is $XDG_CONFIG_HOME/agentd/config.yaml, or
+// ~/.config/agentd/config.yaml.
+func DefaultPath() string {
+	return filepath.Join(xdgDir(osEnv(), "XDG_CONFIG_HOME"), "agentd", "config.yaml")
+}
+
+// DefaultDataDir is $XDG_DATA_HOME/agentd, or ~/.local/share/agentd.
+func DefaultDataDir() string {
+	return filepath.Join(xdgDir(osEnv(), "XDG_DATA_HOME"), "agentd")
+}

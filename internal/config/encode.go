@@ -1,0 +1,185 @@
+package config
+
+import (
+	"fmt"
+
+	"github.com/goccy/go-yaml"
+)
+
+// Marshal writes the config as YAML that Parse reads back to an equal
+// Config: defaults filled in, paths absolute, secrets as their sources
+// (password_env: NAME), never their values. `agentd check` can show it as
+// the effective configuration.
+func (c *Config) Marshal() ([]byte, error) {
+	out, err := yaml.MarshalWithOptions(c.mapSlice(), yaml.IndentSequence(true))
+	if err != nil {
+		return nil, fmt.Errorf("config %s: marshal: %w", c.Path, err)
+	}
+	return out, nil
+}
+
+type kv = yaml.MapItem
+
+// put appends key: value unless value is empty.
+func put(m yaml.MapSlice, key string, value any) yaml.MapSlice {
+	switch v := value.(type) {
+	case string:
+		if v == "" {
+			return m
+		}
+	case []string:
+		if len(v) == 0 {
+			return m
+		}
+	case yaml.MapSlice:
+		if v == nil {
+			return m
+		}
+	case []yaml.MapSlice:
+		if len(v) == 0 {
+			return m
+		}
+	case Duration:
+		if v == 0 {
+			return m
+		}
+		value = v.String()
+	case *bool:
+		if v == nil {
+			return m
+		}
+		value = *v
+	}
+	return append(m, kv{Key: key, Value: value})
+}
+
+func putSecret(m yaml.MapSlice, prefix string, s Secret) yaml.MapSlice {
+	m = put(m, prefix+"_env", s.Env)
+	m = put(m, prefix+"_file", s.File)
+	return put(m, prefix+"_command", s.Command)
+}
+
+func (c *Config) mapSlice() yaml.MapSlice {
+	u := c.User
+	user := yaml.MapSlice{}
+	user = put(user, "name", u.Name)
+	user = put(user, "email", u.Email)
+	user = put(user, "aliases", u.Aliases)
+	user = put(user, "timezone", u.Timezone)
+	user = put(user, "interests", u.Interests)
+	if u.WorkingHours != (WorkingHours{}) {
+		user = put(user, "working_hours", u.WorkingHours.String())
+	}
+	if u.QuietHours != nil {
+		user = put(user, "quiet_hours", u.QuietHours.String())
+	}
+
+	bus := yaml.MapSlice{}
+	bus = put(bus, "url", c.Bus.URL)
+	bus = put(bus, "listen", c.Bus.Listen)
+	bus = put(bus, "data_dir", c.Bus.DataDir)
+	bus = put(bus, "credentials_file", c.Bus.CredentialsFile)
+
+	var feeds, mails, cals []yaml.MapSlice
+	for _, f := range c.Sources.Feeds {
+		m := yaml.MapSlice{}
+		m = put(m, "name", f.Name)
+		m = put(m, "url", f.URL)
+		m = put(m, "every", f.Every)
+		m = put(m, "timeout", f.Timeout)
+		if f.MaxBytes != 0 {
+			m = put(m, "max_bytes", f.MaxBytes)
+		}
+		feeds = append(feeds, m)
+	}
+	for _, ml := range c.Sources.Mail {
+		m := yaml.MapSlice{}
+		m = put(m, "name", ml.Name)
+		if ml.IMAP != nil {
+			im := yaml.MapSlice{}
+			im = put(im, "host", ml.IMAP.Host)
+			if ml.IMAP.Port != 0 {
+				im = put(im, "port", ml.IMAP.Port)
+			}
+			im = put(im, "tls", ml.IMAP.TLS)
+			im = put(im, "username", ml.IMAP.Username)
+			im = putSecret(im, "password", ml.IMAP.Password)
+			m = put(m, "imap", im)
+		}
+		m = put(m, "maildir", ml.Maildir)
+		m = put(m, "mailboxes", ml.Mailboxes)
+		m = put(m, "lookback", ml.Lookback)
+		mails = append(mails, m)
+	}
+	for _, cl := range c.Sources.Calendars {
+		m := yaml.MapSlice{}
+		m = put(m, "name", cl.Name)
+		if cl.CalDAV != nil {
+			cd := yaml.MapSlice{}
+			cd = put(cd, "url", cl.CalDAV.URL)
+			cd = put(cd, "username", cl.CalDAV.Username)
+			cd = putSecret(cd, "password", cl.CalDAV.Password)
+			m = put(m, "caldav", cd)
+		}
+		m = put(m, "url", cl.URL)
+		m = put(m, "path", cl.Path)
+		m = put(m, "every", cl.Every)
+		m = put(m, "calendars", cl.Calendars)
+		cals = append(cals, m)
+	}
+	sources := yaml.MapSlice{}
+	sources = put(sources, "feeds", feeds)
+	sources = put(sources, "mail", mails)
+	sources = put(sources, "calendars", cals)
+
+	llm := yaml.MapSlice{}
+	llm = put(llm, "url", c.LLM.URL)
+	llm = put(llm, "model", c.LLM.Model)
+	llm = putSecret(llm, "api_key", c.LLM.APIKey)
+
+	notify := yaml.MapSlice{}
+	if t := c.Notify.Terminal; t != nil {
+		m := yaml.MapSlice{}
+		m = put(m, "min_priority", t.MinPriority)
+		m = put(m, "kinds", t.Kinds)
+		notify = append(notify, kv{Key: "terminal", Value: m})
+	}
+	if d := c.Notify.Desktop; d != nil {
+		m := yaml.MapSlice{}
+		m = put(m, "min_priority", d.MinPriority)
+		m = put(m, "kinds", d.Kinds)
+		m = put(m, "quiet_hours", d.QuietHours)
+		notify = append(notify, kv{Key: "desktop", Value: m})
+	}
+
+	planner := put(yaml.MapSlice{}, "feed_max_age", c.Planner.FeedMaxAge)
+
+	var rules []yaml.MapSlice
+	for _, r := range c.Rules {
+		m := yaml.MapSlice{}
+		m = put(m, "name", r.Name)
+		m = put(m, "description", r.Description)
+		m = put(m, "when", r.When)
+		m = put(m, "action", r.Action)
+		m = put(m, "kind", r.Kind)
+		m = put(m, "title", r.Title)
+		m = put(m, "body", r.Body)
+		m = put(m, "priority", r.Priority)
+		m = put(m, "why", r.Why)
+		m = put(m, "at", r.At)
+		m = put(m, "before", r.Before)
+		m = put(m, "expires", r.Expires)
+		m = put(m, "enabled", r.Enabled)
+		rules = append(rules, m)
+	}
+
+	return yaml.MapSlice{
+		{Key: "user", Value: user},
+		{Key: "bus", Value: bus},
+		{Key: "sources", Value: sources},
+		{Key: "llm", Value: llm},
+		{Key: "notify", Value: notify},
+		{Key: "planner", Value: planner},
+		{Key: "rules", Value: rules},
+	}
+}

@@ -1,0 +1,511 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/agentd/agentd/event"
+	"github.com/goccy/go-yaml/ast"
+)
+
+// The valid values of enumerated keys, in the order shown in errors.
+func priorities() []string {
+	return []string{event.PriorityLow, event.PriorityNormal, event.PriorityHigh, event.PriorityUrgent}
+}
+
+func kinds() []string { return []string{event.KindReminder, event.KindSuggestion, event.KindDraft} }
+
+func actions() []string { return []string{ActionSuggest, ActionRemind, ActionMute, ActionPriority} }
+
+func tlsModes() []string { return []string{TLSImplicit, TLSStartTLS, TLSNone} }
+
+func (d *decoder) config(v val, c *Config) {
+	f, ok := d.fields(v, "the config", "user", "bus", "sources", "llm", "notify", "planner", "rules")
+	if !ok {
+		return
+	}
+	d.user(f.get("user"), &c.User)
+	d.bus(f.get("bus"), &c.Bus)
+	d.sources(f.get("sources"), &c.Sources)
+	d.llm(f.get("llm"), &c.LLM)
+	d.notify(f.get("notify"), &c.Notify)
+	d.planner(f.get("planner"), &c.Planner)
+	c.Rules = d.rules(f.get("rules"))
+}
+
+func (d *decoder) user(v val, u *User) {
+	f, _ := d.fields(v, "user", "name", "email", "aliases", "timezone", "interests", "working_hours", "quiet_hours")
+	u.Name = d.str(f.get("name"))
+	u.Email = d.email(f.get("email"))
+	for _, a := range d.list(f.get("aliases"), "email addresses") {
+		if addr := d.email(a); addr != "" {
+			u.Aliases = append(u.Aliases, addr)
+		}
+	}
+	u.Timezone = "Local"
+	u.Location = time.Local
+	tzV := f.get("timezone")
+	if tz := d.str(tzV); tz != "" {
+		loc, err := time.LoadLocation(tz)
+		if err != nil || tz == "" {
+			d.errorf(tzV, "%q is not a time zone: use an IANA name such as Europe/Paris, America/New_York or UTC, or Local for the system's zone", tz)
+		} else {
+			u.Timezone, u.Location = tz, loc
+		}
+	}
+	u.Interests = d.strs(f.get("interests"), "topics")
+
+	whV := f.get("working_hours")
+	wh := d.str(whV)
+	if wh == "" {
+		wh = DefaultWorkingHours
+	}
+	if w, err := ParseWorkingHours(wh); err != nil {
+		d.errorf(whV, "%v", err)
+	} else {
+		u.WorkingHours = w
+	}
+	qhV := f.get("quiet_hours")
+	if qh := d.str(qhV); qh != "" {
+		if w, err := ParseDailyWindow(qh); err != nil {
+			d.errorf(qhV, "%v", err)
+		} else {
+			u.QuietHours = &w
+		}
+	}
+}
+
+// email reads a bare address (no display name).
+func (d *decoder) email(v val) string {
+	s := d.str(v)
+	if s == "" {
+		return ""
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s {
+		d.errorf(v, "%q is not an email address (expected the bare address, e.g. alice@example.com)", s)
+		return ""
+	}
+	return s
+}
+
+func (d *decoder) bus(v val, b *Bus) {
+	f, _ := d.fields(v, "bus", "url", "listen", "data_dir", "credentials_file")
+	urlV := f.get("url")
+	b.URL = d.str(urlV)
+	if b.URL != "" {
+		for u := range strings.SplitSeq(b.URL, ",") {
+			d.natsURL(urlV, strings.TrimSpace(u))
+		}
+	}
+	listenV := f.get("listen")
+	if l := d.str(listenV); l != "" {
+		addr, err := listenAddr(l)
+		switch {
+		case err != nil:
+			d.errorf(listenV, "%q: %v (expected host:port, e.g. 127.0.0.1:4222, or a port alone for loopback)", l, err)
+		case b.URL != "":
+			d.errorf(listenV, "applies only to the embedded server, but bus.url points at an external one: remove one of them")
+		default:
+			b.Listen = addr
+		}
+	}
+	b.DataDir = d.path(f.get("data_dir"))
+	if b.DataDir == "" {
+		b.DataDir = filepath.Join(xdgDir(d.env, "XDG_DATA_HOME"), "agentd")
+	}
+	b.CredentialsFile = d.path(f.get("credentials_file"))
+}
+
+func (d *decoder) natsURL(v val, raw string) {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Host == "":
+		d.errorf(v, "%s is not a NATS URL (e.g. nats://host:4222; several separated by commas)", quoteURL(raw))
+	case u.User != nil:
+		d.errorf(v, "%q holds credentials: put them in bus.credentials_file (a NATS .creds file) instead", redact(u))
+	case !oneOfFold(u.Scheme, "nats", "tls", "ws", "wss"):
+		d.errorf(v, "%q: scheme %q is not valid (valid: nats, tls, ws, wss)", redact(u), u.Scheme)
+	}
+}
+
+// redact hides all user info, not only the password: a NATS token or an API
+// key often sits in the user name.
+func redact(u *url.URL) string {
+	if u.User == nil {
+		return u.String()
+	}
+	c := *u
+	c.User = url.User("xxxxx")
+	return c.String()
+}
+
+// quoteURL quotes a URL that did not parse, unless it may hold credentials.
+func quoteURL(raw string) string {
+	if strings.Contains(raw, "@") {
+		return "the value (not shown: it may hold credentials)"
+	}
+	return strconv.Quote(raw)
+}
+
+func oneOfFold(s string, valid ...string) bool {
+	for _, v := range valid {
+		if strings.EqualFold(s, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// listenAddr checks host:port; a bare port or ":port" means loopback, so
+// that opening the bus to the network is always a deliberate choice.
+func listenAddr(s string) (string, error) {
+	if _, err := strconv.Atoi(s); err == nil {
+		s = ":" + s
+	}
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return "", fmt.Errorf("not host:port")
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p < 1 || p > 65535 {
+		return "", fmt.Errorf("port %q is not a number from 1 to 65535", port)
+	}
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	if strings.ContainsAny(host, " /") {
+		return "", fmt.Errorf("host %q is not a host name or IP address", host)
+	}
+	return net.JoinHostPort(host, port), nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func (d *decoder) sources(v val, s *Sources) {
+	f, _ := d.fields(v, "sources", "feeds", "mail", "calendars")
+	feedNames := &names{what: "feed", seen: map[string]val{}}
+	for _, item := range d.list(f.get("feeds"), "feeds (each with name and url)") {
+		if feed, ok := d.feed(item, feedNames); ok {
+			s.Feeds = append(s.Feeds, feed)
+		}
+	}
+	mailNames := &names{what: "mail account", seen: map[string]val{}}
+	for _, item := range d.list(f.get("mail"), "mail accounts (each with name and imap or maildir)") {
+		if m, ok := d.mail(item, mailNames); ok {
+			s.Mail = append(s.Mail, m)
+		}
+	}
+	calNames := &names{what: "calendar", seen: map[string]val{}}
+	for _, item := range d.list(f.get("calendars"), "calendars (each with name and caldav, url or path)") {
+		if c, ok := d.calendar(item, calNames); ok {
+			s.Calendars = append(s.Calendars, c)
+		}
+	}
+}
+
+// webURL validates an http(s)-like URL.
+func (d *decoder) webURL(v val, raw string, schemes ...string) (*url.URL, bool) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		d.errorf(v, "%s is not a URL (%s)", quoteURL(raw), schemeList(schemes))
+		return nil, false
+	}
+	if u.User != nil {
+		d.errorf(v, "%q holds a user name or password: credentials do not belong in URLs (they end up in logs); use username and password_env, password_file or password_command", redact(u))
+		return nil, false
+	}
+	if !oneOfFold(u.Scheme, schemes...) {
+		d.errorf(v, "%q: scheme %q is not valid (%s)", raw, u.Scheme, schemeList(schemes))
+		return nil, false
+	}
+	if u.Scheme != "file" && u.Host == "" {
+		d.errorf(v, "%q has no host (e.g. %s://example.com/...)", raw, schemes[0])
+		return nil, false
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	return u, true
+}
+
+func schemeList(schemes []string) string {
+	return "valid schemes: " + strings.Join(schemes, ", ")
+}
+
+func (d *decoder) feed(v val, n *names) (Feed, bool) {
+	f, ok := d.fields(v, "a feed", "name", "url", "every", "timeout", "max_bytes")
+	if !ok {
+		return Feed{}, false
+	}
+	fd := Feed{Name: d.name(n, f.get("name"), "go-blog")}
+	urlV := f.get("url")
+	raw := d.str(urlV)
+	if d.required(urlV, raw, "the feed's address: http://, https:// or file:// (e.g. https://go.dev/blog/feed.atom, file:feeds/local.xml)") {
+		if u, ok := d.webURL(urlV, raw, "http", "https", "file"); ok {
+			fd.URL = u.String()
+			if u.Scheme == "file" {
+				abs, err := resolveFileURL(u, d.dir, d.env)
+				if err != nil {
+					d.errorf(urlV, "%q %v", raw, err)
+				}
+				fd.URL = abs
+			}
+		}
+	}
+	fd.Every = d.duration(f.get("every"), DefaultFeedEvery, MinEvery)
+	fd.Timeout = d.duration(f.get("timeout"), DefaultFeedTimeout, Duration(time.Second))
+	fd.MaxBytes = DefaultFeedMaxBytes
+	if mb := f.get("max_bytes"); !mb.null() {
+		if _, isInt := mb.node.(*ast.IntegerNode); isInt {
+			if x, ok := d.integer(mb, 1, 1<<40); ok {
+				fd.MaxBytes = x
+			}
+		} else if s := d.str(mb); s != "" {
+			if x, err := parseSize(s); err != nil {
+				d.errorf(mb, "%v", err)
+			} else if x < 1 {
+				d.errorf(mb, "%q must be at least 1 byte", s)
+			} else {
+				fd.MaxBytes = x
+			}
+		}
+	}
+	return fd, true
+}
+
+func (d *decoder) mail(v val, n *names) (Mail, bool) {
+	f, ok := d.fields(v, "a mail account", "name", "imap", "maildir", "mailboxes", "lookback")
+	if !ok {
+		return Mail{}, false
+	}
+	m := Mail{Name: d.name(n, f.get("name"), "work")}
+	imapV, maildirV := f.get("imap"), f.get("maildir")
+	// Both are checked even when both are set, so every mistake shows at once.
+	if !imapV.absent() {
+		m.IMAP = d.imap(imapV)
+	}
+	if !maildirV.absent() {
+		m.Maildir = d.path(maildirV)
+		d.required(maildirV, m.Maildir, "the path of a Maildir folder (with cur/, new/, tmp/), e.g. ~/Maildir")
+	}
+	switch {
+	case !imapV.absent() && !maildirV.absent():
+		d.errorf(v, "set exactly one of imap and maildir, not both")
+	case imapV.absent() && maildirV.absent():
+		d.errorf(v, "set exactly one of imap (an IMAP account: host, username, password_*) and maildir (the path of a local Maildir)")
+	}
+	m.Mailboxes = d.strs(f.get("mailboxes"), "mailbox names")
+	if len(m.Mailboxes) == 0 {
+		m.Mailboxes = []string{"INBOX"}
+	}
+	m.Lookback = d.duration(f.get("lookback"), DefaultMailLookback, 0)
+	return m, true
+}
+
+func (d *decoder) imap(v val) *IMAP {
+	f, ok := d.fields(v, "imap", "host", "port", "tls", "username", "password_env", "password_file", "password_command")
+	if !ok {
+		return nil
+	}
+	im := &IMAP{}
+	hostV := f.get("host")
+	im.Host = d.str(hostV)
+	if d.required(hostV, im.Host, "the IMAP server's host name, e.g. imap.example.com") {
+		if _, port, err := net.SplitHostPort(im.Host); err == nil {
+			d.errorf(hostV, "%q: put the port in imap.port (port: %s), not in the host", im.Host, port)
+		} else if strings.Contains(im.Host, "/") {
+			d.errorf(hostV, "%q is a URL or path, not a host name: write the host alone, e.g. imap.example.com", im.Host)
+		}
+	}
+	tlsV := f.get("tls")
+	im.TLS = d.oneOf(tlsV, "tls mode", TLSImplicit, tlsModes()...)
+	if im.TLS == TLSNone && im.Host != "" && !isLoopback(im.Host) {
+		d.errorf(tlsV, "\"none\" would send your password in clear text to %q: it is allowed only for loopback hosts (localhost, 127.0.0.1, ::1); use implicit (port 993) or starttls (port 143)", im.Host)
+	}
+	im.Port = 993
+	if im.TLS != TLSImplicit {
+		im.Port = 143
+	}
+	if p, ok := d.integer(f.get("port"), 1, 65535); ok {
+		im.Port = int(p)
+	}
+	userV := f.get("username")
+	im.Username = d.str(userV)
+	d.required(userV, im.Username, "the IMAP login name")
+	im.Password = d.secret(f, "password")
+	if !im.Password.IsSet() {
+		d.errorf(f.get("password"), "required: set password_env, password_file or password_command")
+	}
+	return im
+}
+
+func (d *decoder) calendar(v val, n *names) (Calendar, bool) {
+	f, ok := d.fields(v, "a calendar", "name", "caldav", "url", "path", "every", "calendars")
+	if !ok {
+		return Calendar{}, false
+	}
+	c := Calendar{Name: d.name(n, f.get("name"), "personal")}
+	cdV, urlV, pathV := f.get("caldav"), f.get("url"), f.get("path")
+	set := 0
+	for _, x := range []val{cdV, urlV, pathV} {
+		if !x.absent() {
+			set++
+		}
+	}
+	if set != 1 {
+		d.errorf(v, "set exactly one of caldav (an account: url, username, password_*), url (an .ics address: http, https or webcal) and path (a local .ics file or folder); %d are set", set)
+	}
+	if !cdV.absent() {
+		c.CalDAV = d.caldav(cdV)
+	}
+	if !urlV.absent() {
+		raw := d.str(urlV)
+		if d.required(urlV, raw, "the address of an .ics calendar (http, https or webcal)") {
+			if u, ok := d.webURL(urlV, raw, "https", "http", "webcal"); ok {
+				c.URL = u.String()
+			}
+		}
+	}
+	if !pathV.absent() {
+		c.Path = d.path(pathV)
+		d.required(pathV, c.Path, "the path of an .ics file or a folder of them")
+	}
+	c.Every = d.duration(f.get("every"), DefaultCalendarEvery, MinEvery)
+	calsV := f.get("calendars")
+	c.Calendars = d.strs(calsV, "calendar names")
+	if len(c.Calendars) > 0 && cdV.absent() {
+		d.errorf(calsV, "selects calendars of a caldav account; remove it for a url or path calendar")
+	}
+	return c, true
+}
+
+func (d *decoder) caldav(v val) *CalDAV {
+	f, ok := d.fields(v, "caldav", "url", "username", "password_env", "password_file", "password_command")
+	if !ok {
+		return nil
+	}
+	c := &CalDAV{}
+	urlV := f.get("url")
+	if raw := d.str(urlV); d.required(urlV, raw, "the CalDAV server's address, e.g. https://dav.example.com/") {
+		if u, ok := d.webURL(urlV, raw, "https", "http"); ok {
+			c.URL = u.String()
+		}
+	}
+	userV := f.get("username")
+	c.Username = d.str(userV)
+	d.required(userV, c.Username, "the CalDAV login name")
+	c.Password = d.secret(f, "password")
+	if !c.Password.IsSet() {
+		d.errorf(f.get("password"), "required: set password_env, password_file or password_command")
+	}
+	return c
+}
+
+func (d *decoder) llm(v val, l *LLM) {
+	f, _ := d.fields(v, "llm", "url", "model", "api_key_env", "api_key_file", "api_key_command")
+	urlV, modelV := f.get("url"), f.get("model")
+	raw := d.str(urlV)
+	l.Model = d.str(modelV)
+	l.APIKey = d.secret(f, "api_key")
+	if raw == "" {
+		if l.Model != "" || l.APIKey.IsSet() {
+			d.errorf(urlV, "required when model or api_key_* is set: the OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (leave llm empty for no LLM)")
+		}
+		return
+	}
+	if u, ok := d.webURL(urlV, raw, "https", "http"); ok {
+		l.URL = u.String()
+	}
+	d.required(modelV, l.Model, "the model name the endpoint serves, e.g. llama3.1:8b")
+}
+
+func (d *decoder) notify(v val, n *Notify) {
+	f, _ := d.fields(v, "notify", "terminal", "desktop")
+	// A key present, even empty ("terminal: {}" or "terminal:"), turns the
+	// channel on with its defaults.
+	if tv := f.get("terminal"); !tv.absent() {
+		tf, ok := d.fields(tv, "notify.terminal", "min_priority", "kinds")
+		if ok {
+			n.Terminal = &Terminal{
+				MinPriority: d.oneOf(tf.get("min_priority"), "priority", event.PriorityLow, priorities()...),
+				Kinds:       d.kinds(tf.get("kinds")),
+			}
+		}
+	}
+	if dv := f.get("desktop"); !dv.absent() {
+		df, ok := d.fields(dv, "notify.desktop", "min_priority", "kinds", "quiet_hours")
+		if ok {
+			n.Desktop = &Desktop{
+				MinPriority: d.oneOf(df.get("min_priority"), "priority", event.PriorityNormal, priorities()...),
+				Kinds:       d.kinds(df.get("kinds")),
+				QuietHours:  d.boolp(df.get("quiet_hours")),
+			}
+			if n.Desktop.QuietHours == nil {
+				t := true
+				n.Desktop.QuietHours = &t
+			}
+		}
+	}
+}
+
+func (d *decoder) kinds(v val) []string {
+	var out []string
+	for _, item := range d.list(v, "kinds ("+strings.Join(kinds(), ", ")+")") {
+		if k := d.oneOf(item, "kind", "", kinds()...); k != "" {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func (d *decoder) planner(v val, p *Planner) {
+	f, _ := d.fields(v, "planner", "feed_max_age")
+	p.FeedMaxAge = d.duration(f.get("feed_max_age"), DefaultFeedMaxAge, Duration(time.Minute))
+}
+
+func (d *decoder) rules(v val) []Rule {
+	var out []Rule
+	ruleNames := &names{what: "rule", seen: map[string]val{}}
+	for _, item := range d.list(v, "rules (each with name, when and action)") {
+		f, ok := d.fields(item, "a rule", "name", "description", "when", "action", "kind", "title", "body",
+			"priority", "why", "at", "before", "expires", "enabled")
+		if !ok {
+			continue
+		}
+		r := Rule{Line: item.line, Name: d.name(ruleNames, f.get("name"), "follow-up-boss")}
+		r.Description = d.str(f.get("description"))
+		whenV := f.get("when")
+		r.When = strings.TrimSpace(d.str(whenV))
+		d.required(whenV, r.When, "the condition, e.g. event.type == \"mail.received\"")
+		actV := f.get("action")
+		if r.Action = d.oneOf(actV, "action", "", actions()...); r.Action == "" && d.str(actV) == "" {
+			d.errorf(actV, "required: one of %s", strings.Join(actions(), ", "))
+		}
+		r.Kind = d.oneOf(f.get("kind"), "kind", "", kinds()...)
+		r.Title = d.str(f.get("title"))
+		r.Body = d.str(f.get("body"))
+		prioV := f.get("priority")
+		r.Priority = d.oneOf(prioV, "priority", "", priorities()...)
+		if r.Action == ActionPriority && r.Priority == "" && d.str(prioV) == "" {
+			d.errorf(prioV, "required by action priority: one of %s", strings.Join(priorities(), ", "))
+		}
+		r.Why = d.str(f.get("why"))
+		r.At = d.str(f.get("at"))
+		r.Before = d.duration(f.get("before"), 0, 0)
+		r.Expires = d.duration(f.get("expires"), 0, 0)
+		r.Enabled = d.boolp(f.get("enabled"))
+		out = append(out, r)
+	}
+	return out
+}

@@ -1,0 +1,143 @@
+package feed
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"runtime/debug"
+	"strings"
+	"time"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultEvery    = 30 * time.Minute
+	DefaultTimeout  = 30 * time.Second
+	DefaultMaxBytes = 10 << 20
+)
+
+// Config is one configured feed.
+type Config struct {
+	// Name is the configured feed name; events get Source "feed:"+Name.
+	Name string
+	// URL is http://, https:// or file:// (a local file, whose mtime and
+	// size serve as its validator). Userinfo is used for basic auth and is
+	// never logged.
+	URL string
+	// Every is the poll interval (default 30m); each wait is Every ± up to
+	// 10 % jitter so feeds configured together do not poll together.
+	Every time.Duration
+	// Timeout bounds one request, body included (default 30s).
+	Timeout time.Duration
+	// MaxBytes caps the (decompressed) body (default 10 MiB); a bigger body
+	// fails with "feed too large".
+	MaxBytes int64
+	// UserAgent defaults to "agentd/<version> (+https://github.com/agentd/agentd)".
+	UserAgent string
+}
+
+// withDefaults returns cfg with zero values replaced by defaults.
+func (cfg Config) withDefaults() Config {
+	if cfg.Every == 0 {
+		cfg.Every = DefaultEvery
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.MaxBytes == 0 {
+		cfg.MaxBytes = DefaultMaxBytes
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "agentd/" + version() + " (+https://github.com/agentd/agentd)"
+	}
+	return cfg
+}
+
+// validate checks a config that already has its defaults.
+func (cfg Config) validate() error {
+	var errs []error
+	if strings.TrimSpace(cfg.Name) == "" {
+		errs = append(errs, errors.New("name is empty"))
+	}
+	u, err := url.Parse(cfg.URL)
+	switch {
+	case cfg.URL == "":
+		errs = append(errs, errors.New("url is empty"))
+	case err != nil:
+		// url.Parse errors quote the URL; keep a password out of them.
+		errs = append(errs, fmt.Errorf("url %q is not a valid URL", redactURL(cfg.URL)))
+	case u.Scheme == "http" || u.Scheme == "https":
+		if u.Host == "" {
+			errs = append(errs, fmt.Errorf("url %q has no host", redactURL(cfg.URL)))
+		}
+	case u.Scheme == "file":
+		if u.Path == "" {
+			errs = append(errs, fmt.Errorf("url %q has no path", redactURL(cfg.URL)))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("url %q: scheme must be http, https or file", redactURL(cfg.URL)))
+	}
+	if cfg.Every < 0 {
+		errs = append(errs, fmt.Errorf("every %s is negative", cfg.Every))
+	}
+	if cfg.Timeout < 0 {
+		errs = append(errs, fmt.Errorf("timeout %s is negative", cfg.Timeout))
+	}
+	if cfg.MaxBytes < 0 {
+		errs = append(errs, fmt.Errorf("max_bytes %d is negative", cfg.MaxBytes))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("feed %q: invalid config: %w", cfg.Name, err)
+	}
+	return nil
+}
+
+// version is the main module's version for the User-Agent.
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return strings.TrimPrefix(bi.Main.Version, "v")
+	}
+	return "dev"
+}
+
+// redactURL strips userinfo from a URL and masks query values whose names
+// suggest a credential, for logs and errors.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		// Cannot be parsed, so cannot be cleaned precisely: cut anything
+		// that could be userinfo.
+		if at := strings.LastIndex(raw, "@"); at >= 0 {
+			if scheme := strings.Index(raw, "://"); scheme >= 0 && scheme < at {
+				return raw[:scheme+3] + raw[at+1:]
+			}
+			return "(unparseable URL)"
+		}
+		return raw
+	}
+	u.User = nil
+	if u.RawQuery != "" {
+		q := u.Query()
+		changed := false
+		for k := range q {
+			if secretParam(k) {
+				q[k] = []string{"REDACTED"}
+				changed = true
+			}
+		}
+		if changed {
+			u.RawQuery = q.Encode()
+		}
+	}
+	return u.String()
+}
+
+func secretParam(name string) bool {
+	n := strings.ToLower(name)
+	for _, s := range []string{"token", "key", "secret", "pass", "auth", "sig", "session"} {
+		if strings.Contains(n, s) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,428 @@
+// Package feed watches one RSS, Atom or JSON Feed and publishes each new
+// item once as a feed.item event.
+//
+// A poll is a conditional GET (ETag / Last-Modified); a 304 costs no parse.
+// Seen items are remembered in the state store under three keys (item key,
+// normalised link, normalised title within the feed), so neither a restart
+// nor a feed that re-publishes an item under a new GUID announces it twice.
+// An item is remembered only after publish succeeded, so a bus outage loses
+// nothing: the item is announced on a later poll.
+package feed
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+
+	"github.com/agentd/agentd/event"
+	"github.com/agentd/agentd/internal/state"
+	"github.com/agentd/agentd/watchers"
+)
+
+// Watcher polls one feed. Create it with New.
+type Watcher struct {
+	cfg    Config
+	store  state.Store
+	logger *slog.Logger
+	client *http.Client
+	now    func() time.Time
+	jitter func() float64 // in [-1, 1]
+
+	pollMu sync.Mutex // one poll at a time (Run and SyncOnce may overlap)
+
+	mu      sync.Mutex
+	health  Health
+	failing bool // the current failure streak has been logged
+}
+
+// Health is the state of a feed for the dashboard and `agentd check`.
+type Health struct {
+	LastSuccess time.Time
+	LastError   string // empty after a success
+	LastErrorAt time.Time
+	// ConsecutiveFailures counts failed polls since the last success.
+	ConsecutiveFailures int
+	// NextPoll is when Run polls next (zero outside Run).
+	NextPoll time.Time
+	// URL is the URL polled (after a remembered permanent redirect), without
+	// credentials.
+	URL string
+}
+
+// Option customises a Watcher.
+type Option func(*Watcher)
+
+// WithHTTPClient sets the client (transport, proxy, TLS). Its CheckRedirect
+// still runs after the watcher's own redirect bookkeeping. Default: a client
+// on http.DefaultTransport.
+func WithHTTPClient(c *http.Client) Option {
+	return func(w *Watcher) {
+		if c != nil {
+			w.client = c
+		}
+	}
+}
+
+// WithClock sets the clock used for Seen times, Retry-After dates and
+// health. Default: time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(w *Watcher) {
+		if now != nil {
+			w.now = now
+		}
+	}
+}
+
+// WithRand sets the source of poll jitter. The Watcher serialises its use.
+// Default: math/rand/v2's global source.
+func WithRand(r *rand.Rand) Option {
+	return func(w *Watcher) {
+		if r == nil {
+			return
+		}
+		var mu sync.Mutex
+		w.jitter = func() float64 {
+			mu.Lock()
+			defer mu.Unlock()
+			return 2*r.Float64() - 1
+		}
+	}
+}
+
+// New validates cfg and builds a watcher. It has no side effects.
+func New(cfg Config, store state.Store, logger *slog.Logger, opts ...Option) (*Watcher, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if store == nil {
+		return nil, fmt.Errorf("feed %q: no state store", cfg.Name)
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	w := &Watcher{
+		cfg:    cfg,
+		store:  store,
+		logger: logger.With("watcher", "feed:"+cfg.Name),
+		client: &http.Client{},
+		now:    time.Now,
+		jitter: func() float64 { return 2*rand.Float64() - 1 },
+	}
+	for _, o := range opts {
+		o(w)
+	}
+	w.client = withRedirectLog(w.client)
+	w.health.URL = redactURL(cfg.URL)
+	return w, nil
+}
+
+// Name is "feed:<name>".
+func (w *Watcher) Name() string { return "feed:" + w.cfg.Name }
+
+// Connect has nothing to dial: every poll is its own request.
+func (w *Watcher) Connect(ctx context.Context) error { return ctx.Err() }
+
+// Close releases idle connections. Safe to call more than once.
+func (w *Watcher) Close(context.Context) error {
+	w.client.CloseIdleConnections()
+	return nil
+}
+
+// Health returns a snapshot of the feed's health.
+func (w *Watcher) Health() Health {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.health
+}
+
+// SyncOnce does exactly one fetch and announce pass and returns its error.
+func (w *Watcher) SyncOnce(ctx context.Context, publish watchers.Publish) error {
+	_, err := w.poll(ctx, publish)
+	return err
+}
+
+// Run polls until ctx is done. Feed errors are its own business: it logs the
+// first failure of a streak and the recovery, backs off, and returns only
+// when ctx is done (with nil).
+func (w *Watcher) Run(ctx context.Context, publish watchers.Publish) error {
+	// Honour a Retry-After from before a restart.
+	var wait time.Duration
+	if m, err := w.loadMeta(ctx); err == nil && m.URL == w.cfg.URL {
+		wait = max(m.NotBefore.Sub(w.now()), 0)
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	for {
+		w.setNextPoll(w.now().Add(wait))
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-timer.C:
+		}
+		wait = w.step(ctx, publish)
+		timer.Reset(wait)
+	}
+}
+
+// step is one iteration of Run: poll, log state changes, and return how long
+// to wait.
+func (w *Watcher) step(ctx context.Context, publish watchers.Publish) time.Duration {
+	retryAfter, err := w.poll(ctx, publish)
+	h := w.Health()
+	w.mu.Lock()
+	switch {
+	case err != nil && ctx.Err() != nil:
+		// Shutting down; not the feed's fault.
+	case err != nil && !w.failing:
+		w.failing = true
+		w.logger.Warn("feed failed; retrying with backoff, further failures are counted, not logged",
+			"url", h.URL, "err", err)
+	case err != nil:
+		w.logger.Debug("feed still failing", "failures", h.ConsecutiveFailures, "err", err)
+	case w.failing:
+		w.failing = false
+		w.logger.Info("feed back", "url", h.URL)
+	}
+	w.mu.Unlock()
+	return nextWait(w.cfg.Every, h.ConsecutiveFailures, retryAfter, w.jitter())
+}
+
+func (w *Watcher) setNextPoll(t time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.health.NextPoll = t
+}
+
+// meta is what the store keeps per feed, under "feed.<name>.meta".
+type meta struct {
+	// URL is the configured URL the rest belongs to: a changed config
+	// starts afresh.
+	URL          string    `json:"url"`
+	PermanentURL string    `json:"permanent_url,omitempty"`
+	ETag         string    `json:"etag,omitempty"`
+	LastModified string    `json:"last_modified,omitempty"`
+	LastOK       time.Time `json:"last_ok,omitzero"`
+	// NotBefore is the Retry-After the server asked for.
+	NotBefore time.Time `json:"not_before,omitzero"`
+}
+
+func (w *Watcher) metaKey() string { return "feed." + w.cfg.Name + ".meta" }
+
+func (w *Watcher) seenKey(hash string) string { return "feed." + w.cfg.Name + ".seen." + hash }
+
+func (w *Watcher) loadMeta(ctx context.Context) (meta, error) {
+	raw, err := w.store.Get(ctx, w.metaKey())
+	if errors.Is(err, state.ErrNotFound) {
+		return meta{URL: w.cfg.URL}, nil
+	}
+	if err != nil {
+		return meta{}, fmt.Errorf("load meta: %w", err)
+	}
+	var m meta
+	if err := json.Unmarshal(raw, &m); err != nil {
+		// A corrupt record costs one unconditional GET, nothing more.
+		w.logger.Warn("feed state unreadable; starting without validators", "err", err)
+		return meta{URL: w.cfg.URL}, nil
+	}
+	if m.URL != w.cfg.URL {
+		return meta{URL: w.cfg.URL}, nil
+	}
+	return m, nil
+}
+
+func (w *Watcher) saveMeta(ctx context.Context, m meta) error {
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("encode meta: %w", err)
+	}
+	if err := w.store.Put(ctx, w.metaKey(), raw); err != nil {
+		return fmt.Errorf("save meta: %w", err)
+	}
+	return nil
+}
+
+// poll fetches and announces once, records health, and returns the
+// server's Retry-After (0 if none).
+func (w *Watcher) poll(ctx context.Context, publish watchers.Publish) (time.Duration, error) {
+	w.pollMu.Lock()
+	defer w.pollMu.Unlock()
+	retryAfter, target, err := w.pollLocked(ctx, publish)
+	now := w.now()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.health.URL = redactURL(target)
+	if err != nil {
+		w.health.LastError = err.Error()
+		w.health.LastErrorAt = now
+		w.health.ConsecutiveFailures++
+		return retryAfter, err
+	}
+	w.health.LastSuccess = now
+	w.health.LastError = ""
+	w.health.ConsecutiveFailures = 0
+	return 0, nil
+}
+
+func (w *Watcher) pollLocked(ctx context.Context, publish watchers.Publish) (retryAfter time.Duration, target string, err error) {
+	target = w.cfg.URL
+	wrap := func(err error) error { return fmt.Errorf("feed %s: %w", w.cfg.Name, err) }
+	m, err := w.loadMeta(ctx)
+	if err != nil {
+		return 0, target, wrap(err)
+	}
+	if m.PermanentURL != "" {
+		target = m.PermanentURL
+	}
+
+	res, err := w.fetch(ctx, target, validators{ETag: m.ETag, LastModified: m.LastModified})
+	if err != nil {
+		if serr := (*StatusError)(nil); errors.As(err, &serr) && serr.RetryAfter > 0 {
+			m.NotBefore = w.now().Add(serr.RetryAfter)
+			if perr := w.saveMeta(ctx, m); perr != nil {
+				err = errors.Join(err, perr)
+			}
+			return serr.RetryAfter, target, wrap(err)
+		}
+		return 0, target, wrap(err)
+	}
+	m.NotBefore = time.Time{}
+	if res.PermanentURL != "" && res.PermanentURL != target {
+		w.logger.Info("feed moved permanently; polling the new URL from now on",
+			"from", redactURL(target), "to", redactURL(res.PermanentURL))
+		m.PermanentURL = res.PermanentURL
+		target = res.PermanentURL
+	}
+
+	if res.NotModified {
+		m.ETag, m.LastModified = res.Validators.ETag, res.Validators.LastModified
+		m.LastOK = w.now()
+		if err := w.saveMeta(ctx, m); err != nil {
+			return 0, target, wrap(err)
+		}
+		return 0, target, nil
+	}
+
+	f, err := Parse(bytes.NewReader(res.Body), res.ContentType)
+	if err != nil {
+		return 0, target, wrap(fmt.Errorf("%s: %w", redactURL(res.FinalURL), err))
+	}
+	annErr := w.announce(ctx, f, res.FinalURL, publish)
+	// Adopt this document's validators only once all of it is announced:
+	// with an item still pending, the next poll must get the document
+	// again, not a 304. The previous validators do not match it, so they
+	// may stay.
+	if annErr == nil {
+		m.ETag, m.LastModified = res.Validators.ETag, res.Validators.LastModified
+	}
+	m.LastOK = w.now()
+	if err := w.saveMeta(ctx, m); err != nil {
+		return 0, target, wrap(errors.Join(annErr, err))
+	}
+	if annErr != nil {
+		return 0, target, wrap(annErr)
+	}
+	return 0, target, nil
+}
+
+// announce publishes every item not seen before, oldest first (feeds list
+// newest first). One item's failure does not stop the others.
+func (w *Watcher) announce(ctx context.Context, f *gofeed.Feed, finalURL string, publish watchers.Publish) error {
+	base, err := url.Parse(finalURL)
+	if err != nil {
+		base = nil
+	}
+	feedURL := redactURL(finalURL)
+	source := w.Name()
+	var errs []error
+	failed := 0
+	for i := len(f.Items) - 1; i >= 0; i-- {
+		if ctx.Err() != nil {
+			errs = append(errs, ctx.Err())
+			break
+		}
+		it := f.Items[i]
+		if it == nil {
+			continue
+		}
+		e := newEntry(w.cfg.Name, f, it, feedURL, base)
+		seen, err := w.seen(ctx, e.Dedup)
+		if err != nil {
+			failed++
+			errs = append(errs, fmt.Errorf("item %q: %w", e.Key, err))
+			continue
+		}
+		if seen {
+			continue
+		}
+		ev, err := event.New(source, event.TypeFeedItem, e.Key, e.Item.Title, e.when(), w.now(), e.Item)
+		if err != nil {
+			failed++
+			errs = append(errs, fmt.Errorf("item %q: %w", e.Key, err))
+			continue
+		}
+		if err := publish(ctx, ev); err != nil {
+			failed++
+			errs = append(errs, fmt.Errorf("item %q: publish: %w", e.Key, err))
+			continue
+		}
+		if err := w.markSeen(ctx, e.Dedup); err != nil {
+			// Published but not remembered: it may be announced again,
+			// and the bus drops the duplicate by its deterministic id.
+			failed++
+			errs = append(errs, fmt.Errorf("item %q: %w", e.Key, err))
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%d of %d items not announced: %w", failed, len(f.Items), errors.Join(errs...))
+}
+
+// seen reports whether any of the dedup hashes is stored.
+func (w *Watcher) seen(ctx context.Context, hashes []string) (bool, error) {
+	for _, h := range hashes {
+		_, err := w.store.Get(ctx, w.seenKey(h))
+		if err == nil {
+			return true, nil
+		}
+		if !errors.Is(err, state.ErrNotFound) {
+			return false, fmt.Errorf("check seen: %w", err)
+		}
+	}
+	return false, nil
+}
+
+// seenRecord is the value of a seen key.
+type seenRecord struct {
+	At time.Time `json:"at"`
+}
+
+func (w *Watcher) markSeen(ctx context.Context, hashes []string) error {
+	raw, err := json.Marshal(seenRecord{At: w.now().UTC()})
+	if err != nil {
+		return fmt.Errorf("encode seen: %w", err)
+	}
+	for _, h := range hashes {
+		if err := w.store.Put(ctx, w.seenKey(h), raw); err != nil {
+			return fmt.Errorf("mark seen: %w", err)
+		}
+	}
+	return nil
+}
+
+// Interface guards.
+var (
+	_ watchers.Watcher = (*Watcher)(nil)
+	_ watchers.Syncer  = (*Watcher)(nil)
+)
