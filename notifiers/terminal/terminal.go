@@ -90,10 +90,12 @@ func (t *Terminal) Format(s event.Suggestion) string {
 	if !s.Due.IsZero() {
 		b.WriteString(" — due " + t.due(s.Due, now))
 	}
-	if why := clean(s.Why); why != "" {
+	why := clean(s.Why)
+	if why != "" {
 		b.WriteString(" — " + why)
 	}
-	if src := sources(s.About); src != "" {
+	// The why usually names the source already ("… (feed go-blog)").
+	if src := sources(s.About); src != "" && !strings.Contains(why, src) {
 		b.WriteString(" (" + src + ")")
 	}
 	if link := clean(s.Link); link != "" {

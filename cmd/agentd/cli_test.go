@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/agentd/agentd/internal/config"
+)
+
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// TestPlanDemoJSON checks the stable JSON shape of `agentd plan` on the
+// bundled demo, and that items dated after --at have not arrived yet.
+func TestPlanDemoJSON(t *testing.T) {
+	demo := filepath.Join("..", "..", "examples", "demo.yaml")
+	cases := []struct {
+		name    string
+		at      string
+		want    []string // titles, any order
+		notWant []string
+	}{
+		{
+			name: "all arrived",
+			at:   "2026-08-12T18:00:00+02:00",
+			want: []string{"Read: Go 1.27 is released", "Read: A local-first thermostat you can flash yourself",
+				"Read: Réécrire un démon en Go : notes de terrain"},
+			notWant: []string{"Community survey", "Zigbee", "espresso", "Gardening"},
+		},
+		{
+			name:    "before the release post",
+			at:      "2026-08-11T12:00:00+02:00",
+			want:    []string{"Read: A local-first thermostat you can flash yourself", "Read: Réécrire un démon en Go : notes de terrain"},
+			notWant: []string{"Go 1.27"},
+		},
+		{
+			name: "nothing yet",
+			at:   "2026-08-01T00:00:00Z",
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, "plan", "--config", demo, "--at", tc.at, "--format", "json")
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			var titles []string
+			for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+				if line == "" {
+					continue
+				}
+				var l struct {
+					ID       string `json:"id"`
+					Kind     string `json:"kind"`
+					Title    string `json:"title"`
+					Body     string `json:"body"`
+					Priority string `json:"priority"`
+					Why      string `json:"why"`
+					About    []struct {
+						Source, Type, Ref string
+					} `json:"about"`
+				}
+				dec := json.NewDecoder(strings.NewReader(line))
+				dec.DisallowUnknownFields()
+				if err := dec.Decode(&l); err != nil {
+					t.Fatalf("line %q: %v", line, err)
+				}
+				if len(l.ID) < 16 || l.Kind != "suggestion" || l.Why == "" || l.Priority == "" || len(l.About) != 1 {
+					t.Errorf("incomplete suggestion: %+v", l)
+				}
+				if l.About[0].Type != "feed.item" || !strings.HasPrefix(l.About[0].Source, "feed:") || l.About[0].Ref == "" {
+					t.Errorf("about = %+v", l.About)
+				}
+				if l.Title == "Read: Go 1.27 is released" && l.About[0].Ref != "tag:demo.agentd,2026:go-blog/go1.27" {
+					t.Errorf("ref should be the Atom id, got %q", l.About[0].Ref)
+				}
+				titles = append(titles, l.Title)
+			}
+			if len(titles) != len(tc.want) {
+				t.Fatalf("got %d suggestions %q, want %d %q", len(titles), titles, len(tc.want), tc.want)
+			}
+			joined := strings.Join(titles, "\n")
+			for _, w := range tc.want {
+				if !strings.Contains(joined, w) {
+					t.Errorf("missing %q in %q", w, titles)
+				}
+			}
+			for _, n := range tc.notWant {
+				if strings.Contains(joined, n) {
+					t.Errorf("unexpected %q in %q", n, titles)
+				}
+			}
+		})
+	}
+}
+
+func TestPlanIsDeterministicAndSavesNothing(t *testing.T) {
+	demo := filepath.Join("..", "..", "examples", "demo.yaml")
+	before, _ := os.ReadDir(filepath.Join("..", "..", "examples"))
+	_, a, _ := runCLI(t, "plan", "--config", demo, "--at", "2026-08-12T18:00:00Z", "--format", "json")
+	_, b, _ := runCLI(t, "plan", "--config", demo, "--at", "2026-08-12T18:00:00Z", "--format", "json")
+	if a != b || a == "" {
+		t.Fatalf("two plans differ or are empty:\n%s\n---\n%s", a, b)
+	}
+	after, _ := os.ReadDir(filepath.Join("..", "..", "examples"))
+	if len(before) != len(after) {
+		t.Fatalf("plan created files in examples/: %v -> %v", before, after)
+	}
+}
+
+func TestPlanFlagErrors(t *testing.T) {
+	demo := filepath.Join("..", "..", "examples", "demo.yaml")
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"bad time", []string{"plan", "--config", demo, "--at", "tomorrow"}, "not an RFC 3339 time"},
+		{"bad format", []string{"plan", "--config", demo, "--at", "2026-08-12T18:00:00Z", "--format", "xml"}, "use text or json"},
+		{"missing config", []string{"plan", "--config", filepath.Join(t.TempDir(), "nope.yaml")}, "nope.yaml"},
+		{"unknown command", []string{"frobnicate"}, "unknown command"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errOut := runCLI(t, tc.args...)
+			if code == 0 || !strings.Contains(errOut, tc.want) {
+				t.Fatalf("exit %d, stderr %q, want non-zero and %q", code, errOut, tc.want)
+			}
+		})
+	}
+}
+
+func TestCheck(t *testing.T) {
+	dir := t.TempDir()
+	feed := filepath.Join(dir, "ok.xml")
+	os.WriteFile(feed, []byte(`<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><title>a</title><guid>1</guid></item><item><title>b</title><guid>2</guid></item></channel></rss>`), 0o600)
+	os.WriteFile(filepath.Join(dir, "page.html"), []byte(`<!DOCTYPE html><html><head><title>x</title></head><body>hello</body></html>`), 0o600)
+	write := func(feeds string) string {
+		p := filepath.Join(dir, "config.yaml")
+		os.WriteFile(p, []byte("user: {timezone: UTC, interests: [go]}\nbus: {data_dir: "+filepath.Join(dir, "data")+"}\nsources:\n  feeds:\n"+feeds+"notify: {terminal: {}}\n"), 0o600)
+		return p
+	}
+
+	cfg := write("    - {name: good, url: \"file:ok.xml\"}\n")
+	code, out, errOut := runCLI(t, "check", "--config", cfg)
+	if code != 0 {
+		t.Fatalf("check of a good config: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"ok    config", "ok    bus", "embedded nats-server", "ok    feed:good", "2 items", "ok    notify:terminal", "nothing leaves this machine"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+
+	cfg = write("    - {name: good, url: \"file:ok.xml\"}\n    - {name: html, url: \"file:page.html\"}\n    - {name: gone, url: \"file:missing.xml\"}\n")
+	code, out, _ = runCLI(t, "check", "--config", cfg)
+	if code == 0 {
+		t.Fatalf("check with broken feeds exited 0:\n%s", out)
+	}
+	for _, want := range []string{"ok    feed:good", "FAIL  feed:html", "FAIL  feed:gone", "2 problem(s)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+
+	os.WriteFile(cfg, []byte("user: {timezone: Mars/Olympus}\n"), 0o600)
+	code, out, _ = runCLI(t, "check", "--config", cfg)
+	if code == 0 || !strings.Contains(out, "config.yaml:1") || !strings.Contains(out, "user.timezone") {
+		t.Fatalf("bad config: exit %d\n%s", code, out)
+	}
+}
+
+func TestInitNeverOverwrites(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", dir)
+	cfg := filepath.Join(dir, "agentd", "config.yaml")
+	code, out, errOut := runCLI(t, "init", "--config", cfg, "--service")
+	if code != 0 {
+		t.Fatalf("init: exit %d %s", code, errOut)
+	}
+	if !strings.Contains(out, "wrote "+cfg) {
+		t.Fatalf("init output: %s", out)
+	}
+	unit, err := os.ReadFile(filepath.Join(dir, "systemd", "user", "agentd.service"))
+	if err != nil || !strings.Contains(string(unit), "run --config "+cfg) {
+		t.Fatalf("service unit: %v\n%s", err, unit)
+	}
+	// The written example is a valid config.
+	if _, err := config.Load(cfg); err != nil {
+		t.Fatalf("the example config does not load: %v", err)
+	}
+	os.WriteFile(cfg, []byte("# mine\n"), 0o600)
+	code, _, errOut = runCLI(t, "init", "--config", cfg)
+	if code == 0 || !strings.Contains(errOut, "exists") {
+		t.Fatalf("second init: exit %d, %q", code, errOut)
+	}
+	if b, _ := os.ReadFile(cfg); string(b) != "# mine\n" {
+		t.Fatalf("init overwrote the config: %q", b)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, out, _ := runCLI(t, "version")
+	if code != 0 || !strings.HasPrefix(out, "agentd ") {
+		t.Fatalf("version: %d %q", code, out)
+	}
+}
