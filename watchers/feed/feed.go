@@ -112,9 +112,11 @@ func New(cfg Config, store state.Store, logger *slog.Logger, opts ...Option) (*W
 		logger = slog.New(slog.DiscardHandler)
 	}
 	w := &Watcher{
-		cfg:    cfg,
-		store:  store,
-		logger: logger.With("watcher", "feed:"+cfg.Name),
+		cfg:   cfg,
+		store: store,
+		// The app scopes the logger per watcher ("watcher"); the feed
+		// name is added anyway so a shared logger still says which feed.
+		logger: logger.With("feed", cfg.Name),
 		client: &http.Client{},
 		now:    time.Now,
 		jitter: func() float64 { return 2*rand.Float64() - 1 },
@@ -148,6 +150,9 @@ func (w *Watcher) Health() Health {
 
 // SyncOnce does exactly one fetch and announce pass and returns its error.
 func (w *Watcher) SyncOnce(ctx context.Context, publish watchers.Publish) error {
+	if publish == nil {
+		return fmt.Errorf("feed %s: sync: no publish function", w.cfg.Name)
+	}
 	_, err := w.poll(ctx, publish)
 	return err
 }
@@ -156,6 +161,9 @@ func (w *Watcher) SyncOnce(ctx context.Context, publish watchers.Publish) error 
 // first failure of a streak and the recovery, backs off, and returns only
 // when ctx is done (with nil).
 func (w *Watcher) Run(ctx context.Context, publish watchers.Publish) error {
+	if publish == nil {
+		return fmt.Errorf("feed %s: run: no publish function", w.cfg.Name)
+	}
 	// Honour a Retry-After from before a restart.
 	var wait time.Duration
 	if m, err := w.loadMeta(ctx); err == nil && m.URL == w.cfg.URL {

@@ -109,7 +109,7 @@ func withRedirectLog(c *http.Client) *http.Client {
 func (w *Watcher) fetch(ctx context.Context, target string, v validators) (fetchResult, error) {
 	u, err := url.Parse(target)
 	if err != nil {
-		return fetchResult{}, fmt.Errorf("parse url %q: %w", redactURL(target), errors.New("invalid URL"))
+		return fetchResult{}, fmt.Errorf("invalid url %q", redactURL(target))
 	}
 	if u.Scheme == "file" {
 		return w.fetchFile(u, v)

@@ -392,7 +392,7 @@ func TestBrokenFeeds(t *testing.T) {
 			if h.ConsecutiveFailures != 2 || h.LastError != err.Error() {
 				t.Errorf("health = %+v", h)
 			}
-			if n := strings.Count(logs.String(), "level=WARN"); n != 1 || !strings.Contains(logs.String(), "watcher=feed:broken") {
+			if n := strings.Count(logs.String(), "level=WARN"); n != 1 || !strings.Contains(logs.String(), "feed=broken") {
 				t.Errorf("want one warning naming the feed, got logs:\n%s", logs)
 			}
 			// A broken feed does not touch another one.
