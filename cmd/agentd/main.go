@@ -111,6 +111,7 @@ func (c *common) logger(stderr io.Writer) (*slog.Logger, error) {
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
 	fs, c := newFlags("run", stderr)
+	pprofAddr := fs.String("pprof-addr", "", "serve Go profiles (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -132,6 +133,12 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	if *pprofAddr != "" {
+		if err := servePprof(ctx, *pprofAddr, logger); err != nil {
+			fmt.Fprintln(stderr, "agentd:", err)
+			return 2
+		}
+	}
 	if err := a.Start(ctx); err != nil {
 		logger.Error("cannot start", "err", err)
 		return 1

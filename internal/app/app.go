@@ -52,6 +52,7 @@ type App struct {
 	stops   []func()
 	cancel  context.CancelFunc
 	stopped bool
+	trim    *memoryTrimmer
 }
 
 // New checks the options; it starts nothing.
@@ -68,7 +69,7 @@ func New(opts Options) (*App, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &App{opts: opts, logger: opts.Logger, now: opts.Now, cfg: opts.Config}, nil
+	return &App{opts: opts, logger: opts.Logger, now: opts.Now, cfg: opts.Config, trim: newMemoryTrimmer()}, nil
 }
 
 // Start opens the bus and starts the pipeline: notifiers first, then the
@@ -167,6 +168,7 @@ func (a *App) startPipeline(ctx context.Context, cfg *config.Config) (err error)
 		}
 	}()
 	b := a.bus
+	go a.trim.run(runCtx)
 	watcherStore, err := b.Store(ctx, bus.BucketWatchers)
 	if err != nil {
 		return err
@@ -257,6 +259,7 @@ type record struct {
 func (a *App) planHandler(p *planner.Planner, store state.Store) bus.Handler {
 	log := a.logger.With("component", "planner")
 	return func(ctx context.Context, m jetstream.Msg) {
+		a.trim.touch()
 		var ev event.Event
 		if err := json.Unmarshal(m.Data(), &ev); err != nil {
 			log.Error("dropping undecodable event", "subject", m.Subject(), "err", err)
@@ -300,6 +303,7 @@ func (a *App) planHandler(p *planner.Planner, store state.Store) bus.Handler {
 func (a *App) deliverHandler(d *notifiers.Dispatcher, store state.Store) bus.Handler {
 	log := a.logger.With("component", "notify")
 	return func(ctx context.Context, m jetstream.Msg) {
+		a.trim.touch()
 		var s event.Suggestion
 		if err := json.Unmarshal(m.Data(), &s); err != nil {
 			log.Error("dropping undecodable suggestion", "subject", m.Subject(), "err", err)
