@@ -131,6 +131,12 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 
+	// Signals are caught before starting, so a SIGHUP from a service
+	// manager cannot kill a starting daemon and Ctrl-C can cut a slow start
+	// (an external bus that does not answer) short.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	if *pprofAddr != "" {
@@ -139,14 +145,46 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	if err := a.Start(ctx); err != nil {
-		logger.Error("cannot start", "err", err)
-		return 1
+	started := make(chan error, 1)
+	go func() { started <- a.Start(ctx) }()
+	reload := func() {
+		next, err := config.Load(c.config)
+		if err != nil {
+			logger.Error("reload: config has errors, keeping the running one", "err", err)
+			return
+		}
+		if err := a.Reload(ctx, next); err != nil {
+			logger.Error("reload failed", "err", err)
+		}
+	}
+	reloadPending := false
+	for waiting := true; waiting; {
+		select {
+		case err := <-started:
+			if err != nil {
+				logger.Error("cannot start", "err", err)
+				return 1
+			}
+			waiting = false
+		case sig := <-sigs:
+			if sig == syscall.SIGHUP {
+				reloadPending = true // reload once started
+				continue
+			}
+			logger.Info("interrupted while starting")
+			cancel()
+			if err := <-started; err == nil {
+				stopCtx, stopCancel := context.WithTimeout(context.Background(), 20*time.Second)
+				defer stopCancel()
+				a.Stop(stopCtx)
+			}
+			return 1
+		}
+	}
+	if reloadPending {
+		reload()
 	}
 
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-	defer signal.Stop(sigs)
 	for sig := range sigs {
 		if sig == syscall.SIGHUP {
 			next, err := config.Load(c.config)

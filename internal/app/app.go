@@ -128,6 +128,7 @@ func (a *App) Stop(ctx context.Context) error {
 		return nil
 	}
 	a.stopped = true
+	cancel := a.cancel
 	done := make(chan struct{})
 	go func() {
 		a.stopPipeline()
@@ -136,7 +137,11 @@ func (a *App) Stop(ctx context.Context) error {
 	select {
 	case <-done:
 	case <-ctx.Done():
+		// Abort what is still in hand; it was not acked and comes back.
 		a.logger.Warn("stop timed out waiting for the pipeline to drain")
+		if cancel != nil {
+			cancel()
+		}
 	}
 	if a.bus != nil {
 		if err := a.bus.Close(); err != nil {
@@ -183,9 +188,12 @@ func (a *App) startPipeline(ctx context.Context, cfg *config.Config) (err error)
 	}
 
 	// Notifiers: immediate suggestions and reminders that came due.
+	// The callback runs on the desktop notifier's signal goroutine, which
+	// Close waits for; it must not take a.mu, which Stop and Reload hold
+	// while they close the notifiers.
 	targets := Notifiers(cfg, a.opts.Stdout, a.logger, a.now, func(id, action string) {
 		a.logger.Info("notification action", "suggestion", id, "action", action)
-		a.feedback(runCtx, id, action)
+		a.feedback(runCtx, b, id, action)
 	})
 	opts := []notifiers.Option{notifiers.WithClock(a.now)}
 	if q := QuietHours(cfg); q != nil {
@@ -225,11 +233,15 @@ func (a *App) startPipeline(ctx context.Context, cfg *config.Config) (err error)
 	if err != nil {
 		return err
 	}
+	// Watchers get their own context: stopping them must not cancel what
+	// the planner and notifiers are doing, so those drain (finish, store
+	// and ack the message in hand) when their consumers stop in turn.
+	watchCtx, stopWatching := context.WithCancel(runCtx)
 	r := watchers.NewRunner(a.logger, watchers.WithRunnerClock(a.now))
-	r.Start(runCtx, ws, b.PublishEvent)
+	r.Start(watchCtx, ws, b.PublishEvent)
 	a.watchers = r
 	a.stops = append(a.stops, func() {
-		cancel()
+		stopWatching()
 		r.Wait()
 	})
 	return nil
@@ -331,20 +343,15 @@ func (a *App) deliverHandler(d *notifiers.Dispatcher, store state.Store) bus.Han
 	}
 }
 
-// feedback records what the user did with a notification.
-func (a *App) feedback(ctx context.Context, id, action string) {
+// feedback records what the user did with a notification. It takes no lock:
+// see startPipeline.
+func (a *App) feedback(ctx context.Context, b *bus.Bus, id, action string) {
 	status := map[string]string{
 		"dismiss": event.StatusDismissed, "closed": event.StatusDismissed,
 		"default": event.StatusAccepted, "open": event.StatusAccepted,
 		"snooze": event.StatusSnoozed,
 	}[action]
 	if status == "" {
-		return
-	}
-	a.mu.Lock()
-	b := a.bus
-	a.mu.Unlock()
-	if b == nil {
 		return
 	}
 	store, err := b.Store(ctx, bus.BucketSuggestions)

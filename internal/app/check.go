@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -62,7 +63,7 @@ func Check(ctx context.Context, cfg *config.Config, logger *slog.Logger, client 
 		res = append(res, CheckResult{Component: "llm", Detail: "llm is configured, but this build of agentd does not use an LLM yet; remove the llm section"})
 	}
 
-	targets := Notifiers(cfg, os.Stdout, logger, time.Now, nil)
+	targets := Notifiers(cfg, io.Discard, logger, time.Now, nil)
 	if len(targets) == 0 {
 		res = append(res, CheckResult{Component: "notify", Detail: "no notifier configured: add notify: {terminal: {}} or desktop: {}"})
 	}

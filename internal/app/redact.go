@@ -1,15 +1,24 @@
 package app
 
-import "net/url"
+import (
+	"net/url"
+	"strings"
+)
 
-// redactURL drops user info (passwords, tokens) from a URL for display.
+// redactURL drops user info (passwords, tokens) from a URL, or from each of
+// a comma-separated list of them (bus.url may name a cluster), for display.
 func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
+	parts := strings.Split(raw, ",")
+	for i, p := range parts {
+		u, err := url.Parse(strings.TrimSpace(p))
+		if err != nil {
+			parts[i] = "(unparsable URL)"
+			continue
+		}
+		if u.User != nil {
+			u.User = url.User("REDACTED")
+		}
+		parts[i] = u.String()
 	}
-	if u.User != nil {
-		u.User = url.User("REDACTED")
-	}
-	return u.String()
+	return strings.Join(parts, ",")
 }

@@ -1,0 +1,193 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/agentd/agentd/event"
+	"github.com/agentd/agentd/internal/bus"
+	"github.com/agentd/agentd/internal/config"
+)
+
+func testConfig(t *testing.T) *config.Config {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.yaml")
+	yaml := fmt.Sprintf(`user:
+  name: Test
+  email: test@example.com
+  timezone: UTC
+  interests: [golang]
+bus:
+  data_dir: %s
+sources:
+  feeds: []
+notify:
+  terminal: {}
+`, filepath.Join(dir, "data"))
+	cfg, err := config.Parse(path, []byte(yaml))
+	if err != nil {
+		t.Fatalf("parse config: %v", err)
+	}
+	return cfg
+}
+
+// TestFeedbackWhileStopping: a desktop action arrives while Stop or Reload
+// holds a.mu and waits for the notifier's signal goroutine to end; recording
+// the feedback must not need a.mu, or the two wait for each other forever.
+func TestFeedbackWhileStopping(t *testing.T) {
+	ctx := t.Context()
+	a, err := New(Options{Config: testConfig(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer a.Stop(context.Background())
+
+	store, err := a.bus.Store(ctx, bus.BucketSuggestions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := event.Suggestion{ID: event.ID("test", "feedback"), Kind: event.KindSuggestion, Title: "Read it"}
+	if err := putRecord(ctx, store, s, event.StatusDelivered, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+
+	a.mu.Lock() // as Stop and Reload do while closing the notifiers
+	done := make(chan struct{})
+	go func() {
+		a.feedback(ctx, a.bus, s.ID, "dismiss")
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		a.mu.Unlock()
+		t.Fatal("feedback blocked on the app lock")
+	}
+	a.mu.Unlock()
+
+	rec, err := getRecord(ctx, store, s.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Status != event.StatusDismissed {
+		t.Fatalf("status = %q, want %q", rec.Status, event.StatusDismissed)
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	tests := map[string]struct {
+		in, want string
+		secrets  []string
+	}{
+		"no user info": {in: "nats://h1:4222", want: "nats://h1:4222"},
+		"password":     {in: "nats://alice:s3cret@h1:4222", want: "nats://REDACTED@h1:4222", secrets: []string{"s3cret", "alice"}},
+		"token":        {in: "nats://tok3n@h1:4222", want: "nats://REDACTED@h1:4222", secrets: []string{"tok3n"}},
+		"cluster, second has the password": {
+			in:      "nats://h1:4222, nats://bob:pw2@h2:4222",
+			want:    "nats://h1:4222,nats://REDACTED@h2:4222",
+			secrets: []string{"pw2", "bob"},
+		},
+		"cluster, both": {
+			in:      "nats://a:pw1@h1:4222,tls://b:pw2@h2:4222",
+			want:    "nats://REDACTED@h1:4222,tls://REDACTED@h2:4222",
+			secrets: []string{"pw1", "pw2"},
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := redactURL(tt.in)
+			if got != tt.want {
+				t.Errorf("redactURL(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+			for _, s := range tt.secrets {
+				if strings.Contains(got, s) {
+					t.Errorf("redactURL(%q) = %q still shows %q", tt.in, got, s)
+				}
+			}
+		})
+	}
+}
+
+// blockingWriter holds the first write until released, like a terminal
+// that is slow to take a line.
+type blockingWriter struct {
+	entered chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+func (w *blockingWriter) Write(p []byte) (int, error) {
+	w.once.Do(func() {
+		close(w.entered)
+		<-w.release
+	})
+	return len(p), nil
+}
+
+// TestStopDrainsDelivery: a suggestion being delivered when Stop begins is
+// finished and recorded, not cancelled half-way (stopping the watchers
+// must not cancel the notifiers' context).
+func TestStopDrainsDelivery(t *testing.T) {
+	ctx := t.Context()
+	cfg := testConfig(t)
+	w := &blockingWriter{entered: make(chan struct{}), release: make(chan struct{})}
+	a, err := New(Options{Config: cfg, Stdout: w})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s := event.Suggestion{ID: event.ID("test", "drain"), Kind: event.KindSuggestion, Title: "Read it", Priority: event.PriorityNormal}
+	if err := a.bus.PublishSuggestion(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-w.entered:
+	case <-time.After(30 * time.Second):
+		t.Fatal("suggestion never reached the terminal notifier")
+	}
+
+	stopped := make(chan error, 1)
+	go func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		stopped <- a.Stop(sctx)
+	}()
+	// Wait until Stop holds the lock and has had time to stop the watchers.
+	for a.mu.TryLock() {
+		a.mu.Unlock()
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond)
+	close(w.release)
+	if err := <-stopped; err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+
+	b, err := bus.Open(ctx, busConfig(cfg), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	store, err := b.Store(ctx, bus.BucketSuggestions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := getRecord(ctx, store, s.ID)
+	if err != nil {
+		t.Fatalf("delivery in progress at stop was not recorded: %v", err)
+	}
+	if rec.Status != event.StatusDelivered {
+		t.Fatalf("status = %q, want %q", rec.Status, event.StatusDelivered)
+	}
+}
