@@ -1,39 +1,72 @@
 package planner
 
 import (
+	"context"
 	"time"
 
 	"github.com/agentd/agentd/event"
 )
 
-// enrichment is what the planner knows about an event beyond its envelope.
-type enrichment struct {
-	// facts are exposed to rules as facts.*. Values are data only.
-	facts map[string]any
-	// about identifies the thing suggestions are about.
-	about event.About
-	// link is what a suggestion's "open" action opens.
-	link string
+// Unit is one thing the rules are evaluated for, with what the planner
+// knows about it: a feed item, one occurrence of a meeting, a mail thread.
+type Unit struct {
+	// Facts are exposed to rules as facts.*. Values are data only.
+	Facts map[string]any
+	// About identifies the thing; suggestion ids derive from it.
+	About event.About
+	// Link is what a suggestion's "open" action opens.
+	Link string
+	// At is the unit's effective time; a rule's expires counts from it.
+	At time.Time
+	// Expires, when set, is when suggestions about the unit stop being
+	// worth showing if the rule does not say otherwise (a meeting's end).
+	Expires time.Time
+	// Scope groups the units one event re-evaluates in full (a calendar
+	// object, a mail thread): suggestions made earlier in the scope and not
+	// made again are withdrawn. Empty: never withdrawn.
+	Scope string
 }
 
-// enrich computes the facts of ev as of now; at is the event's effective
+// Enricher turns an event into units. It may keep context in the store
+// (threads, occurrences) and returns the scopes the event re-evaluated.
+type Enricher interface {
+	Enrich(ctx context.Context, ev event.Event, now time.Time) (units []Unit, scopes []string, err error)
+}
+
+// enrich computes the units of ev as of now; at is the event's effective
 // time (its Time, else when it was seen).
-func (p *Planner) enrich(ev event.Event, at, now time.Time) (enrichment, error) {
-	en := enrichment{
-		facts: map[string]any{"age": now.Sub(at)},
-		about: event.About{Source: ev.Source, Type: ev.Type, Ref: ev.ID},
+func (p *Planner) enrich(ctx context.Context, ev event.Event, at, now time.Time) ([]Unit, []string, error) {
+	if e, ok := p.enrichers[ev.Type]; ok {
+		units, scopes, err := e.Enrich(ctx, ev, now)
+		for i := range units {
+			if units[i].Facts == nil {
+				units[i].Facts = map[string]any{}
+			}
+			if units[i].At.IsZero() {
+				units[i].At = at
+			}
+			if _, ok := units[i].Facts["age"]; !ok {
+				units[i].Facts["age"] = now.Sub(units[i].At)
+			}
+		}
+		return units, scopes, err
+	}
+	u := Unit{
+		Facts: map[string]any{"age": now.Sub(at)},
+		About: event.About{Source: ev.Source, Type: ev.Type, Ref: ev.ID},
+		At:    at,
 	}
 	if ev.Type == event.TypeFeedItem {
-		if err := p.enrichFeedItem(ev, &en); err != nil {
-			return enrichment{}, err
+		if err := p.enrichFeedItem(ev, &u); err != nil {
+			return nil, nil, err
 		}
 	}
-	return en, nil
+	return []Unit{u}, nil, nil
 }
 
 // enrichFeedItem adds the facts of a feed item: which interests it mentions
 // (in the title alone, and anywhere), and its fields for templates.
-func (p *Planner) enrichFeedItem(ev event.Event, en *enrichment) error {
+func (p *Planner) enrichFeedItem(ev event.Event, en *Unit) error {
 	var item event.FeedItem
 	if err := ev.Decode(&item); err != nil {
 		return err
@@ -73,18 +106,18 @@ func (p *Planner) enrichFeedItem(ev event.Event, en *enrichment) error {
 		authors = []string{}
 	}
 
-	en.facts["interests"] = anywhere
-	en.facts["interests_in_title"] = inTitle
-	en.facts["feed"] = feed
-	en.facts["feed_title"] = item.FeedTitle
-	en.facts["link"] = item.Link
-	en.facts["title"] = title
-	en.facts["summary"] = item.Summary
-	en.facts["categories"] = categories
-	en.facts["authors"] = authors
+	en.Facts["interests"] = anywhere
+	en.Facts["interests_in_title"] = inTitle
+	en.Facts["feed"] = feed
+	en.Facts["feed_title"] = item.FeedTitle
+	en.Facts["link"] = item.Link
+	en.Facts["title"] = title
+	en.Facts["summary"] = item.Summary
+	en.Facts["categories"] = categories
+	en.Facts["authors"] = authors
 	if ref := item.Ref(); ref != "" {
-		en.about.Ref = ref
+		en.About.Ref = ref
 	}
-	en.link = item.Link
+	en.Link = item.Link
 	return nil
 }

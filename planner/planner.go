@@ -5,10 +5,16 @@ package planner
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"sort"
 	"sync"
 	"time"
+
+	"github.com/agentd/agentd/internal/state"
 
 	"github.com/agentd/agentd/event"
 	"github.com/agentd/agentd/rules"
@@ -38,6 +44,11 @@ type Planner struct {
 	logger    *slog.Logger
 	now       func() time.Time
 	interests *Matcher
+	// store is the planner's memory across events and restarts: which
+	// suggestions each scope holds, and what enrichers keep (threads,
+	// occurrences).
+	store     state.Store
+	enrichers map[string]Enricher
 
 	mu sync.Mutex
 	// failures counts run-time failures per rule: the first one is logged
@@ -55,6 +66,21 @@ func WithClock(now func() time.Time) Option {
 	return func(p *Planner) { p.now = now }
 }
 
+// WithStore gives the planner its memory (a KV bucket in the daemon). The
+// default is an in-memory store, right for `agentd plan` and tests.
+func WithStore(s state.Store) Option {
+	return func(p *Planner) { p.store = s }
+}
+
+// WithEnricher adds an enricher for the given event types.
+func WithEnricher(e Enricher, types ...string) Option {
+	return func(p *Planner) {
+		for _, t := range types {
+			p.enrichers[t] = e
+		}
+	}
+}
+
 // New builds a planner. Interests are compiled here, once.
 func New(cfg Config, set *rules.Set, logger *slog.Logger, opts ...Option) *Planner {
 	if logger == nil {
@@ -67,11 +93,13 @@ func New(cfg Config, set *rules.Set, logger *slog.Logger, opts ...Option) *Plann
 		cfg.FeedMaxAge = DefaultFeedMaxAge
 	}
 	p := &Planner{
-		cfg:      cfg,
-		rules:    set,
-		logger:   logger,
-		now:      time.Now,
-		failures: make(map[string]int),
+		cfg:       cfg,
+		rules:     set,
+		logger:    logger,
+		now:       time.Now,
+		failures:  make(map[string]int),
+		store:     state.NewMemory(),
+		enrichers: map[string]Enricher{},
 	}
 	for _, o := range opts {
 		o(p)
@@ -86,16 +114,29 @@ func New(cfg Config, set *rules.Set, logger *slog.Logger, opts ...Option) *Plann
 
 var suggestionActions = []string{"open", "dismiss", "snooze"}
 
-// Plan returns the suggestions the rules make of ev as of the planner's
-// clock. An event dated after now has not happened yet as far as the
-// planner knows (`agentd plan --at` in the past) and gives nothing.
-//
-// A rule that fails is logged and skipped; the error Plan returns means the
-// event itself is unusable (its data does not decode), which retrying will
-// not fix.
+// Plan turns one event into suggestions, as of the planner's clock. Events
+// dated after now have not arrived yet and produce nothing. See Handle for
+// suggestions withdrawn by the event.
 func (p *Planner) Plan(ctx context.Context, ev event.Event) ([]event.Suggestion, error) {
+	r, err := p.Handle(ctx, ev)
+	return r.Suggestions, err
+}
+
+// Result is what one event changes: new or updated suggestions, and the
+// ids of earlier suggestions about the same things that no longer hold (a
+// reply arrived, a meeting moved or was cancelled).
+type Result struct {
+	Suggestions []event.Suggestion
+	Withdraw    []string
+}
+
+// Handle plans one event: enrichers turn it into units (one per thing a
+// suggestion can be about: a feed item, an occurrence, a thread), the rules
+// run on each unit, and suggestions made earlier within a scope the event
+// re-evaluated but did not make again are withdrawn.
+func (p *Planner) Handle(ctx context.Context, ev event.Event) (Result, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return Result{}, err
 	}
 	now := p.now()
 	at := ev.Time
@@ -103,13 +144,39 @@ func (p *Planner) Plan(ctx context.Context, ev event.Event) ([]event.Suggestion,
 		at = ev.Seen
 	}
 	if at.After(now) {
-		return nil, nil
+		return Result{}, nil
 	}
-	en, err := p.enrich(ev, at, now)
+	units, scopes, err := p.enrich(ctx, ev, at, now)
 	if err != nil {
-		return nil, fmt.Errorf("plan event %s (%s from %s): %w", ev.ID, ev.Type, ev.Source, err)
+		return Result{}, fmt.Errorf("plan event %s (%s from %s): %w", ev.ID, ev.Type, ev.Source, err)
 	}
 
+	var res Result
+	made := map[string][]string{} // scope -> ids made now
+	for _, u := range units {
+		sugs := p.evaluate(ev, u, now)
+		res.Suggestions = append(res.Suggestions, sugs...)
+		if u.Scope != "" {
+			for _, s := range sugs {
+				made[u.Scope] = append(made[u.Scope], s.ID)
+			}
+		}
+	}
+	for _, scope := range scopes {
+		gone, err := p.replaceScope(ctx, scope, made[scope])
+		if err != nil {
+			return res, fmt.Errorf("plan event %s: %w", ev.ID, err)
+		}
+		res.Withdraw = append(res.Withdraw, gone...)
+	}
+	if len(res.Suggestions)+len(res.Withdraw) > 0 {
+		p.logger.Debug("event planned", "event", ev.ID, "suggestions", len(res.Suggestions), "withdrawn", len(res.Withdraw))
+	}
+	return res, nil
+}
+
+// evaluate runs the rules on one unit.
+func (p *Planner) evaluate(ev event.Event, u Unit, now time.Time) []event.Suggestion {
 	env := rules.Env{
 		Event: rules.EventEnv{
 			ID:      ev.ID,
@@ -121,13 +188,13 @@ func (p *Planner) Plan(ctx context.Context, ev event.Event) ([]event.Suggestion,
 			Time:    ev.Time,
 			Seen:    ev.Seen,
 		},
-		Facts: en.facts,
+		Facts: u.Facts,
 		User: rules.UserEnv{
 			Name:      p.cfg.UserName,
 			Email:     p.cfg.UserEmail,
 			Interests: p.cfg.Interests,
 		},
-		Settings: rules.Settings{FeedMaxAge: p.cfg.FeedMaxAge},
+		Settings: p.settings(),
 		Now:      now.In(p.cfg.Location),
 	}
 	out, err := p.rules.Evaluate(env)
@@ -136,23 +203,23 @@ func (p *Planner) Plan(ctx context.Context, ev event.Event) ([]event.Suggestion,
 	}
 	if out.Muted {
 		p.logger.Debug("event muted", "event", ev.ID, "rule", out.MutedBy)
-		return nil, nil
+		return nil
 	}
-
 	var sugs []event.Suggestion
 	for _, c := range out.Candidates {
+		about := u.About
 		s := event.Suggestion{
 			SpecVersion: event.SpecVersion,
-			ID:          event.ID(c.Rule, en.about.Source, en.about.Ref, en.about.RecurrenceID),
+			ID:          event.ID(c.Rule, about.Source, about.Ref, about.RecurrenceID),
 			Kind:        c.Kind,
 			Title:       c.Title,
 			Body:        c.Body,
 			Priority:    c.Priority,
 			Due:         c.Due,
 			Created:     now,
-			About:       []event.About{en.about},
-			Link:        en.link,
-			Actions:     actions(en.link != ""),
+			About:       []event.About{about},
+			Link:        u.Link,
+			Actions:     actions(u.Link != ""),
 			Rule:        c.Rule,
 			Why:         c.Why,
 			Status:      event.StatusPending,
@@ -160,19 +227,64 @@ func (p *Planner) Plan(ctx context.Context, ev event.Event) ([]event.Suggestion,
 		if out.Priority != "" {
 			s.Priority = out.Priority
 		}
-		if c.Expires > 0 {
-			s.Expires = at.Add(c.Expires)
-			if !s.Expires.After(now) {
-				// Stale before it is made: nobody would see it.
-				continue
-			}
+		switch {
+		case c.Expires > 0:
+			s.Expires = u.At.Add(c.Expires)
+		case !u.Expires.IsZero():
+			s.Expires = u.Expires
+		}
+		if !s.Expires.IsZero() && !s.Expires.After(now) {
+			// Stale before it is made: nobody would see it.
+			continue
+		}
+		if s.Kind == event.KindReminder && s.Due.IsZero() {
+			continue
 		}
 		sugs = append(sugs, s)
 	}
-	if len(sugs) > 0 {
-		p.logger.Debug("event planned", "event", ev.ID, "suggestions", len(sugs))
+	return sugs
+}
+
+// replaceScope records the ids a scope holds now and returns those it held
+// before and does not any more.
+func (p *Planner) replaceScope(ctx context.Context, scope string, ids []string) ([]string, error) {
+	key := "scope." + scope
+	var old []string
+	raw, err := p.store.Get(ctx, key)
+	switch {
+	case err == nil:
+		if err := json.Unmarshal(raw, &old); err != nil {
+			p.logger.Warn("forgetting unreadable scope", "scope", scope, "err", err)
+			old = nil
+		}
+	case !errors.Is(err, state.ErrNotFound):
+		return nil, err
 	}
-	return sugs, nil
+	keep := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		keep[id] = true
+	}
+	var gone []string
+	for _, id := range old {
+		if !keep[id] {
+			gone = append(gone, id)
+		}
+	}
+	if len(ids) == 0 {
+		if len(old) > 0 {
+			return gone, p.store.Delete(ctx, key)
+		}
+		return nil, nil
+	}
+	sort.Strings(ids)
+	if slices.Equal(ids, old) {
+		return nil, nil
+	}
+	raw, err = json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	return gone, p.store.Put(ctx, key, raw)
 }
 
 func actions(hasLink bool) []string {
@@ -212,4 +324,9 @@ func (p *Planner) noteRuleFailures(ev event.Event, err error) {
 		}
 		p.logger.Debug("rule failed and was skipped", "rule", re.Rule, "event", ev.ID, "err", re.Err, "failures", n)
 	}
+}
+
+// settings are the config tunables rules refer to by name.
+func (p *Planner) settings() rules.Settings {
+	return rules.Settings{FeedMaxAge: p.cfg.FeedMaxAge}
 }

@@ -57,6 +57,17 @@ type UserEnv struct {
 type Settings struct {
 	// FeedMaxAge is planner.feed_max_age: older feed items are not suggested.
 	FeedMaxAge time.Duration `expr:"feed_max_age"`
+	// RemindBefore is the default lead time of a meeting reminder
+	// (calendar remind_before, default 10m); a calendar's own setting and
+	// the event's VALARM come through facts.remind_before.
+	RemindBefore time.Duration `expr:"remind_before"`
+	// AgendaAt is the local time of the morning agenda, as time since
+	// midnight (planner.agenda_at, default 07:30).
+	AgendaAt time.Duration `expr:"agenda_at"`
+	// FollowUpAfter is how long agentd waits for an answer to a question
+	// the user asked before suggesting a follow-up (planner.follow_up_after,
+	// default 3d).
+	FollowUpAfter time.Duration `expr:"follow_up_after"`
 }
 
 // exprOptions are the compile options shared by every expression: the Env

@@ -7,9 +7,11 @@
 package rules
 
 import (
-	_ "embed"
+	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
+	"sort"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -65,26 +67,54 @@ type Rule struct {
 // IsEnabled reports whether the rule is on (rules are on unless said otherwise).
 func (r Rule) IsEnabled() bool { return r.Enabled == nil || *r.Enabled }
 
-//go:embed builtin.yaml
-var builtinYAML []byte
+// The built-in rules, one file per source kind (feed.yaml, calendar.yaml,
+// mail.yaml), read in name order.
+//
+//go:embed builtin/*.yaml
+var builtinFS embed.FS
 
-// BuiltinYAML returns the source of the built-in rules, comments included.
+// BuiltinYAML returns the source of the built-in rules, comments included,
+// each file behind a "# builtin/<file>" line.
 func BuiltinYAML() []byte {
-	out := make([]byte, len(builtinYAML))
-	copy(out, builtinYAML)
+	var out []byte
+	for _, f := range builtinFiles() {
+		data, _ := builtinFS.ReadFile("builtin/" + f)
+		out = append(out, "# builtin/"+f+"\n"...)
+		out = append(out, data...)
+		out = append(out, '\n')
+	}
 	return out
 }
 
-// BuiltinFile is the name built-in rules carry in their Origin.
-const BuiltinFile = "builtin.yaml"
+// BuiltinFile is the folder built-in rules carry in their Origin
+// ("builtin/feed.yaml:12").
+const BuiltinFile = "builtin"
+
+func builtinFiles() []string {
+	entries, _ := fs.ReadDir(builtinFS, "builtin")
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	return names
+}
 
 // Builtin returns the built-in rules.
 func Builtin() ([]Rule, error) {
-	rs, err := Parse(BuiltinFile, builtinYAML)
-	if err != nil {
-		return nil, fmt.Errorf("built-in rules: %w", err)
+	var all []Rule
+	for _, f := range builtinFiles() {
+		data, err := builtinFS.ReadFile("builtin/" + f)
+		if err != nil {
+			return nil, fmt.Errorf("built-in rules %s: %w", f, err)
+		}
+		rs, err := Parse(BuiltinFile+"/"+f, data)
+		if err != nil {
+			return nil, fmt.Errorf("built-in rules: %w", err)
+		}
+		all = append(all, rs...)
 	}
-	return rs, nil
+	return all, nil
 }
 
 // Parse reads rules from YAML: either a list of rules or a mapping with a

@@ -28,8 +28,8 @@ func TestBuiltin(t *testing.T) {
 	if len(rs) == 0 || rs[0].Name != "feed-interest" {
 		t.Fatalf("first built-in rule = %+v, want feed-interest", rs)
 	}
-	if !strings.HasPrefix(rs[0].Origin, "builtin.yaml:") || rs[0].Origin == "builtin.yaml:0" {
-		t.Errorf("Origin = %q, want builtin.yaml:<line>", rs[0].Origin)
+	if !strings.HasPrefix(rs[0].Origin, "builtin/feed.yaml:") || rs[0].Origin == "builtin/feed.yaml:0" {
+		t.Errorf("Origin = %q, want builtin/feed.yaml:<line>", rs[0].Origin)
 	}
 	if _, err := Compile(rs); err != nil {
 		t.Fatalf("built-in rules do not compile: %v", err)

@@ -218,7 +218,11 @@ func (a *App) startPipeline(ctx context.Context, cfg *config.Config) (err error)
 	a.stops = append(a.stops, stop)
 
 	// Planner.
-	p, err := Planner(cfg, a.logger, a.now)
+	plannerStore, err := b.Store(ctx, bucketPlanner)
+	if err != nil {
+		return err
+	}
+	p, err := Planner(cfg, a.logger, a.now, plannerStore)
 	if err != nil {
 		return err
 	}
@@ -258,6 +262,9 @@ func (a *App) stopPipeline() {
 	}
 }
 
+// bucketPlanner is the planner's memory: scopes, threads, occurrences.
+const bucketPlanner = "agentd_planner"
+
 // record is what the suggestions bucket keeps per suggestion id.
 type record struct {
 	Suggestion event.Suggestion `json:"suggestion"`
@@ -278,20 +285,32 @@ func (a *App) planHandler(p *planner.Planner, store state.Store) bus.Handler {
 			ackOrLog(log, m)
 			return
 		}
-		ss, err := p.Plan(ctx, ev)
+		res, err := p.Handle(ctx, ev)
 		if err != nil {
 			// Rule errors are per rule; what was planned is still good.
 			log.Warn("planning", "event", ev.ID, "source", ev.Source, "err", err)
 		}
-		for _, s := range ss {
-			if _, err := store.Get(ctx, s.ID); err == nil {
-				continue
-			} else if !errors.Is(err, state.ErrNotFound) {
+		for _, id := range res.Withdraw {
+			if err := a.withdraw(ctx, store, id); err != nil {
+				log.Warn("withdrawing suggestion", "suggestion", id, "err", err)
+				nak(log, m, 5*time.Second)
+				return
+			}
+		}
+		for _, s := range res.Suggestions {
+			rec, err := getRecord(ctx, store, s.ID)
+			switch {
+			case err == nil && rec.Status != event.StatusWithdrawn && sameSuggestion(rec.Suggestion, s):
+				continue // made before: never twice
+			case err != nil && !errors.Is(err, state.ErrNotFound):
 				log.Warn("suggestion store", "err", err)
 				nak(log, m, 5*time.Second)
 				return
 			}
-			if s.Kind == event.KindReminder {
+			if !s.Due.IsZero() {
+				// Reminders, and suggestions meant for a later moment (a
+				// birthday morning), wait in a durable schedule; moving one
+				// re-publishes to the same subject, which replaces it.
 				err = a.bus.ScheduleReminder(ctx, s, a.now())
 			} else {
 				err = a.bus.PublishSuggestion(ctx, s)
@@ -376,6 +395,34 @@ func (a *App) feedback(ctx context.Context, b *bus.Bus, id, action string) {
 	if err := putRecord(ctx, store, rec.Suggestion, status, a.now()); err != nil {
 		a.logger.Warn("feedback", "suggestion", id, "err", err)
 	}
+}
+
+// withdraw cancels a suggestion that no longer holds: its pending schedule
+// is purged and its record marked, so a copy already on its way is dropped
+// by the delivery handler.
+func (a *App) withdraw(ctx context.Context, store state.Store, id string) error {
+	rec, err := getRecord(ctx, store, id)
+	if errors.Is(err, state.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if rec.Status == event.StatusWithdrawn {
+		return nil
+	}
+	if !rec.Suggestion.Due.IsZero() {
+		if err := a.bus.CancelReminder(ctx, id); err != nil {
+			return err
+		}
+	}
+	return putRecord(ctx, store, rec.Suggestion, event.StatusWithdrawn, a.now())
+}
+
+// sameSuggestion reports whether b says nothing new over a: same moment,
+// same words.
+func sameSuggestion(a, b event.Suggestion) bool {
+	return a.Due.Equal(b.Due) && a.Title == b.Title && a.Body == b.Body && a.Priority == b.Priority && a.Expires.Equal(b.Expires)
 }
 
 func putRecord(ctx context.Context, store state.Store, s event.Suggestion, status string, now time.Time) error {

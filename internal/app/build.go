@@ -49,7 +49,7 @@ func Watchers(cfg *config.Config, store state.Store, logger *slog.Logger, client
 }
 
 // Planner builds the planner with the built-in rules merged with the user's.
-func Planner(cfg *config.Config, logger *slog.Logger, now func() time.Time) (*planner.Planner, error) {
+func Planner(cfg *config.Config, logger *slog.Logger, now func() time.Time, store state.Store) (*planner.Planner, error) {
 	builtin, err := rules.Builtin()
 	if err != nil {
 		return nil, fmt.Errorf("built-in rules: %w", err)
@@ -83,7 +83,7 @@ func Planner(cfg *config.Config, logger *slog.Logger, now func() time.Time) (*pl
 		FeedMaxAge: time.Duration(cfg.Planner.FeedMaxAge),
 		UserName:   cfg.User.Name,
 		UserEmail:  cfg.User.Email,
-	}, set, logger.With("component", "planner"), planner.WithClock(now)), nil
+	}, set, logger.With("component", "planner"), planner.WithClock(now), planner.WithStore(store)), nil
 }
 
 // Notifiers builds the configured notifiers with their routes.

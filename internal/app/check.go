@@ -51,7 +51,7 @@ func Check(ctx context.Context, cfg *config.Config, logger *slog.Logger, client 
 		res = append(res, CheckResult{Component: w.Name(), OK: true, Detail: fmt.Sprintf("%d items", n)})
 	}
 
-	if p, err := Planner(cfg, logger, time.Now); err != nil || p == nil {
+	if p, err := Planner(cfg, logger, time.Now, state.NewMemory()); err != nil || p == nil {
 		res = append(res, CheckResult{Component: "rules", Detail: fmt.Sprint(err)})
 	} else {
 		res = append(res, CheckResult{Component: "rules", OK: true, Detail: fmt.Sprintf("built-in rules + %d of yours compiled", len(cfg.Rules))})

@@ -48,27 +48,33 @@ func Plan(ctx context.Context, cfg *config.Config, opts PlanOptions) ([]event.Su
 		return nil, nil, err
 	}
 	events, failed := syncAll(ctx, ws)
-	p, err := Planner(cfg, opts.Logger, clock)
+	p, err := Planner(cfg, opts.Logger, clock, state.NewMemory())
 	if err != nil {
 		return nil, failed, err
 	}
 	// Oldest first, as they would have arrived.
 	sort.SliceStable(events, func(i, j int) bool { return eventTime(events[i]).Before(eventTime(events[j])) })
-	seen := map[string]bool{}
-	var out []event.Suggestion
+	// Later events update or withdraw what earlier ones made, as in the
+	// daemon; what is left is what the user would have at At.
+	made := map[string]event.Suggestion{}
 	for _, ev := range events {
 		if eventTime(ev).After(at) {
 			continue
 		}
-		ss, err := p.Plan(ctx, ev)
+		res, err := p.Handle(ctx, ev)
 		if err != nil {
 			opts.Logger.Warn("planning", "event", ev.ID, "source", ev.Source, "err", err)
 		}
-		for _, s := range ss {
-			if seen[s.ID] || !visibleAt(s, at, opts.Horizon) {
-				continue
-			}
-			seen[s.ID] = true
+		for _, id := range res.Withdraw {
+			delete(made, id)
+		}
+		for _, s := range res.Suggestions {
+			made[s.ID] = s
+		}
+	}
+	var out []event.Suggestion
+	for _, s := range made {
+		if visibleAt(s, at, opts.Horizon) {
 			out = append(out, s)
 		}
 	}
@@ -76,10 +82,11 @@ func Plan(ctx context.Context, cfg *config.Config, opts PlanOptions) ([]event.Su
 	return out, failed, nil
 }
 
-// visibleAt: a reminder is listed when it fires within the horizon, any
-// other suggestion while it is open.
+// visibleAt: a reminder is listed when it fires within the horizon; a
+// suggestion meant for a later moment (a birthday morning) when that moment
+// is within the horizon; any other suggestion while it is open.
 func visibleAt(s event.Suggestion, at time.Time, horizon time.Duration) bool {
-	if s.Kind == event.KindReminder {
+	if s.Kind == event.KindReminder || s.Due.After(at) {
 		return !s.Due.Before(at) && !s.Due.After(at.Add(horizon))
 	}
 	return s.OpenAt(at)
@@ -98,7 +105,10 @@ func lessSuggestion(a, b event.Suggestion) bool {
 	if pa, pb := event.PriorityRank(a.Priority), event.PriorityRank(b.Priority); pa != pb {
 		return pa > pb
 	}
-	return a.Title < b.Title
+	if a.Title != b.Title {
+		return a.Title < b.Title
+	}
+	return a.ID < b.ID
 }
 
 func eventTime(ev event.Event) time.Time {

@@ -1,0 +1,42 @@
+package event
+
+import "time"
+
+// Mail is the data of mail.received and mail.sent: one message's headers,
+// a bounded prefix of its text and what the watcher could tell about it.
+type Mail struct {
+	Account    string    `json:"account"` // configured source name
+	Mailbox    string    `json:"mailbox"` // INBOX, Sent, …
+	UID        uint32    `json:"uid,omitempty"`
+	MessageID  string    `json:"message_id"` // without <>
+	InReplyTo  []string  `json:"in_reply_to,omitempty"`
+	References []string  `json:"references,omitempty"`
+	Subject    string    `json:"subject"`
+	From       []Address `json:"from,omitempty"`
+	ReplyTo    []Address `json:"reply_to,omitempty"`
+	To         []Address `json:"to,omitempty"`
+	Cc         []Address `json:"cc,omitempty"`
+	Date       time.Time `json:"date"`
+	Flags      []string  `json:"flags,omitempty"`
+	Size       int64     `json:"size,omitempty"`
+	// Text is the readable body, bounded; TextTruncated says it was cut.
+	Text          string `json:"text,omitempty"`
+	TextTruncated bool   `json:"text_truncated,omitempty"`
+	Language      string `json:"language,omitempty"` // en, fr, de, or empty
+	// Automated is set for newsletters, lists, notifications and robots,
+	// with the reason (List-Unsubscribe, no-reply sender, …).
+	Automated       bool   `json:"automated,omitempty"`
+	AutomatedReason string `json:"automated_reason,omitempty"`
+	// Calendars are text/calendar parts (invitations, updates,
+	// cancellations), raw.
+	Calendars []string `json:"calendars,omitempty"`
+	// Backfill marks mail read during a new account's look-back: it builds
+	// context; what it reveals is summarised instead of notified one by one.
+	Backfill bool `json:"backfill,omitempty"`
+}
+
+// Address is a mailbox.
+type Address struct {
+	Name  string `json:"name,omitempty"`
+	Email string `json:"email"`
+}
