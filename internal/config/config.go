@@ -120,6 +120,9 @@ type Calendar struct {
 	// Calendars limits a CalDAV account to these calendars (display names
 	// or path names); empty = all.
 	Calendars []string
+	// RemindBefore is how long before a meeting of this calendar agentd
+	// reminds (default: planner.remind_before); an event's own alarm wins.
+	RemindBefore Duration
 }
 
 // CalDAV is a CalDAV account.
@@ -162,6 +165,14 @@ type Desktop struct {
 // Planner tunes the planner.
 type Planner struct {
 	FeedMaxAge Duration // feed items older than this are ignored; default 3d
+	// RemindBefore is the default lead time of meeting reminders (10m).
+	RemindBefore Duration
+	// AgendaAt is the local time of the morning agenda, since midnight
+	// ("07:30").
+	AgendaAt time.Duration
+	// FollowUpAfter is how long an unanswered question of yours waits
+	// before agentd suggests a follow-up (3d).
+	FollowUpAfter Duration
 }
 
 // Rule is a user rule; it adds to or overrides (by name) the built-in rules.
@@ -198,6 +209,9 @@ const (
 	DefaultCalendarEvery = Duration(15 * time.Minute)
 	DefaultMailLookback  = Duration(14 * 24 * time.Hour)
 	DefaultFeedMaxAge    = Duration(72 * time.Hour)
+	DefaultRemindBefore  = Duration(10 * time.Minute)
+	DefaultFollowUpAfter = Duration(72 * time.Hour)
+	DefaultAgendaAt      = 7*time.Hour + 30*time.Minute
 	DefaultWorkingHours  = "09:00-18:00 Mon-Fri"
 	MinEvery             = Duration(time.Minute)
 )

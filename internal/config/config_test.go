@@ -468,6 +468,12 @@ func TestBadConfigs(t *testing.T) {
 		"planner max age": {
 			yaml: "planner:\n  feed_max_age: -1d\n", line: 2, path: "planner.feed_max_age", want: []string{"too short", "1m"},
 		},
+		"planner agenda time": {
+			yaml: "planner:\n  agenda_at: 7h30\n", line: 2, path: "planner.agenda_at", want: []string{"HH:MM", "07:30"},
+		},
+		"calendar remind_before": {
+			yaml: "sources:\n  calendars:\n    - {name: c, path: /tmp/x.ics, remind_before: soon}\n", line: 3, path: "sources.calendars[0].remind_before", want: []string{"not a duration"},
+		},
 		"rule action invalid": {
 			yaml: "rules:\n  - name: r\n    when: 'true'\n    action: shout\n", line: 4, path: "rules[0].action",
 			want: []string{`"shout" is not a valid action`, "suggest, remind, mute, priority"},

@@ -125,6 +125,7 @@ func (c *Config) mapSlice() yaml.MapSlice {
 		m = put(m, "path", cl.Path)
 		m = put(m, "every", cl.Every)
 		m = put(m, "calendars", cl.Calendars)
+		m = put(m, "remind_before", cl.RemindBefore)
 		cals = append(cals, m)
 	}
 	sources := yaml.MapSlice{}
@@ -153,6 +154,9 @@ func (c *Config) mapSlice() yaml.MapSlice {
 	}
 
 	planner := put(yaml.MapSlice{}, "feed_max_age", c.Planner.FeedMaxAge)
+	planner = put(planner, "remind_before", c.Planner.RemindBefore)
+	planner = put(planner, "agenda_at", fmtClock(c.Planner.AgendaAt))
+	planner = put(planner, "follow_up_after", c.Planner.FollowUpAfter)
 
 	var rules []yaml.MapSlice
 	for _, r := range c.Rules {

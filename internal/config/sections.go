@@ -351,7 +351,7 @@ func (d *decoder) imap(v val) *IMAP {
 }
 
 func (d *decoder) calendar(v val, n *names) (Calendar, bool) {
-	f, ok := d.fields(v, "a calendar", "name", "caldav", "url", "path", "every", "calendars")
+	f, ok := d.fields(v, "a calendar", "name", "caldav", "url", "path", "every", "calendars", "remind_before")
 	if !ok {
 		return Calendar{}, false
 	}
@@ -382,6 +382,7 @@ func (d *decoder) calendar(v val, n *names) (Calendar, bool) {
 		d.required(pathV, c.Path, "the path of an .ics file or a folder of them")
 	}
 	c.Every = d.duration(f.get("every"), DefaultCalendarEvery, MinEvery)
+	c.RemindBefore = d.duration(f.get("remind_before"), 0, 0)
 	calsV := f.get("calendars")
 	c.Calendars = d.strs(calsV, "calendar names")
 	if len(c.Calendars) > 0 && cdV.absent() {
@@ -470,8 +471,20 @@ func (d *decoder) kinds(v val) []string {
 }
 
 func (d *decoder) planner(v val, p *Planner) {
-	f, _ := d.fields(v, "planner", "feed_max_age")
+	f, _ := d.fields(v, "planner", "feed_max_age", "remind_before", "agenda_at", "follow_up_after")
 	p.FeedMaxAge = d.duration(f.get("feed_max_age"), DefaultFeedMaxAge, Duration(time.Minute))
+	p.RemindBefore = d.duration(f.get("remind_before"), DefaultRemindBefore, 0)
+	p.FollowUpAfter = d.duration(f.get("follow_up_after"), DefaultFollowUpAfter, Duration(time.Hour))
+	p.AgendaAt = DefaultAgendaAt
+	agV := f.get("agenda_at")
+	if raw := strings.TrimSpace(d.str(agV)); raw != "" {
+		at, err := parseClock(raw, false)
+		if err != nil {
+			d.errorf(agV, "%q: %v (expected a time of day HH:MM, e.g. 07:30)", raw, err)
+		} else {
+			p.AgendaAt = at
+		}
+	}
 }
 
 func (d *decoder) rules(v val) []Rule {
