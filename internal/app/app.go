@@ -233,7 +233,7 @@ func (a *App) startPipeline(ctx context.Context, cfg *config.Config) (err error)
 	a.stops = append(a.stops, stop)
 
 	// Watchers last.
-	ws, err := Watchers(cfg, watcherStore, a.logger, a.opts.HTTPClient, a.now)
+	ws, err := Watchers(ctx, cfg, watcherStore, a.logger, a.opts.HTTPClient, a.now)
 	if err != nil {
 		return err
 	}

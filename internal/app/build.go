@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,12 +16,14 @@ import (
 	"github.com/agentd/agentd/planner"
 	"github.com/agentd/agentd/rules"
 	"github.com/agentd/agentd/watchers"
+	"github.com/agentd/agentd/watchers/calendar"
+	"github.com/agentd/agentd/watchers/calendar/source"
 	"github.com/agentd/agentd/watchers/feed"
 )
 
 // Watchers builds one watcher per configured source. Each keeps its state in
 // store (a KV bucket in the daemon, memory in `agentd plan`).
-func Watchers(cfg *config.Config, store state.Store, logger *slog.Logger, client *http.Client, now func() time.Time) ([]watchers.Watcher, error) {
+func Watchers(ctx context.Context, cfg *config.Config, store state.Store, logger *slog.Logger, client *http.Client, now func() time.Time) ([]watchers.Watcher, error) {
 	var ws []watchers.Watcher
 	for _, f := range cfg.Sources.Feeds {
 		opts := []feed.Option{feed.WithClock(now)}
@@ -42,10 +45,46 @@ func Watchers(cfg *config.Config, store state.Store, logger *slog.Logger, client
 	if n := len(cfg.Sources.Mail); n > 0 {
 		return nil, fmt.Errorf("%s: sources.mail: %d mail source(s) configured, but this build of agentd reads feeds only (mail arrives in a later release); remove them for now", cfg.Path, n)
 	}
-	if n := len(cfg.Sources.Calendars); n > 0 {
-		return nil, fmt.Errorf("%s: sources.calendars: %d calendar(s) configured, but this build of agentd reads feeds only (calendars arrive in a later release); remove them for now", cfg.Path, n)
+	for _, c := range cfg.Sources.Calendars {
+		w, err := calendarWatcher(ctx, cfg, c, store, logger, client, now)
+		if err != nil {
+			return nil, fmt.Errorf("%s: sources.calendars %q: %w", cfg.Path, c.Name, err)
+		}
+		ws = append(ws, w)
 	}
 	return ws, nil
+}
+
+func calendarWatcher(ctx context.Context, cfg *config.Config, c config.Calendar, store state.Store, logger *slog.Logger, client *http.Client, now func() time.Time) (*calendar.Watcher, error) {
+	log := logger.With("watcher", "calendar:"+c.Name)
+	var (
+		f   source.Fetcher
+		err error
+	)
+	switch {
+	case c.Demo:
+		f = calendar.NewDemo(c.Name, cfg.User.Email, cfg.User.Location, now)
+	case c.CalDAV != nil:
+		password, perr := c.CalDAV.Password.Resolve(ctx)
+		if perr != nil {
+			return nil, perr
+		}
+		f, err = source.NewCalDAV(source.CalDAVConfig{
+			Name: c.Name, URL: c.CalDAV.URL, Username: c.CalDAV.Username, Password: password,
+			Calendars: c.Calendars, Past: calendar.DefaultPast + 24*time.Hour, Horizon: calendar.DefaultHorizon + 24*time.Hour,
+			HTTPClient: client,
+		}, store, log, source.WithClock(now))
+	case c.URL != "":
+		f, err = source.NewICSURL(source.ICSConfig{Name: c.Name, URL: c.URL, HTTPClient: client}, store, log, source.WithClock(now))
+	default:
+		f, err = source.NewLocal(source.LocalConfig{Name: c.Name, Path: c.Path}, store, log, source.WithClock(now))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return calendar.New(calendar.Config{
+		Name: c.Name, Fetcher: f, Every: time.Duration(c.Every), Location: cfg.User.Location,
+	}, store, log, calendar.WithClock(now))
 }
 
 // Planner builds the planner with the built-in rules merged with the user's.

@@ -116,7 +116,9 @@ type Calendar struct {
 	CalDAV *CalDAV // exactly one of CalDAV, URL and Path
 	URL    string  // http, https or webcal URL of an .ics
 	Path   string  // absolute path of an .ics file or a folder of them
-	Every  Duration
+	// Demo generates a demo calendar around today (the bundled demo).
+	Demo  bool
+	Every Duration
 	// Calendars limits a CalDAV account to these calendars (display names
 	// or path names); empty = all.
 	Calendars []string

@@ -123,6 +123,9 @@ func (c *Config) mapSlice() yaml.MapSlice {
 		}
 		m = put(m, "url", cl.URL)
 		m = put(m, "path", cl.Path)
+		if cl.Demo {
+			m = put(m, "demo", true)
+		}
 		m = put(m, "every", cl.Every)
 		m = put(m, "calendars", cl.Calendars)
 		m = put(m, "remind_before", cl.RemindBefore)

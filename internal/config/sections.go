@@ -351,20 +351,25 @@ func (d *decoder) imap(v val) *IMAP {
 }
 
 func (d *decoder) calendar(v val, n *names) (Calendar, bool) {
-	f, ok := d.fields(v, "a calendar", "name", "caldav", "url", "path", "every", "calendars", "remind_before")
+	f, ok := d.fields(v, "a calendar", "name", "caldav", "url", "path", "demo", "every", "calendars", "remind_before")
 	if !ok {
 		return Calendar{}, false
 	}
 	c := Calendar{Name: d.name(n, f.get("name"), "personal")}
-	cdV, urlV, pathV := f.get("caldav"), f.get("url"), f.get("path")
+	cdV, urlV, pathV, demoV := f.get("caldav"), f.get("url"), f.get("path"), f.get("demo")
 	set := 0
-	for _, x := range []val{cdV, urlV, pathV} {
+	for _, x := range []val{cdV, urlV, pathV, demoV} {
 		if !x.absent() {
 			set++
 		}
 	}
 	if set != 1 {
-		d.errorf(v, "set exactly one of caldav (an account: url, username, password_*), url (an .ics address: http, https or webcal) and path (a local .ics file or folder); %d are set", set)
+		d.errorf(v, "set exactly one of caldav (an account: url, username, password_*), url (an .ics address: http, https or webcal), path (a local .ics file or folder) and demo (true: a generated demo calendar around today); %d are set", set)
+	}
+	if !demoV.absent() {
+		if b := d.boolp(demoV); b != nil {
+			c.Demo = *b
+		}
 	}
 	if !cdV.absent() {
 		c.CalDAV = d.caldav(cdV)

@@ -1,0 +1,403 @@
+// Package calendar is the calendar watcher: it polls a calendar source
+// (CalDAV, an ICS subscription, a local file or vdir), parses what changed,
+// expands recurrences over a sliding window and publishes one
+// calendar.event.changed per calendar object whose occurrences in the
+// window changed, and calendar.event.cancelled for those that went away.
+package calendar
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/agentd/agentd/event"
+	"github.com/agentd/agentd/internal/state"
+	"github.com/agentd/agentd/watchers"
+	"github.com/agentd/agentd/watchers/calendar/ics"
+	"github.com/agentd/agentd/watchers/calendar/source"
+)
+
+// Defaults.
+const (
+	DefaultEvery   = 15 * time.Minute
+	DefaultPast    = 24 * time.Hour
+	DefaultHorizon = 30 * 24 * time.Hour
+	maxDescription = 1000 // runes of an event's description kept in the event
+)
+
+// Config is one configured calendar.
+type Config struct {
+	Name    string
+	Fetcher source.Fetcher
+	Every   time.Duration
+	// Past and Horizon set the window occurrences are expanded over:
+	// [start of today - Past, start of today + Horizon).
+	Past, Horizon time.Duration
+	// Location places floating and all-day times (the user's zone).
+	Location *time.Location
+}
+
+// Option changes a Watcher.
+type Option func(*Watcher)
+
+// WithClock sets the watcher's clock.
+func WithClock(now func() time.Time) Option { return func(w *Watcher) { w.now = now } }
+
+// Watcher watches one calendar source.
+type Watcher struct {
+	cfg    Config
+	store  state.Store
+	logger *slog.Logger
+	now    func() time.Time
+
+	mu      sync.Mutex
+	objects map[string]*object // by href
+	window  time.Time          // window start of the last full expansion
+	loaded  bool               // the cache holds every object
+	broken  map[string]string  // href -> etag of an object that failed to parse, logged once
+	health  watchers.Health
+}
+
+type object struct {
+	calendar string
+	etag     string
+	cal      *ics.Calendar
+}
+
+// New checks cfg; it starts nothing.
+func New(cfg Config, store state.Store, logger *slog.Logger, opts ...Option) (*Watcher, error) {
+	if cfg.Name == "" || cfg.Fetcher == nil {
+		return nil, errors.New("calendar: a name and a source are required")
+	}
+	if cfg.Every <= 0 {
+		cfg.Every = DefaultEvery
+	}
+	if cfg.Past <= 0 {
+		cfg.Past = DefaultPast
+	}
+	if cfg.Horizon <= 0 {
+		cfg.Horizon = DefaultHorizon
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.Local
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	w := &Watcher{cfg: cfg, store: store, logger: logger, now: time.Now, objects: map[string]*object{}, broken: map[string]string{}}
+	for _, o := range opts {
+		o(w)
+	}
+	w.health.Name = w.Name()
+	return w, nil
+}
+
+// Name is "calendar:<name>".
+func (w *Watcher) Name() string { return "calendar:" + w.cfg.Name }
+
+// Connect makes the next poll read every object again: the parsed objects
+// live in memory only, and the window must be expanded from all of them.
+func (w *Watcher) Connect(ctx context.Context) error {
+	w.mu.Lock()
+	loaded := w.loaded
+	w.mu.Unlock()
+	if loaded {
+		return nil
+	}
+	if err := w.cfg.Fetcher.Reset(ctx); err != nil {
+		return fmt.Errorf("%s: %w", w.Name(), err)
+	}
+	return nil
+}
+
+// Close releases nothing; the source holds no connection between polls.
+func (w *Watcher) Close(context.Context) error { return nil }
+
+// Health reports the last poll's outcome.
+func (w *Watcher) Health() watchers.Health {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.health
+}
+
+// Run polls every Every (with jitter) until ctx is done. A failed poll is
+// retried at the next turn; it is logged once until the source is back.
+func (w *Watcher) Run(ctx context.Context, publish watchers.Publish) error {
+	for {
+		err := w.SyncOnce(ctx, publish)
+		if ctx.Err() != nil {
+			return nil
+		}
+		w.record(err)
+		if err != nil && source.IsPermanent(err) {
+			// Wrong password, unknown calendar: nothing changes until the
+			// config does; keep trying slowly.
+			err = nil
+		}
+		wait := w.cfg.Every + time.Duration(rand.Int64N(int64(w.cfg.Every/10)+1))
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+func (w *Watcher) record(err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	now := w.now()
+	if err == nil {
+		if !w.health.OK && w.health.Failures > 0 {
+			w.logger.Info("calendar is back", "after_failures", w.health.Failures)
+		}
+		if !w.health.OK {
+			w.health.Since = now
+		}
+		w.health.OK, w.health.LastOK, w.health.LastError, w.health.Failures = true, now, "", 0
+		return
+	}
+	if w.health.OK || w.health.Failures == 0 {
+		w.health.Since = now
+		w.logger.Warn("calendar poll failed; retrying at the next turn", "err", err)
+	}
+	w.health.OK, w.health.LastError = false, err.Error()
+	w.health.Failures++
+}
+
+// SyncOnce fetches what changed, publishes the resulting events and commits
+// the change once they are stored.
+func (w *Watcher) SyncOnce(ctx context.Context, publish watchers.Publish) error {
+	ch, err := w.cfg.Fetcher.Fetch(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: %w", w.Name(), err)
+	}
+	now := w.now()
+	from, to := w.windowAt(now)
+
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var cancelled []event.CalendarEvent
+	touched := map[string]bool{}
+	for _, href := range ch.Removed {
+		if old := w.objects[href]; old != nil {
+			cancelled = append(cancelled, w.gone(old, nil, from, to)...)
+			delete(w.objects, href)
+		}
+	}
+	for _, href := range ch.OutOfWindow {
+		delete(w.objects, href)
+	}
+	for _, obj := range ch.Changed {
+		cal, err := ics.Parse(bytes.NewReader(obj.Data))
+		if err != nil {
+			if w.broken[obj.Href] != obj.ETag {
+				w.broken[obj.Href] = obj.ETag
+				w.logger.Warn("skipping a calendar object that does not parse", "href", obj.Href, "err", err)
+			}
+			continue
+		}
+		delete(w.broken, obj.Href)
+		next := &object{calendar: obj.Calendar, etag: obj.ETag, cal: cal}
+		if old := w.objects[obj.Href]; old != nil {
+			cancelled = append(cancelled, w.gone(old, next, from, to)...)
+		}
+		w.objects[obj.Href] = next
+		touched[obj.Href] = true
+	}
+	full := !w.loaded || !from.Equal(w.window)
+	var changed []event.CalendarEvent
+	for href, o := range w.objects {
+		if !full && !touched[href] {
+			continue
+		}
+		for _, e := range o.cal.Events {
+			ce, err := w.describe(o, href, e, from, to)
+			if err != nil {
+				w.logger.Warn("skipping an event whose recurrence cannot be expanded", "href", href, "uid", e.UID, "err", err)
+				continue
+			}
+			changed = append(changed, ce)
+		}
+	}
+	sort.Slice(changed, func(i, j int) bool { return changed[i].UID < changed[j].UID })
+
+	for _, ce := range cancelled {
+		if err := w.publish(ctx, publish, event.TypeCalendarCanceled, ce, now); err != nil {
+			return err
+		}
+	}
+	for _, ce := range changed {
+		typ := event.TypeCalendarChanged
+		if ce.Status == "CANCELLED" {
+			typ = event.TypeCalendarCanceled
+		}
+		if err := w.publish(ctx, publish, typ, ce, now); err != nil {
+			return err
+		}
+	}
+	if err := w.cfg.Fetcher.Commit(ctx, ch); err != nil {
+		return fmt.Errorf("%s: %w", w.Name(), err)
+	}
+	w.loaded, w.window = true, from
+	return nil
+}
+
+// windowAt is the expansion window as of now, on day boundaries so that it
+// moves once a day, not at every poll.
+func (w *Watcher) windowAt(now time.Time) (time.Time, time.Time) {
+	y, m, d := now.In(w.cfg.Location).Date()
+	day := time.Date(y, m, d, 0, 0, 0, 0, w.cfg.Location)
+	return day.Add(-w.cfg.Past), day.Add(w.cfg.Horizon)
+}
+
+// gone lists the UIDs of old that next (nil: the object was deleted) no
+// longer has, as cancellations.
+func (w *Watcher) gone(old, next *object, from, to time.Time) []event.CalendarEvent {
+	keep := map[string]bool{}
+	if next != nil {
+		for _, e := range next.cal.Events {
+			keep[e.UID] = true
+		}
+	}
+	var out []event.CalendarEvent
+	for _, e := range old.cal.Events {
+		if keep[e.UID] || e.UID == "" {
+			continue
+		}
+		ce, err := w.describe(old, "", e, from, to)
+		if err != nil {
+			ce = event.CalendarEvent{Calendar: w.cfg.Name, UID: e.UID, Summary: e.Summary}
+		}
+		ce.Status = "CANCELLED"
+		out = append(out, ce)
+	}
+	return out
+}
+
+// publish sends one event unless the same content was published before
+// (the fingerprint is kept per UID in the store).
+func (w *Watcher) publish(ctx context.Context, publish watchers.Publish, typ string, ce event.CalendarEvent, now time.Time) error {
+	// The window moves daily; what matters is whether the event or its
+	// occurrences changed, so the fingerprint leaves the window out.
+	bare := ce
+	bare.WindowStart, bare.WindowEnd = time.Time{}, time.Time{}
+	body, err := json.Marshal(bare)
+	if err != nil {
+		return fmt.Errorf("%s: encode %s: %w", w.Name(), ce.UID, err)
+	}
+	fp := event.Hash(typ, string(body))[:32]
+	key := "calendar." + w.cfg.Name + ".fp." + ce.UID
+	if old, err := w.store.Get(ctx, key); err == nil && string(old) == fp {
+		return nil
+	} else if err != nil && !errors.Is(err, state.ErrNotFound) {
+		return err
+	}
+	subject := ce.Summary
+	if subject == "" {
+		subject = "(untitled event)"
+	}
+	ev, err := event.New(w.Name(), typ, ce.UID+"\x00"+fp, subject, time.Time{}, now, ce)
+	if err != nil {
+		return err
+	}
+	if err := publish(ctx, ev); err != nil {
+		return fmt.Errorf("%s: publish %s: %w", w.Name(), ce.UID, err)
+	}
+	if typ == event.TypeCalendarCanceled && ce.Status == "CANCELLED" && len(ce.Occurrences) == 0 {
+		return w.store.Delete(ctx, key)
+	}
+	return w.store.Put(ctx, key, []byte(fp))
+}
+
+// describe builds the event data of one calendar object.
+func (w *Watcher) describe(o *object, href string, e *ics.Event, from, to time.Time) (event.CalendarEvent, error) {
+	occ, err := e.Occurrences(from, to, w.cfg.Location)
+	if err != nil {
+		return event.CalendarEvent{}, err
+	}
+	ce := event.CalendarEvent{
+		Calendar:    w.cfg.Name,
+		Collection:  o.calendar,
+		Href:        href,
+		UID:         e.UID,
+		Sequence:    e.Sequence,
+		Method:      e.Method,
+		Summary:     e.Summary,
+		Description: clip(e.Description, maxDescription),
+		Location:    e.Location,
+		URL:         e.URL,
+		Conference:  e.ConferenceURLs,
+		Status:      e.Status,
+		Categories:  e.Categories,
+		Transparent: e.Transparent,
+		AllDay:      e.AllDay,
+		Recurring:   len(e.RRules) > 0 || len(e.RDates) > 0,
+		WindowStart: from,
+		WindowEnd:   to,
+		Occurrences: []event.Occurrence{},
+	}
+	if e.Organizer.Email != "" {
+		ce.Organizer = &event.Person{Email: strings.ToLower(e.Organizer.Email), Name: e.Organizer.Name}
+	}
+	for _, a := range e.Attendees {
+		ce.Attendees = append(ce.Attendees, event.Person{Email: strings.ToLower(a.Email), Name: a.Name, PartStat: a.PartStat, Role: a.Role, RSVP: a.RSVP})
+	}
+	for _, a := range e.Alarms {
+		if a.Action != "" && a.Action != "DISPLAY" && a.Action != "AUDIO" {
+			continue
+		}
+		al := event.Alarm{Action: a.Action}
+		switch {
+		case !a.Absolute.IsZero():
+			al.At = a.Absolute
+		case a.RelatedEnd:
+			al.Before = -(a.Trigger + e.Duration)
+		default:
+			al.Before = -a.Trigger
+		}
+		ce.Alarms = append(ce.Alarms, al)
+	}
+	for _, oc := range occ {
+		eo := event.Occurrence{Start: oc.Start, End: oc.End, AllDay: oc.AllDay, Cancelled: oc.Cancelled}
+		if oc.AllDay {
+			eo.RecurrenceID = oc.RecurrenceID.Format("2006-01-02")
+		} else {
+			eo.RecurrenceID = oc.RecurrenceID.UTC().Format(time.RFC3339)
+		}
+		if oc.Event != nil && oc.Event != e {
+			if oc.Event.Summary != e.Summary {
+				eo.Summary = oc.Event.Summary
+			}
+			if oc.Event.Location != e.Location {
+				eo.Location = oc.Event.Location
+			}
+		}
+		ce.Occurrences = append(ce.Occurrences, eo)
+	}
+	return ce, nil
+}
+
+func clip(s string, n int) string {
+	r := []rune(strings.TrimSpace(s))
+	if len(r) <= n {
+		return string(r)
+	}
+	return string(r[:n]) + "…"
+}
+
+var (
+	_ watchers.Watcher        = (*Watcher)(nil)
+	_ watchers.Syncer         = (*Watcher)(nil)
+	_ watchers.HealthReporter = (*Watcher)(nil)
+)

@@ -1,0 +1,223 @@
+package calendar
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/agentd/agentd/event"
+	"github.com/agentd/agentd/internal/state"
+	"github.com/agentd/agentd/watchers/calendar/source"
+)
+
+type recorder struct {
+	mu     sync.Mutex
+	events []event.Event
+}
+
+func (r *recorder) publish(_ context.Context, ev event.Event) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events = append(r.events, ev)
+	return nil
+}
+
+func (r *recorder) take(t *testing.T) []event.CalendarEvent {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []event.CalendarEvent
+	for _, ev := range r.events {
+		var ce event.CalendarEvent
+		if err := ev.Decode(&ce); err != nil {
+			t.Fatal(err)
+		}
+		if ev.Type == event.TypeCalendarCanceled {
+			ce.Status = "CANCELLED"
+		}
+		out = append(out, ce)
+	}
+	r.events = nil
+	return out
+}
+
+const meeting = `BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:test
+BEGIN:VEVENT
+UID:weekly@test
+DTSTAMP:20261101T000000Z
+DTSTART;TZID=Europe/Paris:20261102T090000
+DTEND;TZID=Europe/Paris:20261102T093000
+RRULE:FREQ=WEEKLY;COUNT=10
+SUMMARY:Weekly sync
+EXDATE;TZID=Europe/Paris:20261116T090000
+END:VEVENT
+BEGIN:VEVENT
+UID:weekly@test
+DTSTAMP:20261101T000000Z
+RECURRENCE-ID;TZID=Europe/Paris:20261123T090000
+DTSTART;TZID=Europe/Paris:20261123T140000
+DTEND;TZID=Europe/Paris:20261123T143000
+SUMMARY:Weekly sync (afternoon)
+END:VEVENT
+END:VCALENDAR
+`
+
+func newWatcher(t *testing.T, dir string, store state.Store, now func() time.Time) *Watcher {
+	t.Helper()
+	loc, _ := time.LoadLocation("Europe/Paris")
+	f, err := source.NewLocal(source.LocalConfig{Name: "personal", Path: dir}, store, slog.New(slog.DiscardHandler), source.WithClock(now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := New(Config{Name: "personal", Fetcher: f, Location: loc, Horizon: 30 * 24 * time.Hour}, store, nil, WithClock(now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Connect(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// TestWatcherLifecycle: expansion with EXDATE and a moved instance, no
+// re-announcement on an unchanged poll or after a restart, a change
+// announced once, a deleted file announced as cancelled.
+func TestWatcherLifecycle(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "weekly.ics")
+	os.WriteFile(file, []byte(strings.ReplaceAll(meeting, "\n", "\r\n")), 0o600)
+	now := time.Date(2026, 11, 10, 8, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	store := state.NewMemory()
+	w := newWatcher(t, dir, store, clock)
+	var rec recorder
+	if err := w.SyncOnce(ctx, rec.publish); err != nil {
+		t.Fatal(err)
+	}
+	got := rec.take(t)
+	if len(got) != 1 || got[0].UID != "weekly@test" || got[0].Status == "CANCELLED" {
+		t.Fatalf("first poll: %+v", got)
+	}
+	var starts []string
+	for _, o := range got[0].Occurrences {
+		starts = append(starts, o.Start.In(time.UTC).Format("01-02T15:04"))
+	}
+	// Window: Nov 9 (today - 1 day) .. Dec 10. The 16th is excluded, the
+	// 23rd moved to 14:00 Paris (13:00 UTC); 09:00 Paris is 08:00 UTC.
+	want := "11-09T08:00 11-23T13:00 11-30T08:00 12-07T08:00"
+	if strings.Join(starts, " ") != want {
+		t.Fatalf("occurrences %s, want %s", strings.Join(starts, " "), want)
+	}
+	if got[0].Occurrences[1].RecurrenceID != "2026-11-23T08:00:00Z" || got[0].Occurrences[1].Summary != "Weekly sync (afternoon)" {
+		t.Fatalf("moved instance: %+v", got[0].Occurrences[1])
+	}
+
+	// Unchanged: nothing. Restart on the same store: nothing either.
+	if err := w.SyncOnce(ctx, rec.publish); err != nil {
+		t.Fatal(err)
+	}
+	w2 := newWatcher(t, dir, store, clock)
+	if err := w2.SyncOnce(ctx, rec.publish); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.take(t); len(got) != 0 {
+		t.Fatalf("re-announced %d events without a change", len(got))
+	}
+
+	// The window slides a week: the event is announced again with new
+	// occurrences.
+	now = now.Add(7 * 24 * time.Hour)
+	if err := w2.SyncOnce(ctx, rec.publish); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.take(t); len(got) != 1 || got[0].Occurrences[0].Start.Day() != 23 {
+		t.Fatalf("after a week: %+v", got)
+	}
+
+	// Deleted: cancelled, once.
+	os.Remove(file)
+	if err := w2.SyncOnce(ctx, rec.publish); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.take(t); len(got) != 1 || got[0].Status != "CANCELLED" || got[0].UID != "weekly@test" {
+		t.Fatalf("after delete: %+v", got)
+	}
+	if err := w2.SyncOnce(ctx, rec.publish); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.take(t); len(got) != 0 {
+		t.Fatalf("cancellation repeated: %+v", got)
+	}
+}
+
+func TestBrokenObjectSkipped(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "good.ics"), []byte(meeting), 0o600)
+	os.WriteFile(filepath.Join(dir, "bad.ics"), []byte("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:garbage\n"), 0o600)
+	now := time.Date(2026, 11, 10, 8, 0, 0, 0, time.UTC)
+	w := newWatcher(t, dir, state.NewMemory(), func() time.Time { return now })
+	var rec recorder
+	if err := w.SyncOnce(ctx, rec.publish); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.take(t); len(got) != 1 || got[0].UID != "weekly@test" {
+		t.Fatalf("a broken file must not block the good one: %+v", got)
+	}
+}
+
+func TestDemoCalendar(t *testing.T) {
+	ctx := context.Background()
+	loc, _ := time.LoadLocation("Europe/Paris")
+	now := time.Date(2027, 3, 27, 12, 0, 0, 0, loc) // the day before a DST change
+	d := NewDemo("demo", "me@example.com", loc, func() time.Time { return now })
+	w, err := New(Config{Name: "demo", Fetcher: d, Location: loc}, state.NewMemory(), nil, WithClock(func() time.Time { return now }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec recorder
+	if err := w.SyncOnce(ctx, rec.publish); err != nil {
+		t.Fatal(err)
+	}
+	got := rec.take(t)
+	uids := map[string]event.CalendarEvent{}
+	for _, ce := range got {
+		uids[ce.UID] = ce
+	}
+	if len(uids) != 5 {
+		t.Fatalf("demo events: %d, want 5", len(uids))
+	}
+	standup := uids["standup@demo.agentd"]
+	var moved bool
+	for _, o := range standup.Occurrences {
+		if o.Summary == "Team stand-up (moved)" {
+			moved = true
+			if h := o.Start.In(loc).Hour(); h != 11 {
+				t.Fatalf("moved stand-up at %v", o.Start.In(loc))
+			}
+		} else if o.Start.In(loc).Hour() != 9 || o.Start.In(loc).Minute() != 30 {
+			t.Fatalf("stand-up at %v, want 09:30 local across DST", o.Start.In(loc))
+		}
+	}
+	if !moved {
+		t.Fatal("no moved stand-up")
+	}
+	inv := uids["planning@demo.agentd"]
+	if len(inv.Attendees) != 2 || inv.Attendees[1].PartStat != "NEEDS-ACTION" || inv.Attendees[1].Email != "me@example.com" {
+		t.Fatalf("invitation attendees: %+v", inv.Attendees)
+	}
+	if b := uids["alice-birthday@demo.agentd"]; !b.AllDay || len(b.Occurrences) == 0 {
+		t.Fatalf("birthday: %+v", b)
+	}
+	if a := uids["design-review@demo.agentd"].Alarms; len(a) != 1 || a[0].Before != 15*time.Minute {
+		t.Fatalf("alarm: %+v", a)
+	}
+}
