@@ -78,6 +78,9 @@ func New(opts Options) (*App, error) {
 func (a *App) Start(ctx context.Context) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.stopped || a.bus != nil {
+		return errors.New("start: agentd was already started (an App starts once)")
+	}
 	cfg := a.cfg
 	b, err := bus.Open(ctx, busConfig(cfg), a.logger.With("component", "bus"))
 	if err != nil {
@@ -262,6 +265,10 @@ func (a *App) stopPipeline() {
 	}
 }
 
+// maxPlanAttempts bounds how often one event is planned before it is
+// given up on (logged as an error).
+const maxPlanAttempts = 20
+
 // bucketPlanner is the planner's memory: scopes, threads, occurrences.
 const bucketPlanner = "agentd_planner"
 
@@ -279,6 +286,15 @@ func (a *App) planHandler(p *planner.Planner, store state.Store) bus.Handler {
 	log := a.logger.With("component", "planner")
 	return func(ctx context.Context, m jetstream.Msg) {
 		a.trim.touch()
+		if md, err := m.Metadata(); err == nil && md.NumDelivered > maxPlanAttempts {
+			// A poison event must not come back forever; it stays in the
+			// EVENTS stream for inspection.
+			log.Error("giving up on an event that failed too often", "subject", m.Subject(), "attempts", md.NumDelivered)
+			if err := m.Term(); err != nil {
+				log.Warn("term", "err", err)
+			}
+			return
+		}
 		var ev event.Event
 		if err := json.Unmarshal(m.Data(), &ev); err != nil {
 			log.Error("dropping undecodable event", "subject", m.Subject(), "err", err)

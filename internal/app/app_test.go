@@ -191,3 +191,25 @@ func TestStopDrainsDelivery(t *testing.T) {
 		t.Fatalf("status = %q, want %q", rec.Status, event.StatusDelivered)
 	}
 }
+
+func TestStartOnce(t *testing.T) {
+	a, err := New(Options{Config: testConfig(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(t.Context()); err == nil || !strings.Contains(err.Error(), "already started") {
+		t.Fatalf("second Start: %v", err)
+	}
+	if err := a.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Stop(context.Background()); err != nil {
+		t.Fatalf("Stop must be idempotent: %v", err)
+	}
+	if err := a.Start(t.Context()); err == nil {
+		t.Fatal("Start after Stop must fail")
+	}
+}
