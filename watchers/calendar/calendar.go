@@ -322,7 +322,15 @@ func (w *Watcher) publish(ctx context.Context, publish watchers.Publish, typ str
 
 // describe builds the event data of one calendar object.
 func (w *Watcher) describe(o *object, href string, e *ics.Event, from, to time.Time) (event.CalendarEvent, error) {
-	occ, err := e.Occurrences(from, to, w.cfg.Location)
+	// Floating times are the publisher's wall clock when it names one
+	// (X-WR-TIMEZONE), else the user's.
+	loc := w.cfg.Location
+	if tz := o.cal.TimeZone; tz != "" {
+		if l, err := ics.LoadLocation(tz); err == nil {
+			loc = l
+		}
+	}
+	occ, err := e.Occurrences(from, to, loc)
 	if err != nil {
 		return event.CalendarEvent{}, err
 	}

@@ -16,7 +16,8 @@
 // and panics on some malformed parameters. A lenient Parse skips what it
 // cannot read and lists it in Calendar.Warnings; Strict makes every flaw an
 // error and adds the RFC 5545 checks a reader can make without guessing.
-// Overrides (RECURRENCE-ID) are attached to their master by UID.
+// Overrides (RECURRENCE-ID) are attached to their master by UID. A parsed
+// Calendar is not modified afterwards; Occurrences may run concurrently.
 //
 // # Recurrences
 //
