@@ -35,6 +35,11 @@ type Config struct {
 	FeedMaxAge time.Duration
 	UserName   string
 	UserEmail  string
+	// RemindBefore, AgendaAt and FollowUpAfter are the tunables of the
+	// calendar and mail rules (settings.remind_before, …).
+	RemindBefore  time.Duration
+	AgendaAt      time.Duration
+	FollowUpAfter time.Duration
 }
 
 // Planner turns events into suggestions. It is safe for concurrent use.
@@ -328,5 +333,10 @@ func (p *Planner) noteRuleFailures(ev event.Event, err error) {
 
 // settings are the config tunables rules refer to by name.
 func (p *Planner) settings() rules.Settings {
-	return rules.Settings{FeedMaxAge: p.cfg.FeedMaxAge}
+	return rules.Settings{
+		FeedMaxAge:    p.cfg.FeedMaxAge,
+		RemindBefore:  p.cfg.RemindBefore,
+		AgendaAt:      p.cfg.AgendaAt,
+		FollowUpAfter: p.cfg.FollowUpAfter,
+	}
 }

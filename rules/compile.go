@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"text/template"
 	"time"
@@ -153,17 +154,20 @@ func compileRule(r Rule) (*compiled, error) {
 		c.body = parseTemplate(r.Body, "body", fail)
 		c.priority = compilePriority(r.Priority, "normal", fail)
 		c.expires = compileDuration(r.Expires, "expires", fail)
-		if r.Action == ActionRemind {
-			if strings.TrimSpace(r.At) == "" {
-				fail("at", errors.New("missing: a remind rule needs the time to remind about"))
-			} else if p, err := compileTyped(r.At, timeType); err != nil {
+		// A remind rule needs a time; a suggest rule may have one too: the
+		// moment the suggestion is shown (a birthday, in the morning).
+		switch {
+		case r.Action == ActionRemind && strings.TrimSpace(r.At) == "":
+			fail("at", errors.New("missing: a remind rule needs the time to remind about"))
+		case strings.TrimSpace(r.At) != "":
+			if p, err := compileTyped(r.At, timeType); err != nil {
 				fail("at", err)
 			} else {
 				c.at = p
 			}
 			c.before = compileDuration(r.Before, "before", fail)
-		} else if r.At != "" || r.Before != "" {
-			fail("at", errors.New("at and before are for remind rules"))
+		case r.Before != "":
+			fail("before", errors.New("before needs at (the time it counts back from)"))
 		}
 	case ActionMute:
 		if r.Title != "" || r.Body != "" || r.At != "" || r.Priority != "" {
@@ -237,7 +241,7 @@ func compileDuration(src, field string, fail func(string, error)) valueOf[time.D
 	if src == "" {
 		return valueOf[time.Duration]{}
 	}
-	if d, err := time.ParseDuration(src); err == nil {
+	if d, err := parseDuration(src); err == nil {
 		if d < 0 {
 			fail(field, fmt.Errorf("%s: negative", src))
 		}
@@ -249,6 +253,34 @@ func compileDuration(src, field string, fail func(string, error)) valueOf[time.D
 		return valueOf[time.Duration]{}
 	}
 	return valueOf[time.Duration]{program: p}
+}
+
+// parseDuration reads a Go duration with the config's day and week units
+// in front: "21d", "2w", "1d12h", "90m".
+func parseDuration(s string) (time.Duration, error) {
+	var total time.Duration
+	for _, u := range []struct {
+		suffix byte
+		unit   time.Duration
+	}{{'w', 7 * 24 * time.Hour}, {'d', 24 * time.Hour}} {
+		i := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i > 0 && i < len(s) && s[i] == u.suffix {
+			n, err := strconv.Atoi(s[:i])
+			if err != nil {
+				return 0, err
+			}
+			total += time.Duration(n) * u.unit
+			s = s[i+1:]
+		}
+	}
+	if s == "" {
+		return total, nil
+	}
+	d, err := time.ParseDuration(s)
+	return total + d, err
 }
 
 func validPriority(p string) bool {

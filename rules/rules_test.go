@@ -25,11 +25,17 @@ func TestBuiltin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rs) == 0 || rs[0].Name != "feed-interest" {
-		t.Fatalf("first built-in rule = %+v, want feed-interest", rs)
+	byName := map[string]Rule{}
+	for _, r := range rs {
+		byName[r.Name] = r
 	}
-	if !strings.HasPrefix(rs[0].Origin, "builtin/feed.yaml:") || rs[0].Origin == "builtin/feed.yaml:0" {
-		t.Errorf("Origin = %q, want builtin/feed.yaml:<line>", rs[0].Origin)
+	for _, name := range []string{"feed-interest", "calendar-reminder", "mail-awaiting-my-reply"} {
+		if _, ok := byName[name]; !ok {
+			t.Errorf("built-in rule %s missing", name)
+		}
+	}
+	if o := byName["feed-interest"].Origin; !strings.HasPrefix(o, "builtin/feed.yaml:") || o == "builtin/feed.yaml:0" {
+		t.Errorf("Origin = %q, want builtin/feed.yaml:<line>", o)
 	}
 	if _, err := Compile(rs); err != nil {
 		t.Fatalf("built-in rules do not compile: %v", err)
@@ -186,9 +192,13 @@ func TestCompileErrors(t *testing.T) {
 			edit: func(r *Rule) { r.Action, r.At = ActionRemind, "event.subject" },
 			want: []string{"rule r (test.yaml:1): at:", "want time.Time, got string"},
 		},
-		"at on a suggest rule": {
-			edit: func(r *Rule) { r.At = "event.time" },
-			want: []string{"rule r (test.yaml:1): at:", "for remind rules"},
+		"before without at": {
+			edit: func(r *Rule) { r.Before = "10m" },
+			want: []string{"rule r (test.yaml:1): before:", "needs at"},
+		},
+		"at not a time": {
+			edit: func(r *Rule) { r.At = "event.subject" },
+			want: []string{"rule r (test.yaml:1): at:"},
 		},
 		"priority rule without priority": {
 			edit: func(r *Rule) { r.Action, r.Title = ActionPriority, "" },
@@ -531,5 +541,22 @@ func TestErrorsUnwrap(t *testing.T) {
 	}
 	if got[1].Error() != "rule b: boom" {
 		t.Errorf("Error() = %q", got[1].Error())
+	}
+}
+
+func TestParseDurationUnits(t *testing.T) {
+	cases := map[string]time.Duration{
+		"21d": 21 * 24 * time.Hour, "2w": 14 * 24 * time.Hour, "1d12h": 36 * time.Hour,
+		"1w2d": 9 * 24 * time.Hour, "90m": 90 * time.Minute, "0": 0,
+	}
+	for in, want := range cases {
+		if got, err := parseDuration(in); err != nil || got != want {
+			t.Errorf("parseDuration(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"d", "3x", "1d2d", "-"} {
+		if _, err := parseDuration(bad); err == nil {
+			t.Errorf("parseDuration(%q) succeeded", bad)
+		}
 	}
 }

@@ -2,23 +2,28 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"time"
 
+	"github.com/agentd/agentd/event"
 	"github.com/agentd/agentd/internal/config"
 	"github.com/agentd/agentd/internal/state"
 	"github.com/agentd/agentd/notifiers"
 	"github.com/agentd/agentd/notifiers/desktop"
 	"github.com/agentd/agentd/notifiers/terminal"
 	"github.com/agentd/agentd/planner"
+	calendarfacts "github.com/agentd/agentd/planner/calendar"
+	mailfacts "github.com/agentd/agentd/planner/mail"
 	"github.com/agentd/agentd/rules"
 	"github.com/agentd/agentd/watchers"
 	"github.com/agentd/agentd/watchers/calendar"
 	"github.com/agentd/agentd/watchers/calendar/source"
 	"github.com/agentd/agentd/watchers/feed"
+	"github.com/agentd/agentd/watchers/mail/maildir"
 )
 
 // Watchers builds one watcher per configured source. Each keeps its state in
@@ -42,8 +47,12 @@ func Watchers(ctx context.Context, cfg *config.Config, store state.Store, logger
 		}
 		ws = append(ws, w)
 	}
-	if n := len(cfg.Sources.Mail); n > 0 {
-		return nil, fmt.Errorf("%s: sources.mail: %d mail source(s) configured, but this build of agentd reads feeds only (mail arrives in a later release); remove them for now", cfg.Path, n)
+	for _, m := range cfg.Sources.Mail {
+		w, err := mailWatcher(ctx, m, store, logger, now)
+		if err != nil {
+			return nil, fmt.Errorf("%s: sources.mail %q: %w", cfg.Path, m.Name, err)
+		}
+		ws = append(ws, w)
 	}
 	for _, c := range cfg.Sources.Calendars {
 		w, err := calendarWatcher(ctx, cfg, c, store, logger, client, now)
@@ -53,6 +62,14 @@ func Watchers(ctx context.Context, cfg *config.Config, store state.Store, logger
 		ws = append(ws, w)
 	}
 	return ws, nil
+}
+
+func mailWatcher(ctx context.Context, m config.Mail, store state.Store, logger *slog.Logger, now func() time.Time) (watchers.Watcher, error) {
+	log := logger.With("watcher", "mail:"+m.Name)
+	if m.Maildir != "" {
+		return maildir.New(maildir.Config{Name: m.Name, Path: m.Maildir, Lookback: time.Duration(m.Lookback)}, store, log, maildir.WithClock(now))
+	}
+	return nil, errors.New("imap sources are not wired yet")
 }
 
 func calendarWatcher(ctx context.Context, cfg *config.Config, c config.Calendar, store state.Store, logger *slog.Logger, client *http.Client, now func() time.Time) (*calendar.Watcher, error) {
@@ -116,13 +133,40 @@ func Planner(cfg *config.Config, logger *slog.Logger, now func() time.Time, stor
 	if err != nil {
 		return nil, err
 	}
+	me := append([]string{cfg.User.Email}, cfg.User.Aliases...)
+	perCalendar := map[string]time.Duration{}
+	for _, c := range cfg.Sources.Calendars {
+		if c.RemindBefore > 0 {
+			perCalendar[c.Name] = time.Duration(c.RemindBefore)
+		}
+	}
+	cal := calendarfacts.New(calendarfacts.Config{
+		Me:           me,
+		Location:     cfg.User.Location,
+		RemindBefore: time.Duration(cfg.Planner.RemindBefore),
+		PerCalendar:  perCalendar,
+		AgendaAt:     cfg.Planner.AgendaAt,
+	}, store, logger.With("enricher", "calendar"))
+	mail := mailfacts.New(mailfacts.Config{
+		Me:            me,
+		Location:      cfg.User.Location,
+		FollowUpAfter: time.Duration(cfg.Planner.FollowUpAfter),
+	}, store, logger.With("enricher", "mail"))
 	return planner.New(planner.Config{
-		Interests:  cfg.User.Interests,
-		Location:   cfg.User.Location,
-		FeedMaxAge: time.Duration(cfg.Planner.FeedMaxAge),
-		UserName:   cfg.User.Name,
-		UserEmail:  cfg.User.Email,
-	}, set, logger.With("component", "planner"), planner.WithClock(now), planner.WithStore(store)), nil
+		Interests:     cfg.User.Interests,
+		Location:      cfg.User.Location,
+		FeedMaxAge:    time.Duration(cfg.Planner.FeedMaxAge),
+		UserName:      cfg.User.Name,
+		UserEmail:     cfg.User.Email,
+		RemindBefore:  time.Duration(cfg.Planner.RemindBefore),
+		AgendaAt:      cfg.Planner.AgendaAt,
+		FollowUpAfter: time.Duration(cfg.Planner.FollowUpAfter),
+	}, set, logger.With("component", "planner"),
+		planner.WithClock(now),
+		planner.WithStore(store),
+		planner.WithEnricher(cal, event.TypeCalendarChanged, event.TypeCalendarCanceled),
+		planner.WithEnricher(mail, event.TypeMailReceived, event.TypeMailSent),
+	), nil
 }
 
 // Notifiers builds the configured notifiers with their routes.

@@ -1,0 +1,168 @@
+// Package mail is the planner's enricher for mail.received and mail.sent:
+// it follows threads across events and restarts (in the planner's store)
+// and turns each mail into units with the facts the rules in
+// rules/builtin/mail.yaml act on: who is waiting on whom, deadlines and
+// bookings in the text, and whether the mail was written by a person.
+//
+// Everything a mail says reaches the rules only as fact values: a subject or
+// a sentence is never evaluated, and nothing in a mail changes which rules
+// run or who is told.
+package mail
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/agentd/agentd/event"
+	"github.com/agentd/agentd/internal/state"
+	"github.com/agentd/agentd/planner"
+)
+
+// Defaults for the zero values of Config.
+const (
+	// DefaultFollowUpAfter is how long agentd waits for an answer to a
+	// question the user asked before reminding them (planner.follow_up_after).
+	DefaultFollowUpAfter = 72 * time.Hour
+	// DefaultBackfillSettle is how long after the last look-back mail the
+	// summary of a new account's open items is delivered: every look-back
+	// mail moves it, so it arrives once, when reading has settled.
+	DefaultBackfillSettle = 5 * time.Minute
+)
+
+// Bounds on what is remembered, so the store does not grow with the mailbox.
+const (
+	// maxMessages is how many messages of a thread are kept (the latest).
+	maxMessages = 20
+	// maxIDs is how many Message-IDs point at one thread.
+	maxIDs = 60
+	// maxParticipants bounds the addresses kept per thread.
+	maxParticipants = 30
+	// threadTTL: a thread without a message for this long is forgotten.
+	threadTTL = 90 * 24 * time.Hour
+	// sweepEvery is how often (on the planner's clock) forgotten threads are
+	// looked for across the whole store; in between, they are dropped when
+	// touched.
+	sweepEvery = 24 * time.Hour
+	// maxBackfillItems bounds the open items of one summary.
+	maxBackfillItems = 100
+)
+
+// Unit kinds, in facts.unit.
+const (
+	UnitMessage         = "message"
+	UnitAwaitingMyReply = "awaiting_my_reply"
+	UnitAwaitingTheirs  = "awaiting_their_reply"
+	UnitDeadline        = "deadline"
+	UnitBooking         = "booking"
+	UnitBackfillSummary = "backfill_summary"
+)
+
+// Config is what the enricher needs to know about the user.
+type Config struct {
+	// Me are the user's addresses (the account's address and aliases);
+	// compared case-insensitively. A mail from one of them is the user's.
+	Me []string
+	// Location is the user's time zone: "Friday" and "09:00" are read in
+	// it. Default time.Local.
+	Location *time.Location
+	// FollowUpAfter is planner.follow_up_after (default DefaultFollowUpAfter).
+	FollowUpAfter time.Duration
+	// BackfillSettle delays the look-back summary (default
+	// DefaultBackfillSettle).
+	BackfillSettle time.Duration
+}
+
+// Enricher computes mail facts; see the package comment. It is safe for
+// concurrent use: events are applied to the store one at a time.
+type Enricher struct {
+	cfg    Config
+	me     map[string]bool
+	store  state.Store
+	logger *slog.Logger
+
+	mu        sync.Mutex
+	lastSweep time.Time
+}
+
+// New builds an enricher keeping its threads in store (the planner's
+// memory; keys start with "mail.").
+func New(cfg Config, store state.Store, logger *slog.Logger) *Enricher {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.Local
+	}
+	if cfg.FollowUpAfter <= 0 {
+		cfg.FollowUpAfter = DefaultFollowUpAfter
+	}
+	if cfg.BackfillSettle <= 0 {
+		cfg.BackfillSettle = DefaultBackfillSettle
+	}
+	me := make(map[string]bool, len(cfg.Me))
+	for _, a := range cfg.Me {
+		if a = strings.ToLower(strings.TrimSpace(a)); a != "" {
+			me[a] = true
+		}
+	}
+	return &Enricher{cfg: cfg, me: me, store: store, logger: logger}
+}
+
+// Enrich records the mail in its thread and returns the units of the
+// thread (who is waiting on whom), of the mail itself (deadlines, bookings)
+// and, for look-back mail, of the account's summary. The scopes are the
+// thread's, the mail's and the summary's, so what no longer holds (a reply
+// came) is withdrawn.
+func (e *Enricher) Enrich(ctx context.Context, ev event.Event, now time.Time) ([]planner.Unit, []string, error) {
+	if ev.Type != event.TypeMailReceived && ev.Type != event.TypeMailSent {
+		return nil, nil, nil
+	}
+	var m event.Mail
+	if err := ev.Decode(&m); err != nil {
+		return nil, nil, fmt.Errorf("mail enricher: %w", err)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+
+	if now.Sub(e.lastSweep) >= sweepEvery {
+		if err := e.sweep(ctx, now); err != nil {
+			// Forgetting old threads can wait for the next sweep.
+			e.logger.Warn("mail threads: sweeping old threads", "err", err)
+		} else {
+			e.lastSweep = now
+		}
+	}
+
+	rec := e.record(ev, m, now)
+	th, err := e.track(ctx, ev, m, rec, now)
+	if err != nil {
+		return nil, nil, fmt.Errorf("mail enricher: event %s (message %s): %w", ev.ID, m.MessageID, err)
+	}
+
+	msgScope := "mail.msg." + rec.Key
+	threadScope := "mail.thread." + th.ID
+	scopes := []string{threadScope, msgScope}
+
+	units := e.threadUnits(ev, th, m.Backfill, now)
+	units = append(units, e.messageUnits(ev, m, rec, th, now)...)
+	if m.Backfill {
+		sum, err := e.backfill(ctx, ev, m, rec, th, units, now)
+		if err != nil {
+			return nil, nil, fmt.Errorf("mail enricher: event %s: look-back summary: %w", ev.ID, err)
+		}
+		units = append(units, sum...)
+		scopes = append(scopes, backfillScope(m.Account))
+	}
+	return units, scopes, nil
+}
+
+// isMe reports whether addr is one of the user's addresses.
+func (e *Enricher) isMe(addr string) bool {
+	return e.me[strings.ToLower(strings.TrimSpace(addr))]
+}
+
+var _ planner.Enricher = (*Enricher)(nil)
