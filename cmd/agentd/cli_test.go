@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/agentd/agentd/internal/config"
 )
@@ -18,9 +19,57 @@ func runCLI(t *testing.T, args ...string) (int, string, string) {
 	return code, out.String(), errb.String()
 }
 
-// TestPlanDemoJSON checks the stable JSON shape of `agentd plan` on the
-// bundled demo, and that items dated after --at have not arrived yet.
-func TestPlanDemoJSON(t *testing.T) {
+// planLineT is the stable JSON shape of `agentd plan --format json`;
+// decoding with DisallowUnknownFields keeps it from growing by accident.
+type planLineT struct {
+	ID       string `json:"id"`
+	Kind     string `json:"kind"`
+	Title    string `json:"title"`
+	Body     string `json:"body"`
+	Priority string `json:"priority"`
+	Due      string `json:"due"`
+	Why      string `json:"why"`
+	About    []struct {
+		Source       string `json:"source"`
+		Type         string `json:"type"`
+		Ref          string `json:"ref"`
+		RecurrenceID string `json:"recurrence_id"`
+	} `json:"about"`
+}
+
+func planJSON(t *testing.T, args ...string) []planLineT {
+	t.Helper()
+	code, out, errOut := runCLI(t, append([]string{"plan", "--format", "json"}, args...)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var lines []planLineT
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if line == "" {
+			continue
+		}
+		var l planLineT
+		dec := json.NewDecoder(strings.NewReader(line))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&l); err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		if len(l.ID) < 16 || l.Why == "" || l.Priority == "" || len(l.About) == 0 || l.Title == "" {
+			t.Errorf("incomplete suggestion: %+v", l)
+		}
+		if l.Kind == "reminder" {
+			if _, err := time.Parse(time.RFC3339, l.Due); err != nil {
+				t.Errorf("reminder without an RFC 3339 due: %+v", l)
+			}
+		}
+		lines = append(lines, l)
+	}
+	return lines
+}
+
+// TestPlanDemoFeeds checks the feed part of the bundled demo, and that
+// items dated after --at have not arrived yet.
+func TestPlanDemoFeeds(t *testing.T) {
 	demo := filepath.Join("..", "..", "examples", "demo.yaml")
 	cases := []struct {
 		name    string
@@ -48,36 +97,13 @@ func TestPlanDemoJSON(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			code, out, errOut := runCLI(t, "plan", "--config", demo, "--at", tc.at, "--format", "json")
-			if code != 0 {
-				t.Fatalf("exit %d: %s", code, errOut)
-			}
 			var titles []string
-			for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-				if line == "" {
+			for _, l := range planJSON(t, "--config", demo, "--at", tc.at) {
+				if l.About[0].Type != "feed.item" {
 					continue
 				}
-				var l struct {
-					ID       string `json:"id"`
-					Kind     string `json:"kind"`
-					Title    string `json:"title"`
-					Body     string `json:"body"`
-					Priority string `json:"priority"`
-					Why      string `json:"why"`
-					About    []struct {
-						Source, Type, Ref string
-					} `json:"about"`
-				}
-				dec := json.NewDecoder(strings.NewReader(line))
-				dec.DisallowUnknownFields()
-				if err := dec.Decode(&l); err != nil {
-					t.Fatalf("line %q: %v", line, err)
-				}
-				if len(l.ID) < 16 || l.Kind != "suggestion" || l.Why == "" || l.Priority == "" || len(l.About) != 1 {
-					t.Errorf("incomplete suggestion: %+v", l)
-				}
-				if l.About[0].Type != "feed.item" || !strings.HasPrefix(l.About[0].Source, "feed:") || l.About[0].Ref == "" {
-					t.Errorf("about = %+v", l.About)
+				if l.Kind != "suggestion" || !strings.HasPrefix(l.About[0].Source, "feed:") || l.About[0].Ref == "" {
+					t.Errorf("feed suggestion: %+v", l)
 				}
 				if l.Title == "Read: Go 1.27 is released" && l.About[0].Ref != "tag:demo.agentd,2026:go-blog/go1.27" {
 					t.Errorf("ref should be the Atom id, got %q", l.About[0].Ref)
@@ -85,7 +111,7 @@ func TestPlanDemoJSON(t *testing.T) {
 				titles = append(titles, l.Title)
 			}
 			if len(titles) != len(tc.want) {
-				t.Fatalf("got %d suggestions %q, want %d %q", len(titles), titles, len(tc.want), tc.want)
+				t.Fatalf("got %d feed suggestions %q, want %d %q", len(titles), titles, len(tc.want), tc.want)
 			}
 			joined := strings.Join(titles, "\n")
 			for _, w := range tc.want {
@@ -99,6 +125,57 @@ func TestPlanDemoJSON(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPlanDemoMailAndCalendar checks what the demo's Maildir and generated
+// calendar yield at a fixed moment.
+func TestPlanDemoMailAndCalendar(t *testing.T) {
+	demo := filepath.Join("..", "..", "examples", "demo.yaml")
+	lines := planJSON(t, "--config", demo, "--at", "2026-11-27T09:00:00+01:00")
+	find := func(sub string) *planLineT {
+		for i := range lines {
+			if strings.Contains(lines[i].Title, sub) {
+				return &lines[i]
+			}
+		}
+		var all []string
+		for _, l := range lines {
+			all = append(all, l.Kind+": "+l.Title)
+		}
+		t.Fatalf("no suggestion titled like %q in:\n%s", sub, strings.Join(all, "\n"))
+		return nil
+	}
+	standup := find("Team stand-up (moved)")
+	if standup.Kind != "reminder" || standup.Due != "2026-11-28T10:50:00+01:00" {
+		t.Errorf("moved stand-up reminder: %+v", standup)
+	}
+	if a := standup.About[0]; a.Source != "calendar:demo" || a.Ref != "standup@demo.agentd" || a.RecurrenceID != "2026-11-28T08:30:00Z" {
+		t.Errorf("stand-up about = %+v (recurrence id is the original 09:30 Paris start)", a)
+	}
+	if r := find("In 15 min: Design review"); r.Due != "2026-11-28T14:45:00+01:00" {
+		t.Errorf("VALARM of 15 min not honoured: %+v", r)
+	}
+	find("Answer the invitation from Bob Martin: Quarterly planning")
+	if c := find("Conflict on Sat 28 Nov"); !strings.Contains(c.Title, "Design review") || !strings.Contains(c.Title, "Call with the bank") {
+		t.Errorf("conflict: %+v", c)
+	}
+	if b := find("Alice's birthday"); b.Kind != "suggestion" || b.Due != "2026-11-28T07:30:00+01:00" {
+		t.Errorf("birthday: %+v", b)
+	}
+	for _, l := range lines {
+		if strings.Contains(l.Title, "In 10 min: Alice") {
+			t.Errorf("an all-day birthday got a starts-soon reminder: %+v", l)
+		}
+	}
+	summary := find("open items in your demo mail")
+	for _, want := range []string{"Sophie Martin", "Signed contract", "Marc Dubois", "AU 1824", "Claire", "15 Dec"} {
+		if !strings.Contains(summary.Body, want) {
+			t.Errorf("mail summary lacks %q:\n%s", want, summary.Body)
+		}
+	}
+	if strings.Contains(summary.Body, "Gadget Digest") {
+		t.Errorf("the newsletter made it into the summary:\n%s", summary.Body)
 	}
 }
 
