@@ -27,9 +27,10 @@ type Mail struct {
 	// with the reason (List-Unsubscribe, no-reply sender, …).
 	Automated       bool   `json:"automated,omitempty"`
 	AutomatedReason string `json:"automated_reason,omitempty"`
-	// Calendars are text/calendar parts (invitations, updates,
-	// cancellations), raw.
-	Calendars []string `json:"calendars,omitempty"`
+	// Invitations are the events of text/calendar parts (invitations,
+	// updates, cancellations: Method REQUEST, CANCEL…), expanded like a
+	// calendar's, so the planner updates the same calendar view.
+	Invitations []CalendarEvent `json:"invitations,omitempty"`
 	// Backfill marks mail read during a new account's look-back: it builds
 	// context; what it reveals is summarised instead of notified one by one.
 	Backfill bool `json:"backfill,omitempty"`

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/agentd/agentd/event"
@@ -165,7 +166,7 @@ func Planner(cfg *config.Config, logger *slog.Logger, now func() time.Time, stor
 		planner.WithClock(now),
 		planner.WithStore(store),
 		planner.WithEnricher(cal, event.TypeCalendarChanged, event.TypeCalendarCanceled),
-		planner.WithEnricher(mail, event.TypeMailReceived, event.TypeMailSent),
+		planner.WithEnricher(mailEnricher{mail: mail, calendar: cal}, event.TypeMailReceived, event.TypeMailSent),
 	), nil
 }
 
@@ -210,4 +211,40 @@ func durationText(d time.Duration) string {
 		return ""
 	}
 	return d.String()
+}
+
+// mailEnricher reads a mail's thread facts and hands the invitations it
+// carries (text/calendar parts) to the calendar enricher, so an invitation
+// by mail updates the same view as one on a calendar server.
+type mailEnricher struct {
+	mail     *mailfacts.Enricher
+	calendar *calendarfacts.Enricher
+}
+
+func (m mailEnricher) Enrich(ctx context.Context, ev event.Event, now time.Time) ([]planner.Unit, []string, error) {
+	units, scopes, err := m.mail.Enrich(ctx, ev, now)
+	if err != nil || ev.Type != event.TypeMailReceived {
+		return units, scopes, err
+	}
+	var data event.Mail
+	if err := ev.Decode(&data); err != nil {
+		return units, scopes, err
+	}
+	for _, inv := range data.Invitations {
+		typ := event.TypeCalendarChanged
+		switch strings.ToUpper(inv.Method) {
+		case "CANCEL":
+			typ = event.TypeCalendarCanceled
+			inv.Status = "CANCELLED"
+		case "REQUEST", "PUBLISH", "ADD", "":
+		default:
+			continue // REPLY, COUNTER…: answers to the user's own invitations
+		}
+		u, s, err := m.calendar.EnrichCalendar(ctx, inv.Calendar, typ, inv, now)
+		if err != nil {
+			return units, scopes, err
+		}
+		units, scopes = append(units, u...), append(scopes, s...)
+	}
+	return units, scopes, nil
 }

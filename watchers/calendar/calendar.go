@@ -330,13 +330,20 @@ func (w *Watcher) describe(o *object, href string, e *ics.Event, from, to time.T
 			loc = l
 		}
 	}
+	return Describe(w.cfg.Name, o.calendar, href, e, from, to, loc)
+}
+
+// Describe builds the event data of one parsed event (a UID with its
+// overrides) with its occurrences in [from, to); loc places floating and
+// all-day times. The mail watcher uses it for invitations.
+func Describe(calendar, collection, href string, e *ics.Event, from, to time.Time, loc *time.Location) (event.CalendarEvent, error) {
 	occ, err := e.Occurrences(from, to, loc)
 	if err != nil {
 		return event.CalendarEvent{}, err
 	}
 	ce := event.CalendarEvent{
-		Calendar:    w.cfg.Name,
-		Collection:  o.calendar,
+		Calendar:    calendar,
+		Collection:  collection,
 		Href:        href,
 		UID:         e.UID,
 		Sequence:    e.Sequence,

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/agentd/agentd/event"
+	"github.com/agentd/agentd/watchers/calendar"
+	"github.com/agentd/agentd/watchers/calendar/ics"
 	"github.com/agentd/agentd/watchers/mail/message"
 )
 
@@ -24,6 +26,9 @@ type Meta struct {
 	Backfill bool
 	// Seen is the watcher's clock when it read the message.
 	Seen time.Time
+	// Location places floating and all-day times of invitations (the
+	// user's zone); nil means time.Local.
+	Location *time.Location
 }
 
 // Key is what makes a message's event id: its Message-ID, which survives a
@@ -75,9 +80,7 @@ func FromMessage(m *message.Message, meta Meta, fallback string) (event.Event, e
 	if data.Size == 0 {
 		data.Size = m.Size
 	}
-	for _, c := range m.Calendars {
-		data.Calendars = append(data.Calendars, string(c))
-	}
+	data.Invitations = invitations(m.Calendars, meta)
 	typ := event.TypeMailReceived
 	if meta.Sent {
 		typ = event.TypeMailSent
@@ -87,6 +90,43 @@ func FromMessage(m *message.Message, meta Meta, fallback string) (event.Event, e
 		subject = "(no subject)"
 	}
 	return event.New("mail:"+meta.Account, typ, Key(m.MessageID, fallback), subject, m.Date, meta.Seen, data)
+}
+
+// Invitations are expanded over this window around when the mail was read.
+const (
+	invitationPast    = 24 * time.Hour
+	invitationHorizon = 366 * 24 * time.Hour
+)
+
+// invitations parses text/calendar parts into calendar events. A part that
+// does not parse is dropped: the mail itself is still worth announcing.
+func invitations(parts [][]byte, meta Meta) []event.CalendarEvent {
+	var out []event.CalendarEvent
+	loc := meta.Location
+	if loc == nil {
+		loc = time.Local
+	}
+	from, to := meta.Seen.Add(-invitationPast), meta.Seen.Add(invitationHorizon)
+	for _, p := range parts {
+		cal, err := ics.Parse(bytes.NewReader(p), ics.WithMaxBytes(1<<20))
+		if err != nil {
+			continue
+		}
+		for _, e := range cal.Events {
+			if e.UID == "" {
+				continue
+			}
+			ce, err := calendar.Describe("mail:"+meta.Account, "", "", e, from, to, loc)
+			if err != nil {
+				continue
+			}
+			if ce.Method == "" {
+				ce.Method = cal.Method
+			}
+			out = append(out, ce)
+		}
+	}
+	return out
 }
 
 func addresses(as []message.Address) []event.Address {

@@ -1,0 +1,93 @@
+package app
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/agentd/agentd/event"
+	"github.com/agentd/agentd/internal/config"
+)
+
+// invitationMail is a meeting request (or cancellation) as mail clients
+// send it: a text/calendar part beside the text.
+func invitationMail(method, msgID, date string, seq int) string {
+	status := ""
+	if method == "CANCEL" {
+		status = "STATUS:CANCELLED\r\n"
+	}
+	return fmt.Sprintf("From: Bob Martin <bob@example.com>\r\nTo: me@example.com\r\nSubject: Invitation: Budget review\r\n"+
+		"Date: %s\r\nMessage-ID: <%s>\r\nMIME-Version: 1.0\r\n"+
+		"Content-Type: multipart/alternative; boundary=b\r\n\r\n"+
+		"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nBudget review on Thursday.\r\n"+
+		"--b\r\nContent-Type: text/calendar; charset=utf-8; method=%s\r\n\r\n"+
+		"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:test\r\nMETHOD:%s\r\nBEGIN:VEVENT\r\nUID:budget-42@example.com\r\nSEQUENCE:%d\r\n"+
+		"DTSTAMP:20261120T090000Z\r\nDTSTART;TZID=Europe/Paris:20261126T100000\r\nDTEND;TZID=Europe/Paris:20261126T110000\r\n"+
+		"SUMMARY:Budget review\r\nORGANIZER;CN=Bob Martin:mailto:bob@example.com\r\n"+
+		"ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:me@example.com\r\n%sEND:VEVENT\r\nEND:VCALENDAR\r\n--b--\r\n",
+		date, msgID, method, method, seq, status)
+}
+
+func maildirConfig(t *testing.T, mails map[string]string) *config.Config {
+	t.Helper()
+	dir := t.TempDir()
+	md := filepath.Join(dir, "mail")
+	for _, sub := range []string{"cur", "new", "tmp"} {
+		if err := os.MkdirAll(filepath.Join(md, sub), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, body := range mails {
+		if err := os.WriteFile(filepath.Join(md, "cur", name+":2,S"), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	yaml := fmt.Sprintf("user: {name: Me, email: me@example.com, timezone: Europe/Paris}\nbus: {data_dir: %s}\n"+
+		"sources:\n  mail:\n    - {name: work, maildir: %s, lookback: 30d}\nnotify: {terminal: {}}\n", filepath.Join(dir, "data"), md)
+	cfg, err := config.Parse(filepath.Join(dir, "config.yaml"), []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// TestInvitationByMail: a meeting request that arrives by mail asks for an
+// answer and reminds before the meeting, like one on a calendar server; its
+// cancellation by mail withdraws both.
+func TestInvitationByMail(t *testing.T) {
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	request := invitationMail("REQUEST", "req@example.com", "Fri, 20 Nov 2026 10:00:00 +0100", 0)
+	cancel := invitationMail("CANCEL", "cancel@example.com", "Sun, 22 Nov 2026 10:00:00 +0100", 1)
+
+	titles := func(cfg *config.Config, horizon time.Duration) []string {
+		t.Helper()
+		ss, failed, err := Plan(t.Context(), cfg, PlanOptions{At: at, Horizon: horizon})
+		if err != nil || len(failed) > 0 {
+			t.Fatalf("plan: %v %v", err, failed)
+		}
+		var out []string
+		for _, s := range ss {
+			out = append(out, s.Kind+": "+s.Title)
+			if strings.Contains(s.Title, "Budget review") && s.About[0].Type != event.TypeCalendarChanged && s.About[0].Type != event.TypeCalendarCanceled {
+				t.Errorf("invitation suggestion is not about a calendar event: %+v", s.About)
+			}
+		}
+		return out
+	}
+
+	got := strings.Join(titles(maildirConfig(t, map[string]string{"1.req": request}), 4*24*time.Hour), "\n")
+	if !strings.Contains(got, "suggestion: Answer the invitation from Bob Martin: Budget review") {
+		t.Fatalf("no invitation to answer:\n%s", got)
+	}
+	if !strings.Contains(got, "reminder: In 10 min: Budget review") {
+		t.Fatalf("no reminder before the invited meeting:\n%s", got)
+	}
+
+	got = strings.Join(titles(maildirConfig(t, map[string]string{"1.req": request, "2.cancel": cancel}), 4*24*time.Hour), "\n")
+	if strings.Contains(got, "Answer the invitation") || strings.Contains(got, "In 10 min: Budget review") {
+		t.Fatalf("cancelled by mail, still suggested:\n%s", got)
+	}
+}
