@@ -24,6 +24,7 @@ import (
 	"github.com/agentd/agentd/watchers/calendar"
 	"github.com/agentd/agentd/watchers/calendar/source"
 	"github.com/agentd/agentd/watchers/feed"
+	"github.com/agentd/agentd/watchers/mail/imap"
 	"github.com/agentd/agentd/watchers/mail/maildir"
 )
 
@@ -70,7 +71,23 @@ func mailWatcher(ctx context.Context, m config.Mail, store state.Store, logger *
 	if m.Maildir != "" {
 		return maildir.New(maildir.Config{Name: m.Name, Path: m.Maildir, Lookback: time.Duration(m.Lookback)}, store, log, maildir.WithClock(now))
 	}
-	return nil, errors.New("imap sources are not wired yet")
+	if m.IMAP == nil {
+		return nil, errors.New("neither imap nor maildir is set")
+	}
+	password, err := m.IMAP.Password.Resolve(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return imap.New(imap.Config{
+		Name:      m.Name,
+		Host:      m.IMAP.Host,
+		Port:      m.IMAP.Port,
+		TLS:       m.IMAP.TLS,
+		Username:  m.IMAP.Username,
+		Password:  password,
+		Mailboxes: m.Mailboxes,
+		Lookback:  time.Duration(m.Lookback),
+	}, store, log, imap.WithClock(now))
 }
 
 func calendarWatcher(ctx context.Context, cfg *config.Config, c config.Calendar, store state.Store, logger *slog.Logger, client *http.Client, now func() time.Time) (*calendar.Watcher, error) {

@@ -15,6 +15,7 @@ import (
 	"github.com/agentd/agentd/internal/config"
 	"github.com/agentd/agentd/internal/state"
 	"github.com/agentd/agentd/notifiers"
+	"github.com/agentd/agentd/watchers/mail/imap"
 )
 
 // CheckResult is one line of `agentd check`.
@@ -39,6 +40,20 @@ func Check(ctx context.Context, cfg *config.Config, logger *slog.Logger, client 
 		res = append(res, CheckResult{Component: "sources", Detail: err.Error()})
 	}
 	for _, w := range ws {
+		if _, ok := w.(*imap.Watcher); ok {
+			// Logging in and finding the mailboxes is the check; a full
+			// first sync would read two weeks of mail.
+			cctx, cancel := context.WithTimeout(ctx, time.Minute)
+			err := w.Connect(cctx)
+			w.Close(context.WithoutCancel(ctx))
+			cancel()
+			if err != nil {
+				res = append(res, CheckResult{Component: w.Name(), Detail: err.Error()})
+			} else {
+				res = append(res, CheckResult{Component: w.Name(), OK: true, Detail: "logged in, mailboxes found"})
+			}
+			continue
+		}
 		n := 0
 		count := func(context.Context, event.Event) error { n++; return nil }
 		sctx, cancel := context.WithTimeout(ctx, time.Minute)

@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# Starts Debian's Dovecot (package `dovecot-imapd`) for tests: IMAP on a
+# loopback port, no TLS, its own config file (the system's /etc/dovecot and
+# service are not used), passwd-file auth for one user, Maildir storage, a
+# SPECIAL-USE \Sent mailbox; config, mail, state and log under DIR.
+#
+#   scripts/dovecot/start.sh DIR [PORT]     PORT 0 or absent: a free port
+#
+# On success it prints, one per line:
+#   DOVECOT_HOST=127.0.0.1
+#   DOVECOT_PORT=PORT
+#   DOVECOT_PID=PID
+#   DOVECOT_USER=alice
+#   DOVECOT_PASSWORD=...
+#   DOVECOT_CONFIG=DIR/dovecot.conf
+# and leaves Dovecot running in the background; stop it with
+# scripts/dovecot/stop.sh DIR. Deliver mail with
+#   doveadm -c DIR/dovecot.conf save -u alice -m INBOX < message.eml
+# The user and password can be chosen with DOVECOT_TEST_USER and
+# DOVECOT_TEST_PASSWORD.
+#
+# Dovecot refuses to handle mail as root: run as root, mail belongs to
+# `nobody` (override with DOVECOT_MAIL_USER), and DIR and its parents get
+# o+x so that user can reach it; run as anyone else, everything runs as
+# that user.
+set -euo pipefail
+
+dir=${1:?usage: start.sh DIR [PORT]}
+want_port=${2:-0}
+user=${DOVECOT_TEST_USER:-alice}
+pass=${DOVECOT_TEST_PASSWORD:-agentd-test-password}
+
+dovecot_bin=$(command -v dovecot || true)
+if [ -z "$dovecot_bin" ] && [ -x /usr/sbin/dovecot ]; then dovecot_bin=/usr/sbin/dovecot; fi
+if [ -z "$dovecot_bin" ] || [ ! -x /usr/lib/dovecot/imap ]; then
+  echo "start.sh: dovecot-imapd is not installed (apt-get install -y dovecot-imapd)" >&2
+  exit 1
+fi
+
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+mkdir -p "$dir/run" "$dir/state" "$dir/mail" "$dir/home"
+
+if [ "$(id -u)" = 0 ]; then
+  mail_user=${DOVECOT_MAIL_USER:-nobody}
+  internal_user=dovecot
+  internal_group=dovecot
+  login_user=dovenull
+  login_chroot=login
+  # The mail user must be able to walk down to DIR (t.TempDir() is 0700).
+  p=$dir
+  while [ "$p" != / ]; do
+    chmod o+x "$p"
+    p=$(dirname "$p")
+  done
+else
+  mail_user=$(id -un)
+  internal_user=$mail_user
+  internal_group=$(id -gn)
+  login_user=$mail_user
+  login_chroot=
+fi
+mail_uid=$(id -u "$mail_user")
+mail_gid=$(id -g "$mail_user")
+chown -R "$mail_uid:$mail_gid" "$dir/mail" "$dir/home"
+
+# passwd-file: user:{scheme}password. Read by the auth process, which runs
+# as the internal user (group dovecot when root).
+printf '%s:{PLAIN}%s\n' "$user" "$pass" >"$dir/users"
+chmod 0640 "$dir/users"
+if [ "$(id -u)" = 0 ]; then chgrp "$internal_group" "$dir/users"; fi
+
+free_port() {
+  local py=/usr/bin/python3
+  [ -x "$py" ] || py=$(command -v python3 || true)
+  if [ -n "$py" ]; then
+    "$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+  else
+    # No python: a random high port; a taken one fails and is retried.
+    echo $((20000 + RANDOM % 40000))
+  fi
+}
+
+write_config() {
+  cat >"$dir/dovecot.conf" <<EOF
+# Written by scripts/dovecot/start.sh; only this file is read.
+base_dir = $dir/run
+state_dir = $dir/state
+instance_name = agentd-test-$1
+log_path = $dir/dovecot.log
+info_log_path = $dir/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+# Plain LOGIN without TLS: loopback only.
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+default_internal_user = $internal_user
+default_internal_group = $internal_group
+default_login_user = $login_user
+first_valid_uid = 1
+first_valid_gid = 1
+mail_uid = $mail_uid
+mail_gid = $mail_gid
+mail_location = maildir:$dir/mail/%u
+mail_fsync = never
+
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $dir/users
+}
+userdb {
+  driver = static
+  args = uid=$mail_uid gid=$mail_gid home=$dir/home/%u
+}
+
+service imap-login {
+  chroot = $login_chroot
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $1
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service anvil {
+  chroot =
+}
+service stats {
+  unix_listener stats-reader {
+    mode = 0666
+  }
+  unix_listener stats-writer {
+    mode = 0666
+  }
+}
+
+namespace inbox {
+  inbox = yes
+  separator = /
+  mailbox Sent {
+    special_use = \\Sent
+    auto = subscribe
+  }
+  mailbox Drafts {
+    special_use = \\Drafts
+    auto = subscribe
+  }
+  mailbox Trash {
+    special_use = \\Trash
+    auto = subscribe
+  }
+}
+EOF
+}
+
+port_open() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# A port picked here can be taken before Dovecot binds it: try again.
+for attempt in 1 2 3; do
+  port=$want_port
+  if [ "$port" = 0 ]; then port=$(free_port); fi
+  write_config "$port"
+  # -F: stay in the foreground, so the pid is the master's. No terminal,
+  # no inherited stdout: the caller reading our output sees it end.
+  setsid "$dovecot_bin" -F -c "$dir/dovecot.conf" </dev/null >>"$dir/dovecot.log" 2>&1 &
+  pid=$!
+  echo "$pid" >"$dir/dovecot.pid"
+  # Up to 15 s: Dovecot starts in well under a second, but CI is slow.
+  for _ in $(seq 1 150); do
+    if ! kill -0 "$pid" 2>/dev/null; then break; fi
+    if port_open "$port"; then
+      echo "DOVECOT_HOST=127.0.0.1"
+      echo "DOVECOT_PORT=$port"
+      echo "DOVECOT_PID=$pid"
+      echo "DOVECOT_USER=$user"
+      echo "DOVECOT_PASSWORD=$pass"
+      echo "DOVECOT_CONFIG=$dir/dovecot.conf"
+      exit 0
+    fi
+    sleep 0.1
+  done
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  echo "start.sh: dovecot did not start on port $port (attempt $attempt):" >&2
+  tail -n 20 "$dir/dovecot.log" >&2 || true
+  if [ "$want_port" != 0 ]; then break; fi
+done
+exit 1

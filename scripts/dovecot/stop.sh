@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Stops the Dovecot that scripts/dovecot/start.sh DIR started. The mail
+# under DIR stays, so start.sh DIR PORT brings the same server back.
+#
+#   scripts/dovecot/stop.sh DIR
+set -euo pipefail
+
+dir=${1:?usage: stop.sh DIR}
+pidfile="$dir/dovecot.pid"
+[ -f "$pidfile" ] || exit 0
+pid=$(cat "$pidfile")
+# setsid made the master a process group leader: stopping the whole group
+# at once is much faster than letting the master wind its children down.
+if kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null; then
+  # Up to 5 s to exit, then force it.
+  for _ in $(seq 1 50); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -9 -- "-$pid" 2>/dev/null || true
+fi
+rm -f "$pidfile"
