@@ -60,15 +60,17 @@ var (
 	trainNumber = regexp.MustCompile(`(?:^|[^\p{L}\p{N}])(TGV INOUI|TGV|OUIGO|ICE|IC|EC|ECE|RJX|RJ|NJ|IRE|TER|Intercités|Intercity|Eurostar|Thalys|Frecciarossa|(?i:train|zug))\s*(?:n°|no\.?|nr\.?|number|#)?\s*(\d{2,5})(?:[^\p{L}\p{N}]|$)`)
 	routeArrow  = regexp.MustCompile(`([\p{Lu}][\p{L}\-'’. ]*?[\p{L}.])\s*(?:→|->|⇒|➔|>)\s*([\p{Lu}][\p{L}\-'’. ]*[\p{L}])`)
 
-	hotelContext  = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(?:hotel|hôtel|booking\.com|airbnb|unterkunft|hébergement|accommodation|chambre|zimmer|room)(?:[^\p{L}]|$)`)
-	checkInLabel  = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(?:check-in|check in|checkin|arrival|arrivée|anreise)(?:[^\p{L}]|$)`)
-	bookingRef    = regexp.MustCompile(`(?i)(?:confirmation|booking|reservation|réservation|buchungs|reservierungs|bestätigungs|dossier)[\p{L} ]{0,20}?(?:number|no\.?|n°|numéro|nummer|code|reference|référence)?\s*[:#]?\s*((?-i:[A-Z0-9][A-Z0-9-]{4,20}))(?:[^\p{L}\p{N}]|$)`)
-	hotelLabel    = regexp.MustCompile(`(?im)^[ \t]*(?:hotel|hôtel|property|établissement|unterkunft)[ \t]*:[ \t]*(\S.*)$`)
-	hotelName     = regexp.MustCompile(`((?:Hotel|Hôtel)(?:\s+[\p{Lu}][\p{L}'’&-]*){1,4})|((?:[\p{Lu}][\p{L}'’&-]*\s+){1,3}Hotel)(?:[^\p{L}]|$)`)
-	parcelContext = regexp.MustCompile(`(?i)out for delivery|en cours de livraison|in zustellung|wird heute zugestellt|zustellung heute|arriving today|arrives today|sera livré aujourd'hui|sera livré aujourd’hui`)
-	trackingRef   = regexp.MustCompile(`(?i)(?:tracking|suivi|sendungs|paket|colis|shipment|parcel)[\p{L} ]{0,25}?(?:number|no\.?|n°|numéro|nummer|id|#)?\s*[:#]?\s*((?-i:[A-Z0-9]{8,34}))(?:[^\p{L}\p{N}]|$)`)
-	upsRef        = regexp.MustCompile(`(?:^|[^\p{L}\p{N}])(1Z[0-9A-Z]{16})(?:[^\p{L}\p{N}]|$)`)
-	carriers      = regexp.MustCompile(`(?:^|[^\p{L}])(DHL|UPS|FedEx|DPD|GLS|Hermes|Colissimo|Chronopost|La Poste|Amazon|Mondial Relay|PostNL|Deutsche Post|TNT|Royal Mail|Evri)(?:[^\p{L}]|$)`)
+	hotelContext = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(?:hotel|hôtel|booking\.com|airbnb|unterkunft|hébergement|accommodation|chambre|zimmer|room)(?:[^\p{L}]|$)`)
+	checkInLabel = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(?:check-in|check in|checkin|arrival|arrivée|anreise)(?:[^\p{L}]|$)`)
+	bookingRef   = regexp.MustCompile(`(?i)(?:confirmation|booking|reservation|réservation|buchungs|reservierungs|bestätigungs|dossier)[\p{L} ]{0,20}?(?:number|no\.?|n°|numéro|nummer|code|reference|référence)?\s*[:#]?\s*((?-i:[A-Z0-9][A-Z0-9-]{4,20}))(?:[^\p{L}\p{N}]|$)`)
+	hotelLabel   = regexp.MustCompile(`(?im)^[ \t]*(?:hotel|hôtel|property|établissement|unterkunft)[ \t]*:[ \t]*(\S.*)$`)
+	hotelName    = regexp.MustCompile(`((?:Hotel|Hôtel)(?:\s+[\p{Lu}][\p{L}'’&-]*){1,4})|((?:[\p{Lu}][\p{L}'’&-]*\s+){1,3}Hotel)(?:[^\p{L}]|$)`)
+	// parcelPhrases say a parcel arrives today (lower case, ' apostrophe).
+	parcelPhrases = []string{"out for delivery", "en cours de livraison", "in zustellung", "wird heute zugestellt",
+		"zustellung heute", "arriving today", "arrives today", "sera livré aujourd'hui"}
+	trackingRef = regexp.MustCompile(`(?i)(?:tracking|suivi|sendungs|paket|colis|shipment|parcel)[\p{L} ]{0,25}?(?:number|no\.?|n°|numéro|nummer|id|#)?\s*[:#]?\s*((?-i:[A-Z0-9]{8,34}))(?:[^\p{L}\p{N}]|$)`)
+	upsRef      = regexp.MustCompile(`(?:^|[^\p{L}\p{N}])(1Z[0-9A-Z]{16})(?:[^\p{L}\p{N}]|$)`)
+	carriers    = regexp.MustCompile(`(?:^|[^\p{L}])(DHL|UPS|FedEx|DPD|GLS|Hermes|Colissimo|Chronopost|La Poste|Amazon|Mondial Relay|PostNL|Deutsche Post|TNT|Royal Mail|Evri)(?:[^\p{L}]|$)`)
 
 	invoiceContext = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(?:invoice|facture|rechnung|your bill|payment due|amount due)`)
 	invoiceRef     = regexp.MustCompile(`(?i)(?:invoice|facture|rechnungs|rechnung)\s*(?:number|no\.?|n°|num(?:é|e)ro|nr\.?|nummer|#)?\s*[:#]?\s*((?-i:[A-Z0-9][A-Z0-9/_-]{2,24}))(?:[^\p{L}\p{N}]|$)`)
@@ -113,10 +115,14 @@ func Bookings(subject, text, lang string, ref time.Time, loc *time.Location) []B
 	}
 	text = strings.ReplaceAll(text, "\r\n", "\n")
 	ref = ref.In(loc)
-	g := grammarFor(lang)
-	dates := g.scan(text, ref, loc)
 	all := subject + "\n" + text
-	b := &bookingReader{text: text, dates: dates, lang: lang, loc: loc, ref: ref}
+	b := &bookingReader{text: text, lang: lang, loc: loc, ref: ref}
+	// Dates are read only for mails that look like a booking.
+	if !flightContext.MatchString(all) && !hotelContext.MatchString(all) && !invoiceContext.MatchString(all) &&
+		!isParcel(all) && !trainNumber.MatchString(text) {
+		return nil
+	}
+	b.dates = grammarFor(lang).scan(text, ref, loc)
 
 	var out []Booking
 	if flightContext.MatchString(all) {
@@ -126,7 +132,7 @@ func Bookings(subject, text, lang string, ref time.Time, loc *time.Location) []B
 	if hotelContext.MatchString(all) {
 		out = append(out, b.hotels()...)
 	}
-	if parcelContext.MatchString(all) {
+	if isParcel(all) {
 		out = append(out, b.parcel(subject))
 	}
 	if invoiceContext.MatchString(all) {
@@ -135,6 +141,16 @@ func Bookings(subject, text, lang string, ref time.Time, loc *time.Location) []B
 		}
 	}
 	return out
+}
+
+func isParcel(text string) bool {
+	lower := strings.ReplaceAll(strings.ToLower(text), "’", "'")
+	for _, p := range parcelPhrases {
+		if strings.Contains(lower, p) {
+			return true
+		}
+	}
+	return false
 }
 
 type bookingReader struct {

@@ -131,15 +131,76 @@ type cand struct {
 }
 
 type grammar struct {
-	lex                         lexicon
-	dayFirstOnly                bool
-	dmy, mdy, iso, num          *regexp.Regexp
-	rel, wd, dur, endp          *regexp.Regexp
-	trig, prep, past, timeBefre *regexp.Regexp // anchored at the end of the text before a date
-	timeAfter, umHour, post     *regexp.Regexp // anchored at the start of the text after it
-	pastAfter, timeOnly         *regexp.Regexp
-	version                     *regexp.Regexp
-	trigWord                    *regexp.Regexp
+	lex                          lexicon
+	dayFirstOnly                 bool
+	dmy, mdy, iso, num           *regexp.Regexp
+	rel, wd, dur, endp           *regexp.Regexp
+	trig, prep, past, timeBefore *regexp.Regexp // anchored at the end of the text before a date
+	timeAfter, umHour, post      *regexp.Regexp // anchored at the start of the text after it
+	pastAfter, timeOnly          *regexp.Regexp
+	version                      *regexp.Regexp
+	trigWord                     *regexp.Regexp
+	// The forms are anchored and tried only at word starts whose first
+	// word can begin them: unanchored, Go's regexp engine would run every
+	// alternation at every byte, about 200 times slower.
+	starts map[*regexp.Regexp]starters
+}
+
+// starters are the first words a form can begin with; digits says whether
+// it can begin with a number.
+type starters struct {
+	words  map[string]bool
+	digits bool
+	// after, when set, must accept the text behind a leading number of one
+	// or two digits: a cheap test that spares most regexp runs.
+	after func(rest string) bool
+}
+
+// numberThen returns a test for what follows a day number.
+func numberThen(ok func(rest string) bool) func(string) bool {
+	return func(s string) bool {
+		i := 0
+		for i < len(s) && i < 4 && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return ok(s[i:])
+	}
+}
+
+// letterSoon: "12 Dec", "3rd of", "1er", "3. Dezember".
+func letterSoon(rest string) bool {
+	return strings.IndexFunc(rest[:min(len(rest), 6)], unicode.IsLetter) >= 0
+}
+
+// dateSeparator: "12.12.", "12/05", "2026-12-14".
+func dateSeparator(rest string) bool {
+	return rest != "" && (rest[0] == '.' || rest[0] == '/' || rest[0] == '-')
+}
+
+func startersOf(digits bool, phrases ...[]string) starters {
+	st := starters{words: map[string]bool{}, digits: digits}
+	for _, ps := range phrases {
+		for _, p := range ps {
+			if w := firstWord(p); w != "" {
+				st.words[w] = true
+			}
+		}
+	}
+	return st
+}
+
+func (st starters) then(ok func(rest string) bool) starters {
+	st.after = numberThen(ok)
+	return st
+}
+
+// firstWord is the leading run of letters of s, lower-cased.
+func firstWord(s string) string {
+	end := strings.IndexFunc(s, func(r rune) bool { return !unicode.IsLetter(r) })
+	if end < 0 {
+		end = len(s)
+	}
+	return strings.ToLower(s[:end])
 }
 
 var grammars = map[string]*grammar{
@@ -255,17 +316,22 @@ func parseTime(g []string) (h, mi int, word string, ok bool) {
 
 func newGrammar(l lexicon, dayFirstOnly bool) *grammar {
 	const ci = `(?i)`
-	lb := `(?:^|[^\p{L}\p{N}])`
 	wdPre := `(?:` + alt(keys(l.weekdays), l.wdAbbr) + `\.?,?\s+(?:the\s+)?)?`
 	months := alt(keys(l.months))
 	tm := timeExpr()
-	g := &grammar{lex: l, dayFirstOnly: dayFirstOnly}
-	g.dmy = regexp.MustCompile(ci + wdPre + `(\d{1,2})` + alt(l.ordinals) + `?\s*(?:of\s+)?(` + months + `)\.?(?:,?\s+(\d{4}))?`)
-	g.mdy = regexp.MustCompile(ci + wdPre + `(` + months + `)\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?`)
-	g.iso = regexp.MustCompile(`(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?`)
-	g.num = regexp.MustCompile(ci + wdPre + `(\d{1,2})([./])(\d{1,2})(?:([./])(\d{4}|\d{2}))?(\.)?`)
-	g.rel = regexp.MustCompile(ci + `(` + alt(keys(l.days)) + `)`)
-	wd := ci
+	g := &grammar{lex: l, dayFirstOnly: dayFirstOnly, starts: map[*regexp.Regexp]starters{}}
+	wdWords := [][]string{keys(l.weekdays), l.wdAbbr}
+	g.dmy = regexp.MustCompile(`^` + ci + wdPre + `(\d{1,2})` + alt(l.ordinals) + `?\s*(?:of\s+)?(` + months + `)\.?(?:,?\s+(\d{4}))?`)
+	g.starts[g.dmy] = startersOf(true, wdWords...).then(letterSoon)
+	g.mdy = regexp.MustCompile(`^` + ci + wdPre + `(` + months + `)\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?`)
+	g.starts[g.mdy] = startersOf(false, append(wdWords, keys(l.months))...)
+	g.iso = regexp.MustCompile(`^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?`)
+	g.starts[g.iso] = startersOf(true).then(dateSeparator)
+	g.num = regexp.MustCompile(`^` + ci + wdPre + `(\d{1,2})([./])(\d{1,2})(?:([./])(\d{4}|\d{2}))?(\.)?`)
+	g.starts[g.num] = startersOf(true, wdWords...).then(dateSeparator)
+	g.rel = regexp.MustCompile(`^` + ci + `(` + alt(keys(l.days)) + `)`)
+	g.starts[g.rel] = startersOf(false, keys(l.days))
+	wd := `^` + ci
 	if len(l.nextBefore) > 0 {
 		wd += `(?:(` + alt(l.nextBefore) + `)\s+)?`
 	} else {
@@ -278,21 +344,29 @@ func newGrammar(l lexicon, dayFirstOnly bool) *grammar {
 		wd += `()`
 	}
 	g.wd = regexp.MustCompile(wd)
-	g.dur = regexp.MustCompile(ci + `(` + alt(l.durIn, l.durWithin) + `)\s+(\d{1,3}|` + alt(keys(l.numbers)) + `)\s+(` + alt(keys(l.units)) + `)`)
-	g.endp = regexp.MustCompile(ci + `(` + alt(l.endWeek) + `)|(` + alt(l.endMonth) + `)`)
-	g.trig = regexp.MustCompile(ci + lb + `(` + alt(l.triggers) + `\s*:?(?:\s+` + alt(l.fillers) + `){0,2})\s*$`)
+	g.starts[g.wd] = startersOf(false, l.nextBefore, keys(l.weekdays))
+	g.dur = regexp.MustCompile(`^` + ci + `(` + alt(l.durIn, l.durWithin) + `)\s+(\d{1,3}|` + alt(keys(l.numbers)) + `)\s+(` + alt(keys(l.units)) + `)`)
+	g.starts[g.dur] = startersOf(false, l.durIn, l.durWithin)
+	g.endp = regexp.MustCompile(`^` + ci + `(?:(` + alt(l.endWeek) + `)|(` + alt(l.endMonth) + `))`)
+	g.starts[g.endp] = startersOf(false, l.endWeek, l.endMonth)
+	g.trig = regexp.MustCompile(`^` + ci + `(` + alt(l.triggers) + `\s*:?(?:\s+` + alt(l.fillers) + `){0,2})\s*$`)
+	g.starts[g.trig] = startersOf(false, l.triggers)
 	g.trigWord = regexp.MustCompile(ci + `^` + alt(l.triggers) + `$`)
-	g.prep = regexp.MustCompile(ci + lb + `(` + alt(l.preps) + `(?:\s+` + alt(l.preps) + `)?)\s+$`)
-	g.past = regexp.MustCompile(ci + lb + `(` + alt(l.past) + `)(?:\s+` + alt(l.fillers) + `)?\s+$`)
+	g.prep = regexp.MustCompile(`^` + ci + `(` + alt(l.preps) + `(?:\s+` + alt(l.preps) + `)?)\s+$`)
+	g.starts[g.prep] = startersOf(false, l.preps)
+	g.past = regexp.MustCompile(`^` + ci + `(` + alt(l.past) + `)(?:\s+` + alt(l.fillers) + `)?\s+$`)
+	g.starts[g.past] = startersOf(false, l.past)
 	if len(l.pastAfter) > 0 {
 		g.pastAfter = regexp.MustCompile(ci + `^\s+(` + alt(l.pastAfter) + `)(?:[^\p{L}\p{N}]|$)`)
 	}
 	g.post = regexp.MustCompile(ci + `^\s*,?\s*(` + alt(l.postTriggers) + `)(?:[^\p{L}\p{N}]|$)`)
 	g.timeAfter = regexp.MustCompile(ci + `^[ \t]*(?:[,–-][ \t]*)?(?:(` + alt(l.timeConn) + `)[ \t]+)?` + tm)
 	g.umHour = regexp.MustCompile(ci + `^[ \t]*,?[ \t]*(?:um|gegen)[ \t]+(\d{1,2})`)
-	g.timeBefre = regexp.MustCompile(ci + lb + `((?:(?:at|à|um|vers|gegen)\s+)?` + tm + `)\s*,?\s*$`)
-	g.timeOnly = regexp.MustCompile(ci + lb + `((?:(` + alt(l.triggers) + `)\s+)?` + tm + `)`)
-	g.version = regexp.MustCompile(ci + lb + `(?:v|ver|vers|version|release|build|rev|revision|no|nr|n°|page|seite|p)\.?\s*$`)
+	g.timeBefore = regexp.MustCompile(`^` + ci + `((?:(?:at|à|um|vers|gegen)\s+)?` + tm + `)\s*,?\s*$`)
+	g.starts[g.timeBefore] = startersOf(true, []string{"at", "à", "um", "vers", "gegen"}, keys(timeWords))
+	g.timeOnly = regexp.MustCompile(`^` + ci + `((?:(` + alt(l.triggers) + `)\s+)?` + tm + `)`)
+	g.starts[g.timeOnly] = startersOf(true, l.triggers, keys(timeWords))
+	g.version = regexp.MustCompile(ci + `(?:^|[^\p{L}\p{N}])(?:v|ver|vers|version|release|build|rev|revision|no|nr|n°|page|seite|p)\.?\s*$`)
 	return g
 }
 
@@ -329,26 +403,82 @@ func bounded(s string, i, j int) bool {
 	return true
 }
 
-// each calls fn for every match of re in s; a rejected match is retried one
-// rune later so that a valid phrase inside it is not lost.
-func each(re *regexp.Regexp, s string, fn func(m []int) bool) {
-	for pos := 0; pos < len(s); {
-		m := re.FindStringSubmatchIndex(s[pos:])
-		if m == nil {
-			return
-		}
-		for i := range m {
-			if m[i] >= 0 {
-				m[i] += pos
+// wordStart is where a word or number begins, with its first word
+// lower-cased.
+type wordStart struct {
+	pos   int
+	word  string
+	digit bool
+}
+
+func wordStarts(s string) []wordStart {
+	var out []wordStart
+	prev := rune(0)
+	for i, r := range s {
+		if isWord(r) && !isWord(prev) {
+			ws := wordStart{pos: i, digit: unicode.IsDigit(r)}
+			if !ws.digit {
+				ws.word = firstWord(s[i:])
 			}
+			out = append(out, ws)
 		}
-		if fn(m) && m[1] > m[0] {
-			pos = m[1]
+		prev = r
+	}
+	return out
+}
+
+// maxPhrase bounds the text one form is tried on: no date phrase is
+// longer, and a short input lets the regexp engine backtrack instead of
+// simulating its automaton.
+const maxPhrase = 96
+
+// each calls fn for every match of the anchored form re at a word start
+// of s that can begin it; after an accepted match it goes on behind it.
+func (g *grammar) each(re *regexp.Regexp, s string, starts []wordStart, fn func(m []int) bool) {
+	st := g.starts[re]
+	next := 0
+	for _, w := range starts {
+		if w.pos < next || (w.digit && !st.digits) || (!w.digit && !st.words[w.word]) {
 			continue
 		}
-		_, size := utf8.DecodeRuneInString(s[m[0]:])
-		pos = m[0] + max(size, 1)
+		if w.digit && st.after != nil && !st.after(s[w.pos:]) {
+			continue
+		}
+		m := re.FindStringSubmatchIndex(s[w.pos:min(len(s), w.pos+maxPhrase)])
+		if m == nil {
+			continue
+		}
+		for k := range m {
+			if m[k] >= 0 {
+				m[k] += w.pos
+			}
+		}
+		if fn(m) && m[1] > w.pos {
+			next = m[1]
+		}
 	}
+}
+
+// suffix matches the form re, anchored at both ends, at the leftmost word
+// start of w that can begin it: the longest phrase of that form ending w.
+// The indexes are into w, as FindStringSubmatchIndex gives them.
+func (g *grammar) suffix(re *regexp.Regexp, w string) []int {
+	st := g.starts[re]
+	for i := 0; i < len(w); {
+		r, size := utf8.DecodeRuneInString(w[i:])
+		if isWord(r) && !isWord(runeBefore(w, i)) && (unicode.IsDigit(r) && st.digits || st.words[firstWord(w[i:])]) {
+			if m := re.FindStringSubmatchIndex(w[i:]); m != nil {
+				for k := range m {
+					if m[k] >= 0 {
+						m[k] += i
+					}
+				}
+				return m
+			}
+		}
+		i += size
+	}
+	return nil
 }
 
 func group(s string, m []int, i int) string {
@@ -377,7 +507,8 @@ func (g *grammar) scan(text string, ref time.Time, loc *time.Location) []found {
 		}
 	}
 	today := civilOf(ref)
-	cands := g.candidates(text, ref, today)
+	starts := wordStarts(text)
+	cands := g.candidates(text, starts, ref, today)
 	sort.SliceStable(cands, func(i, j int) bool {
 		if cands[i].ds != cands[j].ds {
 			return cands[i].ds < cands[j].ds
@@ -404,16 +535,16 @@ func (g *grammar) scan(text string, ref time.Time, loc *time.Location) []found {
 		out = append(out, f)
 		lastEnd = f.end
 	}
-	out = g.timesAlone(text, out, ref, today, loc)
+	out = g.timesAlone(text, starts, out, ref, today, loc)
 	return dedupe(out)
 }
 
 // candidates runs every date form over text.
-func (g *grammar) candidates(text string, ref time.Time, today civil) []cand {
+func (g *grammar) candidates(text string, starts []wordStart, ref time.Time, today civil) []cand {
 	var cs []cand
 	add := func(ds, de int, sp spec) { cs = append(cs, cand{ds, de, sp}) }
 
-	each(g.iso, text, func(m []int) bool {
+	g.each(g.iso, text, starts, func(m []int) bool {
 		if !bounded(text, m[0], m[1]) {
 			return false
 		}
@@ -445,7 +576,7 @@ func (g *grammar) candidates(text string, ref time.Time, today civil) []cand {
 		return true
 	})
 
-	each(g.dmy, text, func(m []int) bool {
+	g.each(g.dmy, text, starts, func(m []int) bool {
 		if !bounded(text, m[0], m[1]) {
 			return false
 		}
@@ -461,7 +592,7 @@ func (g *grammar) candidates(text string, ref time.Time, today civil) []cand {
 		return true
 	})
 
-	each(g.mdy, text, func(m []int) bool {
+	g.each(g.mdy, text, starts, func(m []int) bool {
 		if !bounded(text, m[0], m[1]) {
 			return false
 		}
@@ -484,7 +615,7 @@ func (g *grammar) candidates(text string, ref time.Time, today civil) []cand {
 		return true
 	})
 
-	each(g.num, text, func(m []int) bool {
+	g.each(g.num, text, starts, func(m []int) bool {
 		end := m[1]
 		if m[12] >= 0 { // the trailing dot is not part of the number
 			end = m[12]
@@ -526,7 +657,7 @@ func (g *grammar) candidates(text string, ref time.Time, today civil) []cand {
 		return true
 	})
 
-	each(g.rel, text, func(m []int) bool {
+	g.each(g.rel, text, starts, func(m []int) bool {
 		if !bounded(text, m[0], m[1]) {
 			return false
 		}
@@ -547,7 +678,7 @@ func (g *grammar) candidates(text string, ref time.Time, today civil) []cand {
 		return true
 	})
 
-	each(g.wd, text, func(m []int) bool {
+	g.each(g.wd, text, starts, func(m []int) bool {
 		if !bounded(text, m[0], m[1]) {
 			return false
 		}
@@ -572,7 +703,7 @@ func (g *grammar) candidates(text string, ref time.Time, today civil) []cand {
 		return true
 	})
 
-	each(g.dur, text, func(m []int) bool {
+	g.each(g.dur, text, starts, func(m []int) bool {
 		if !bounded(text, m[0], m[1]) {
 			return false
 		}
@@ -608,7 +739,7 @@ func (g *grammar) candidates(text string, ref time.Time, today civil) []cand {
 		return true
 	})
 
-	each(g.endp, text, func(m []int) bool {
+	g.each(g.endp, text, starts, func(m []int) bool {
 		if !bounded(text, m[0], m[1]) {
 			return false
 		}
@@ -681,21 +812,21 @@ func (g *grammar) extend(text string, c cand, lo, hi int, loc *time.Location) (f
 	if from < lo {
 		pre, from = text[lo:ps], lo
 	}
-	if g.past.MatchString(pre) {
+	if g.suffix(g.past, pre) != nil {
 		return found{}, false
 	}
 	if g.pastAfter != nil && g.pastAfter.MatchString(text[pe:hi]) {
 		return found{}, false
 	}
 	hadWord := false
-	if m := g.trig.FindStringSubmatchIndex(pre); m != nil {
+	if m := g.suffix(g.trig, pre); m != nil {
 		ps, sp.deadline, hadWord = from+m[2], true, true
 	} else {
-		if m := g.prep.FindStringSubmatchIndex(pre); m != nil {
+		if m := g.suffix(g.prep, pre); m != nil {
 			ps, hadWord = from+m[2], true
 		}
 		if !sp.hasTime {
-			if m := g.timeBefre.FindStringSubmatchIndex(text[from:ps]); m != nil {
+			if m := g.suffix(g.timeBefore, text[from:ps]); m != nil {
 				gs := make([]string, timeGroups)
 				for i := range gs {
 					gs[i] = group(text[from:ps], m, i+2)
@@ -706,7 +837,7 @@ func (g *grammar) extend(text string, c cand, lo, hi int, loc *time.Location) (f
 				}
 			}
 		}
-		if m := g.trig.FindStringSubmatchIndex(text[from:ps]); m != nil {
+		if m := g.suffix(g.trig, text[from:ps]); m != nil {
 			ps, sp.deadline, hadWord = from+m[2], true, true
 		}
 	}
@@ -734,7 +865,7 @@ func (g *grammar) extend(text string, c cand, lo, hi int, loc *time.Location) (f
 		}
 	}
 	// "vendredi, au plus tard le 18" : the trigger belongs to the next date.
-	if m := g.post.FindStringSubmatchIndex(text[pe:hi]); m != nil && (hi == len(text) || !g.trig.MatchString(text[pe:hi])) {
+	if m := g.post.FindStringSubmatchIndex(text[pe:hi]); m != nil && (hi == len(text) || g.suffix(g.trig, text[pe:hi]) == nil) {
 		pe, sp.deadline = pe+m[3], true
 	}
 	f := found{start: ps, end: pe, hasTime: sp.hasTime}
@@ -758,7 +889,7 @@ func (g *grammar) extend(text string, c cand, lo, hi int, loc *time.Location) (f
 // timesAlone finds deadlines given as a time only: "by 5pm", "EOD",
 // "avant midi", "bis 12 Uhr". They fall on ref's day, or the next day when
 // that time has passed.
-func (g *grammar) timesAlone(text string, have []found, ref time.Time, today civil, loc *time.Location) []found {
+func (g *grammar) timesAlone(text string, starts []wordStart, have []found, ref time.Time, today civil, loc *time.Location) []found {
 	covered := func(i, j int) bool {
 		for _, f := range have {
 			if i < f.end && j > f.start {
@@ -768,7 +899,7 @@ func (g *grammar) timesAlone(text string, have []found, ref time.Time, today civ
 		return false
 	}
 	var add []found
-	each(g.timeOnly, text, func(m []int) bool {
+	g.each(g.timeOnly, text, starts, func(m []int) bool {
 		s, e := m[2], m[3]
 		if isWord(runeAt(text, e)) || covered(s, e) {
 			return false

@@ -317,3 +317,29 @@ func BenchmarkDeadlines(b *testing.B) {
 		Deadlines(string(text), "", ref, loc)
 	}
 }
+
+func BenchmarkBookings(b *testing.B) {
+	text, err := os.ReadFile(filepath.Join("testdata", "bench_mail.txt"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	loc := paris(b)
+	ref := time.Date(2026, 12, 9, 10, 30, 0, 0, loc)
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	for b.Loop() {
+		Bookings("Re: Q1 planning", string(text), "", ref, loc)
+	}
+}
+
+func BenchmarkQuestion(b *testing.B) {
+	text, err := os.ReadFile(filepath.Join("testdata", "bench_mail.txt"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	for b.Loop() {
+		Question(string(text), "")
+	}
+}

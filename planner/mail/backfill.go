@@ -29,7 +29,15 @@ const keyBackfill = "mail.backfill." // + hash(account) → backfillState
 
 type backfillState struct {
 	Items []backfillItem `json:"items"`
+	// Updated is the planner's clock at the last look-back mail: a
+	// look-back reads for minutes, so one a day later (the account was
+	// removed and added again) starts a new summary.
+	Updated time.Time `json:"updated"`
 }
+
+// backfillGap is how long after the last look-back mail a new one starts
+// a new summary.
+const backfillGap = 24 * time.Hour
 
 // backfillItem is one open item, from a thread ("t:<thread>:…") or a mail
 // ("m:<message>:…").
@@ -56,6 +64,10 @@ func (e *Enricher) backfill(ctx context.Context, ev event.Event, m event.Mail, r
 	case !errors.Is(err, state.ErrNotFound):
 		return nil, err
 	}
+	if now.Sub(st.Updated) > backfillGap {
+		st = backfillState{}
+	}
+	st.Updated = now
 
 	// The thread and the mail are re-evaluated in full: their old items go.
 	threadPrefix, msgPrefix := "t:"+th.ID+":", "m:"+rec.Key+":"

@@ -129,11 +129,11 @@ func (e *Enricher) Enrich(ctx context.Context, ev event.Event, now time.Time) ([
 	defer e.mu.Unlock()
 
 	if now.Sub(e.lastSweep) >= sweepEvery {
+		// Forgetting old threads can wait for the next sweep; a store that
+		// keeps failing is reported once a day, not on every mail.
+		e.lastSweep = now
 		if err := e.sweep(ctx, now); err != nil {
-			// Forgetting old threads can wait for the next sweep.
-			e.logger.Warn("mail threads: sweeping old threads", "err", err)
-		} else {
-			e.lastSweep = now
+			e.logger.Warn("mail threads: sweeping old threads failed; retrying tomorrow", "err", err)
 		}
 	}
 
