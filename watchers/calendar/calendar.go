@@ -215,6 +215,15 @@ func (w *Watcher) SyncOnce(ctx context.Context, publish watchers.Publish) error 
 		w.objects[obj.Href] = next
 		touched[obj.Href] = true
 	}
+	if !w.loaded {
+		// A full listing after a (re)start: what was announced before and
+		// is not there any more was deleted while agentd was not looking.
+		gone, err := w.vanished(ctx)
+		if err != nil {
+			return err
+		}
+		cancelled = append(cancelled, gone...)
+	}
 	full := !w.loaded || !from.Equal(w.window)
 	var changed []event.CalendarEvent
 	for href, o := range w.objects {
@@ -252,6 +261,32 @@ func (w *Watcher) SyncOnce(ctx context.Context, publish watchers.Publish) error 
 	w.loaded, w.window = true, from
 	return nil
 }
+
+// vanished lists, as cancellations, the UIDs announced earlier (they have a
+// fingerprint in the store) that no object in the cache has now.
+func (w *Watcher) vanished(ctx context.Context) ([]event.CalendarEvent, error) {
+	prefix := w.fpKey("")
+	keys, err := w.store.Keys(ctx, prefix)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", w.Name(), err)
+	}
+	present := map[string]bool{}
+	for _, o := range w.objects {
+		for _, e := range o.cal.Events {
+			present[e.UID] = true
+		}
+	}
+	var out []event.CalendarEvent
+	for _, k := range keys {
+		uid := strings.TrimPrefix(k, prefix)
+		if !present[uid] {
+			out = append(out, event.CalendarEvent{Calendar: w.cfg.Name, UID: uid, Status: "CANCELLED", Occurrences: []event.Occurrence{}})
+		}
+	}
+	return out, nil
+}
+
+func (w *Watcher) fpKey(uid string) string { return "calendar." + w.cfg.Name + ".fp." + uid }
 
 // windowAt is the expansion window as of now, on day boundaries so that it
 // moves once a day, not at every poll.
@@ -297,7 +332,7 @@ func (w *Watcher) publish(ctx context.Context, publish watchers.Publish, typ str
 		return fmt.Errorf("%s: encode %s: %w", w.Name(), ce.UID, err)
 	}
 	fp := event.Hash(typ, string(body))[:32]
-	key := "calendar." + w.cfg.Name + ".fp." + ce.UID
+	key := w.fpKey(ce.UID)
 	if old, err := w.store.Get(ctx, key); err == nil && string(old) == fp {
 		return nil
 	} else if err != nil && !errors.Is(err, state.ErrNotFound) {

@@ -221,3 +221,35 @@ func TestDemoCalendar(t *testing.T) {
 		t.Fatalf("alarm: %+v", a)
 	}
 }
+
+// TestDeletedWhileDown: an event deleted while agentd was not running is
+// announced as cancelled by the first poll after the restart.
+func TestDeletedWhileDown(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "weekly.ics")
+	os.WriteFile(file, []byte(meeting), 0o600)
+	now := time.Date(2026, 11, 10, 8, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	store := state.NewMemory()
+	var rec recorder
+	if err := newWatcher(t, dir, store, clock).SyncOnce(ctx, rec.publish); err != nil {
+		t.Fatal(err)
+	}
+	rec.take(t)
+	os.Remove(file)
+	w := newWatcher(t, dir, store, clock)
+	if err := w.SyncOnce(ctx, rec.publish); err != nil {
+		t.Fatal(err)
+	}
+	got := rec.take(t)
+	if len(got) != 1 || got[0].UID != "weekly@test" || got[0].Status != "CANCELLED" {
+		t.Fatalf("after a restart without the file: %+v", got)
+	}
+	if err := newWatcher(t, dir, store, clock).SyncOnce(ctx, rec.publish); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.take(t); len(got) != 0 {
+		t.Fatalf("cancellation repeated after another restart: %+v", got)
+	}
+}
