@@ -40,6 +40,8 @@ type Config struct {
 	RemindBefore  time.Duration
 	AgendaAt      time.Duration
 	FollowUpAfter time.Duration
+	// ListBackfill lists look-back items one by one (settings.list_backfill).
+	ListBackfill bool
 }
 
 // Planner turns events into suggestions. It is safe for concurrent use.
@@ -69,6 +71,12 @@ type Option func(*Planner)
 // `agentd plan --at` and tests use it.
 func WithClock(now func() time.Time) Option {
 	return func(p *Planner) { p.now = now }
+}
+
+// WithBackfillListed makes the rules list a new account's look-back items
+// one by one (settings.list_backfill), as `agentd plan` shows them.
+func WithBackfillListed() Option {
+	return func(p *Planner) { p.cfg.ListBackfill = true }
 }
 
 // WithStore gives the planner its memory (a KV bucket in the daemon). The
@@ -338,5 +346,6 @@ func (p *Planner) settings() rules.Settings {
 		RemindBefore:  p.cfg.RemindBefore,
 		AgendaAt:      p.cfg.AgendaAt,
 		FollowUpAfter: p.cfg.FollowUpAfter,
+		ListBackfill:  p.cfg.ListBackfill,
 	}
 }

@@ -68,6 +68,9 @@ type Settings struct {
 	// the user asked before suggesting a follow-up (planner.follow_up_after,
 	// default 3d).
 	FollowUpAfter time.Duration `expr:"follow_up_after"`
+	// ListBackfill is set by `agentd plan`: what a new account's look-back
+	// reveals is listed item by item as well as in its one summary.
+	ListBackfill bool `expr:"list_backfill"`
 }
 
 // exprOptions are the compile options shared by every expression: the Env

@@ -177,6 +177,16 @@ func TestPlanDemoMailAndCalendar(t *testing.T) {
 	if strings.Contains(summary.Body, "Gadget Digest") {
 		t.Errorf("the newsletter made it into the summary:\n%s", summary.Body)
 	}
+	// plan also lists the look-back's open items one by one.
+	if r := find("Reply to Sophie Martin"); r.About[0].Ref == "" || r.About[0].Type != "mail.received" {
+		t.Errorf("awaiting-my-reply item: %+v", r)
+	}
+	find("Reply to Claire")
+	for _, l := range lines {
+		if strings.Contains(l.Title, "Gadget") || strings.Contains(l.Why, "Gadget") {
+			t.Errorf("the newsletter nags: %+v", l)
+		}
+	}
 }
 
 func TestPlanIsDeterministicAndSavesNothing(t *testing.T) {

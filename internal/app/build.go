@@ -123,7 +123,7 @@ func calendarWatcher(ctx context.Context, cfg *config.Config, c config.Calendar,
 }
 
 // Planner builds the planner with the built-in rules merged with the user's.
-func Planner(cfg *config.Config, logger *slog.Logger, now func() time.Time, store state.Store) (*planner.Planner, error) {
+func Planner(cfg *config.Config, logger *slog.Logger, now func() time.Time, store state.Store, opts ...planner.Option) (*planner.Planner, error) {
 	builtin, err := rules.Builtin()
 	if err != nil {
 		return nil, fmt.Errorf("built-in rules: %w", err)
@@ -179,12 +179,12 @@ func Planner(cfg *config.Config, logger *slog.Logger, now func() time.Time, stor
 		RemindBefore:  time.Duration(cfg.Planner.RemindBefore),
 		AgendaAt:      cfg.Planner.AgendaAt,
 		FollowUpAfter: time.Duration(cfg.Planner.FollowUpAfter),
-	}, set, logger.With("component", "planner"),
+	}, set, logger.With("component", "planner"), append([]planner.Option{
 		planner.WithClock(now),
 		planner.WithStore(store),
 		planner.WithEnricher(cal, event.TypeCalendarChanged, event.TypeCalendarCanceled),
 		planner.WithEnricher(mailEnricher{mail: mail, calendar: cal}, event.TypeMailReceived, event.TypeMailSent),
-	), nil
+	}, opts...)...), nil
 }
 
 // Notifiers builds the configured notifiers with their routes.

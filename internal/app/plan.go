@@ -12,6 +12,7 @@ import (
 	"github.com/agentd/agentd/event"
 	"github.com/agentd/agentd/internal/config"
 	"github.com/agentd/agentd/internal/state"
+	"github.com/agentd/agentd/planner"
 	"github.com/agentd/agentd/watchers"
 )
 
@@ -48,7 +49,7 @@ func Plan(ctx context.Context, cfg *config.Config, opts PlanOptions) ([]event.Su
 		return nil, nil, err
 	}
 	events, failed := syncAll(ctx, ws)
-	p, err := Planner(cfg, opts.Logger, clock, state.NewMemory())
+	p, err := Planner(cfg, opts.Logger, clock, state.NewMemory(), planner.WithBackfillListed())
 	if err != nil {
 		return nil, failed, err
 	}
