@@ -19,6 +19,9 @@ type Config struct {
 	Timeout time.Duration
 	// Location is the user's time zone, for due times; nil means UTC.
 	Location *time.Location
+	// Now is the clock that tells a late reminder (one missed while agentd
+	// was down); nil means time.Now.
+	Now func() time.Time
 	// OnAction is called with the suggestion and what the user did:
 	// ActionOpen, ActionDismiss, ActionSnooze or ActionClosed. It runs on the
 	// goroutine that reads D-Bus signals, so it should return quickly.
@@ -31,6 +34,9 @@ const DefaultAppName = "agentd"
 func (c Config) withDefaults() Config {
 	if c.AppName == "" {
 		c.AppName = DefaultAppName
+	}
+	if c.Now == nil {
+		c.Now = time.Now
 	}
 	if c.Location == nil {
 		c.Location = time.UTC

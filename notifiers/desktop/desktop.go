@@ -99,7 +99,7 @@ func (d *Desktop) Notify(ctx context.Context, ss ...event.Suggestion) (bool, err
 		}
 		var id uint32
 		call := conn.Object(busName, objPath).CallWithContext(ctx, iface+".Notify", 0,
-			d.cfg.AppName, uint32(0), "", summary(s), body(s, d.cfg.Location), actions, hints(s), d.cfg.expireTimeout())
+			d.cfg.AppName, uint32(0), "", summary(s), body(s, d.cfg.Location, d.cfg.Now()), actions, hints(s), d.cfg.expireTimeout())
 		if err := call.Store(&id); err != nil {
 			retry, err := d.callFailed(conn, err)
 			return retry, fmt.Errorf("desktop: suggestion %s: notify: %w", s.ID, err)
@@ -307,15 +307,35 @@ func actionName(key string) string {
 	return key
 }
 
+// lateAfter is how far past its due time a reminder counts as late.
+const lateAfter = time.Minute
+
+// lateText renders a delay to the minute: "25 min", "2 h 5 min".
+func lateText(d time.Duration) string {
+	m := int(d.Round(time.Minute) / time.Minute)
+	if m < 60 {
+		return fmt.Sprintf("%d min", m)
+	}
+	if m%60 == 0 {
+		return fmt.Sprintf("%d h", m/60)
+	}
+	return fmt.Sprintf("%d h %d min", m/60, m%60)
+}
+
 // summary is the title; the specification makes it plain text.
 func summary(s event.Suggestion) string { return clean(s.Title) }
 
 // body is the text under the title. Servers may read the body as a small
 // markup language, so text from mail and feeds is escaped.
-func body(s event.Suggestion, loc *time.Location) string {
+func body(s event.Suggestion, loc *time.Location, now time.Time) string {
 	var lines []string
 	if !s.Due.IsZero() {
-		lines = append(lines, "Due "+s.Due.In(loc).Format("Mon 2 Jan 15:04"))
+		due := "Due " + s.Due.In(loc).Format("Mon 2 Jan 15:04")
+		if late := now.Sub(s.Due); late > lateAfter {
+			// Missed while agentd was not running: say so, once.
+
+		}
+		lines = append(lines, due)
 	}
 	for _, text := range []string{s.Body, s.Why, s.Link} {
 		if t := clean(text); t != "" {
