@@ -333,7 +333,7 @@ func body(s event.Suggestion, loc *time.Location, now time.Time) string {
 		due := "Due " + s.Due.In(loc).Format("Mon 2 Jan 15:04")
 		if late := now.Sub(s.Due); late > lateAfter {
 			// Missed while agentd was not running: say so, once.
-
+			due += " (late by " + lateText(late) + ")"
 		}
 		lines = append(lines, due)
 	}
