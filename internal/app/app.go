@@ -371,7 +371,12 @@ func (a *App) deliverHandler(d *notifiers.Dispatcher, store state.Store) bus.Han
 			nak(log, m, max(until.Sub(a.now()), time.Second))
 			return
 		}
-		if err := putRecord(ctx, store, s, event.StatusDelivered, a.now()); err != nil {
+		status := event.StatusDelivered
+		if !s.OpenAt(a.now()) {
+			// The dispatcher dropped it: its moment is over.
+			status = event.StatusExpired
+		}
+		if err := putRecord(ctx, store, s, status, a.now()); err != nil {
 			log.Warn("recording delivery", "suggestion", s.ID, "err", err)
 		}
 		ackOrLog(log, m)
