@@ -10,25 +10,6 @@ import (
 	"time"
 )
 
-// Health is what the runner knows about one watcher, for `agentd check`,
-// the logs and (later) the dashboard.
-type Health struct {
-	Name      string    `json:"name"`
-	OK        bool      `json:"ok"`
-	Connected bool      `json:"connected"`
-	LastOK    time.Time `json:"last_ok,omitempty"`
-	LastError string    `json:"last_error,omitempty"`
-	Failures  int       `json:"failures"`
-	// Since is when the current state (ok or failing) began.
-	Since time.Time `json:"since"`
-}
-
-// HealthReporter is implemented by watchers that know more about their
-// source's health than the runner can see (a feed that fails inside Run).
-type HealthReporter interface {
-	Health() Health
-}
-
 // Runner runs watchers, reconnecting each with exponential backoff when it
 // fails, and records their health. A failure that repeats is logged once.
 type Runner struct {
@@ -39,7 +20,7 @@ type Runner struct {
 	maxWait time.Duration
 
 	mu     sync.Mutex
-	health map[string]*Health
+	health map[string]*Tracker
 	wg     sync.WaitGroup
 	ws     []Watcher
 }
@@ -63,7 +44,7 @@ func NewRunner(logger *slog.Logger, opts ...RunnerOption) *Runner {
 		sleep:   sleepCtx,
 		minWait: time.Second,
 		maxWait: 5 * time.Minute,
-		health:  map[string]*Health{},
+		health:  map[string]*Tracker{},
 	}
 	for _, o := range opts {
 		o(r)
@@ -75,7 +56,7 @@ func NewRunner(logger *slog.Logger, opts ...RunnerOption) *Runner {
 func (r *Runner) Start(ctx context.Context, ws []Watcher, publish Publish) {
 	for _, w := range ws {
 		r.mu.Lock()
-		r.health[w.Name()] = &Health{Name: w.Name(), Since: r.now()}
+		r.health[w.Name()] = NewTracker(w.Name(), r.now())
 		r.ws = append(r.ws, w)
 		r.mu.Unlock()
 		r.wg.Add(1)
@@ -94,8 +75,8 @@ func (r *Runner) Wait() { r.wg.Wait() }
 func (r *Runner) Health() []Health {
 	r.mu.Lock()
 	out := make([]Health, 0, len(r.health))
-	for _, h := range r.health {
-		out = append(out, *h)
+	for _, t := range r.health {
+		out = append(out, t.Health())
 	}
 	ws := append([]Watcher(nil), r.ws...)
 	r.mu.Unlock()
@@ -149,26 +130,17 @@ func (r *Runner) loop(ctx context.Context, w Watcher, publish Publish) {
 
 func (r *Runner) record(log *slog.Logger, name string, connected bool, err error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	h := r.health[name]
-	now := r.now()
-	if err == nil {
-		if !h.OK && h.Failures > 0 {
-			log.Info("source is back", "after_failures", h.Failures)
-		}
-		if !h.OK {
-			h.Since = now
-		}
-		h.OK, h.Connected, h.LastOK, h.LastError, h.Failures = true, connected, now, "", 0
-		return
-	}
-	if h.OK || h.Failures == 0 {
-		h.Since = now
+	t := r.health[name]
+	r.mu.Unlock()
+	changed, failures := t.Record(r.now(), err)
+	t.SetConnected(connected)
+	switch {
+	case err == nil && changed:
+		log.Info("source is back", "after_failures", failures)
+	case err != nil && changed:
 		// Logged once per outage; the count is in Health.
 		log.Warn("source failed, retrying with backoff", "err", err)
 	}
-	h.OK, h.Connected, h.LastError = false, false, err.Error()
-	h.Failures++
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

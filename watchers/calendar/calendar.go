@@ -63,7 +63,7 @@ type Watcher struct {
 	window  time.Time          // window start of the last full expansion
 	loaded  bool               // the cache holds every object
 	broken  map[string]string  // href -> etag of an object that failed to parse, logged once
-	health  watchers.Health
+	health  *watchers.Tracker
 }
 
 type object struct {
@@ -96,7 +96,7 @@ func New(cfg Config, store state.Store, logger *slog.Logger, opts ...Option) (*W
 	for _, o := range opts {
 		o(w)
 	}
-	w.health.Name = w.Name()
+	w.health = watchers.NewTracker(w.Name(), w.now())
 	return w, nil
 }
 
@@ -122,11 +122,7 @@ func (w *Watcher) Connect(ctx context.Context) error {
 func (w *Watcher) Close(context.Context) error { return nil }
 
 // Health reports the last poll's outcome.
-func (w *Watcher) Health() watchers.Health {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.health
-}
+func (w *Watcher) Health() watchers.Health { return w.health.Health() }
 
 // Run polls every Every (with jitter) until ctx is done. A failed poll is
 // retried at the next turn; it is logged once until the source is back.
@@ -154,25 +150,13 @@ func (w *Watcher) Run(ctx context.Context, publish watchers.Publish) error {
 }
 
 func (w *Watcher) record(err error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	now := w.now()
-	if err == nil {
-		if !w.health.OK && w.health.Failures > 0 {
-			w.logger.Info("calendar is back", "after_failures", w.health.Failures)
-		}
-		if !w.health.OK {
-			w.health.Since = now
-		}
-		w.health.OK, w.health.LastOK, w.health.LastError, w.health.Failures = true, now, "", 0
-		return
-	}
-	if w.health.OK || w.health.Failures == 0 {
-		w.health.Since = now
+	changed, failures := w.health.Record(w.now(), err)
+	switch {
+	case err == nil && changed:
+		w.logger.Info("calendar is back", "after_failures", failures)
+	case err != nil && changed:
 		w.logger.Warn("calendar poll failed; retrying at the next turn", "err", err)
 	}
-	w.health.OK, w.health.LastError = false, err.Error()
-	w.health.Failures++
 }
 
 // SyncOnce fetches what changed, publishes the resulting events and commits

@@ -41,12 +41,12 @@ type Watcher struct {
 	pollMu sync.Mutex // one poll at a time (Run and SyncOnce may overlap)
 
 	mu      sync.Mutex
-	health  Health
+	health  Status
 	failing bool // the current failure streak has been logged
 }
 
-// Health is the state of a feed for the dashboard and `agentd check`.
-type Health struct {
+// Status is the state of a feed for the dashboard and `agentd check`.
+type Status struct {
 	LastSuccess time.Time
 	LastError   string // empty after a success
 	LastErrorAt time.Time
@@ -141,11 +141,29 @@ func (w *Watcher) Close(context.Context) error {
 	return nil
 }
 
-// Health returns a snapshot of the feed's health.
-func (w *Watcher) Health() Health {
+// Status returns a snapshot of the feed's state.
+func (w *Watcher) Status() Status {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.health
+}
+
+// Health is the feed's state in the shape every watcher reports (the
+// runner only sees Run go on, since a feed handles its own failures).
+func (w *Watcher) Health() watchers.Health {
+	st := w.Status()
+	h := watchers.Health{
+		Name:      w.Name(),
+		OK:        st.ConsecutiveFailures == 0 && !st.LastSuccess.IsZero(),
+		LastOK:    st.LastSuccess,
+		LastError: st.LastError,
+		Failures:  st.ConsecutiveFailures,
+		Since:     st.LastSuccess,
+	}
+	if st.ConsecutiveFailures > 0 {
+		h.Since = st.LastErrorAt
+	}
+	return h
 }
 
 // SyncOnce does exactly one fetch and announce pass and returns its error.
@@ -187,7 +205,7 @@ func (w *Watcher) Run(ctx context.Context, publish watchers.Publish) error {
 // to wait.
 func (w *Watcher) step(ctx context.Context, publish watchers.Publish) time.Duration {
 	retryAfter, err := w.poll(ctx, publish)
-	h := w.Health()
+	h := w.Status()
 	w.mu.Lock()
 	switch {
 	case err != nil && ctx.Err() != nil:
@@ -431,6 +449,7 @@ func (w *Watcher) markSeen(ctx context.Context, hashes []string) error {
 
 // Interface guards.
 var (
-	_ watchers.Watcher = (*Watcher)(nil)
-	_ watchers.Syncer  = (*Watcher)(nil)
+	_ watchers.Watcher        = (*Watcher)(nil)
+	_ watchers.Syncer         = (*Watcher)(nil)
+	_ watchers.HealthReporter = (*Watcher)(nil)
 )

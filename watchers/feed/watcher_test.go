@@ -73,7 +73,7 @@ func TestSyncOnceAnnouncesItemsAsEvents(t *testing.T) {
 	if first.ID != event.ID("feed:news", event.TypeFeedItem, srv.URL+"/posts/1") {
 		t.Errorf("id %q is not derived from the link", first.ID)
 	}
-	h := w.Health()
+	h := w.Status()
 	if h.LastSuccess != clock.now() || h.LastError != "" || h.ConsecutiveFailures != 0 {
 		t.Errorf("health = %+v", h)
 	}
@@ -177,7 +177,7 @@ func TestRedirects(t *testing.T) {
 			if got := hits[0].Load(); int(got) != tc.wantFirstHits {
 				t.Errorf("/r0 hit %d times, want %d", got, tc.wantFirstHits)
 			}
-			if got, want := w.Health().URL, srv.URL+tc.wantRemember; got != want {
+			if got, want := w.Status().URL, srv.URL+tc.wantRemember; got != want {
 				t.Errorf("health URL = %q, want %q", got, want)
 			}
 			moved := strings.Count(logs.String(), "feed moved permanently")
@@ -212,7 +212,7 @@ func TestPermanentRedirectForgottenWhenConfigChanges(t *testing.T) {
 	if got := subjects(rec.take()); !slices.Equal(got, []string{"A", "O"}) {
 		t.Errorf("subjects = %q, want [A O]", got)
 	}
-	if got := w2.Health().URL; got != srv.URL+"/other" {
+	if got := w2.Status().URL; got != srv.URL+"/other" {
 		t.Errorf("new config polls %q", got)
 	}
 }
@@ -263,7 +263,7 @@ func TestRetryAfter(t *testing.T) {
 			} else if wait < 54*time.Second || wait > 66*time.Second {
 				t.Errorf("first failure waits %s, want 1m ± 10%%", wait)
 			}
-			if h := w.Health(); h.ConsecutiveFailures != 2 || !strings.Contains(h.LastError, fmt.Sprint(tc.code)) {
+			if h := w.Status(); h.ConsecutiveFailures != 2 || !strings.Contains(h.LastError, fmt.Sprint(tc.code)) {
 				t.Errorf("health = %+v", h)
 			}
 		})
@@ -388,7 +388,7 @@ func TestBrokenFeeds(t *testing.T) {
 			if !strings.Contains(err.Error(), tc.wantMsg) || !strings.HasPrefix(err.Error(), "feed broken: ") {
 				t.Errorf("error %q lacks the feed name or %q", err, tc.wantMsg)
 			}
-			h := w.Health()
+			h := w.Status()
 			if h.ConsecutiveFailures != 2 || h.LastError != err.Error() {
 				t.Errorf("health = %+v", h)
 			}
@@ -531,7 +531,7 @@ func TestNoCredentialsInLogsOrErrors(t *testing.T) {
 	if gotUser.Load() != "alice" || gotPass.Load() != "hunter2" {
 		t.Errorf("basic auth not sent from the URL userinfo")
 	}
-	for what, text := range map[string]string{"error": err.Error(), "logs": logs.String(), "health": fmt.Sprintf("%+v", w.Health())} {
+	for what, text := range map[string]string{"error": err.Error(), "logs": logs.String(), "health": fmt.Sprintf("%+v", w.Status())} {
 		for _, secret := range []string{"hunter2", "alice", "t0psecret"} {
 			if strings.Contains(text, secret) {
 				t.Errorf("%s contains %q: %s", what, secret, text)
@@ -611,7 +611,7 @@ func TestRunPollsUntilCancelled(t *testing.T) {
 	if got := subjects(rec.take()); !slices.Equal(got, []string{"A"}) {
 		t.Errorf("subjects = %q, want [A] once", got)
 	}
-	if w.Health().NextPoll.IsZero() {
+	if w.Status().NextPoll.IsZero() {
 		t.Error("health has no next poll time")
 	}
 }
@@ -633,10 +633,10 @@ func TestRunHonoursStoredRetryAfter(t *testing.T) {
 	go func() { done <- w.Run(ctx, (&recorder{}).publish) }()
 	// Wait until Run has scheduled its first poll, then stop it.
 	deadline := time.Now().Add(10 * time.Second)
-	for w.Health().NextPoll.IsZero() && time.Now().Before(deadline) {
+	for w.Status().NextPoll.IsZero() && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
-	if got, want := w.Health().NextPoll, clock.now().Add(time.Hour); !got.Equal(want) {
+	if got, want := w.Status().NextPoll, clock.now().Add(time.Hour); !got.Equal(want) {
 		t.Errorf("next poll %v, want %v", got, want)
 	}
 	cancel()

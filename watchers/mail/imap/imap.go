@@ -41,7 +41,7 @@ type Watcher struct {
 	mu        sync.Mutex
 	conns     []*conn // one per watched mailbox, from Connect
 	mailboxes []mailbox
-	health    watchers.Health
+	health    *watchers.Tracker
 
 	locksMu sync.Mutex
 	locks   map[string]*sync.Mutex // one sync pass per mailbox at a time
@@ -104,7 +104,7 @@ func New(cfg Config, store state.Store, logger *slog.Logger, opts ...Option) (*W
 	for _, o := range opts {
 		o(w)
 	}
-	w.health = watchers.Health{Name: w.Name(), Since: w.now()}
+	w.health = watchers.NewTracker(w.Name(), w.now())
 	return w, nil
 }
 
@@ -361,22 +361,10 @@ func (w *Watcher) SyncOnce(ctx context.Context, publish watchers.Publish) error 
 
 // Health returns what the watcher knows of the account: the last pass that
 // succeeded and the last failure. The runner adds whether it is connected.
-func (w *Watcher) Health() watchers.Health {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.health
-}
+func (w *Watcher) Health() watchers.Health { return w.health.Health() }
 
 // ok records a successful pass.
-func (w *Watcher) ok() {
-	now := w.now()
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if !w.health.OK {
-		w.health.Since = now
-	}
-	w.health.OK, w.health.LastOK, w.health.LastError, w.health.Failures = true, now, "", 0
-}
+func (w *Watcher) ok() { w.health.Record(w.now(), nil) }
 
 // fail records err for Health and returns it. Logging is the runner's: it
 // logs a failure streak once.
@@ -384,14 +372,7 @@ func (w *Watcher) fail(err error) error {
 	if err == nil || errors.Is(err, context.Canceled) {
 		return err
 	}
-	now := w.now()
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.health.OK || w.health.Failures == 0 {
-		w.health.Since = now
-	}
-	w.health.OK, w.health.LastError = false, err.Error()
-	w.health.Failures++
+	w.health.Record(w.now(), err)
 	return err
 }
 

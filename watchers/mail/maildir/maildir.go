@@ -61,7 +61,7 @@ type Watcher struct {
 	fsw         *fsnotify.Watcher
 	watched     []string // directories added to fsw
 	watchFailed bool     // a watch failure has been logged
-	health      watchers.Health
+	health      *watchers.Tracker
 	lastLayout  string // the layout last logged
 }
 
@@ -113,7 +113,7 @@ func New(cfg Config, store state.Store, logger *slog.Logger, opts ...Option) (*W
 	for _, o := range opts {
 		o(w)
 	}
-	w.health = watchers.Health{Name: w.Name(), Since: w.now()}
+	w.health = watchers.NewTracker(w.Name(), w.now())
 	return w, nil
 }
 
@@ -121,11 +121,7 @@ func New(cfg Config, store state.Store, logger *slog.Logger, opts ...Option) (*W
 func (w *Watcher) Name() string { return "mail:" + w.cfg.Name }
 
 // Health returns the state of the last pass.
-func (w *Watcher) Health() watchers.Health {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.health
-}
+func (w *Watcher) Health() watchers.Health { return w.health.Health() }
 
 // Connect finds the folders and sets up file notifications. A root that is
 // missing or not a Maildir is an error (the runner retries: the sync tool
@@ -151,7 +147,7 @@ func (w *Watcher) Connect(ctx context.Context) error {
 		}
 	}
 	w.watchLocked(l)
-	w.health.Connected = true
+	w.health.SetConnected(true)
 	return nil
 }
 
@@ -159,7 +155,7 @@ func (w *Watcher) Connect(ctx context.Context) error {
 func (w *Watcher) Close(context.Context) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.health.Connected = false
+	w.health.SetConnected(false)
 	if w.fsw == nil {
 		return nil
 	}
@@ -277,7 +273,7 @@ func (w *Watcher) pass(ctx context.Context, publish watchers.Publish, rediscover
 	defer w.passMu.Unlock()
 	err := w.passLocked(ctx, publish, rediscover)
 	if ctx.Err() == nil {
-		w.record(err)
+		w.health.Record(w.now(), err)
 	}
 	return err
 }
@@ -625,26 +621,6 @@ func (w *Watcher) logWatchFailureLocked(err error) {
 	}
 	w.watchFailed = true
 	w.logger.Warn("file notifications unavailable; relying on the poll", "poll", w.cfg.Poll, "err", err)
-}
-
-// record updates health after a pass.
-func (w *Watcher) record(err error) {
-	now := w.now()
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	h := &w.health
-	if err == nil {
-		if !h.OK {
-			h.Since = now
-		}
-		h.OK, h.LastOK, h.LastError, h.Failures = true, now, "", 0
-		return
-	}
-	if h.OK || h.Failures == 0 {
-		h.Since = now
-	}
-	h.OK, h.LastError = false, err.Error()
-	h.Failures++
 }
 
 // Interface guards.
