@@ -150,7 +150,7 @@ func TestDispatcherQuietHours(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	quiet, err := notifiers.DailyQuietHours("22:00", "07:00", paris)
+	quiet, err := quietHours("22:00", "07:00", paris)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 func ExampleDispatcher() {
 	paris, _ := time.LoadLocation("Europe/Paris")
 	now := func() time.Time { return time.Date(2026, 11, 27, 23, 15, 0, 0, paris) }
-	quiet, _ := notifiers.DailyQuietHours("22:00", "07:00", paris)
+	quiet, _ := quietHours("22:00", "07:00", paris)
 
 	held := terminal.New(os.Stdout, terminal.WithLocation(paris), terminal.WithClock(now))
 	d := notifiers.NewDispatcher([]notifiers.Target{

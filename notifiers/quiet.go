@@ -2,7 +2,6 @@ package notifiers
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/agentd/agentd/event"
@@ -12,56 +11,25 @@ import (
 // when they end.
 type QuietFunc func(t time.Time) (inQuiet bool, endsAt time.Time)
 
-// DailyQuietHours returns the QuietFunc of a window that recurs every day
-// from start to end ("22:00", "07:00") as wall-clock times in loc. A window
-// whose end is not after its start runs across midnight. On a daylight-saving
-// change the window keeps its wall-clock times, so it is an hour shorter or
-// longer that night.
-func DailyQuietHours(start, end string, loc *time.Location) (QuietFunc, error) {
-	s, err := parseClock(start)
-	if err != nil {
-		return nil, fmt.Errorf("quiet hours start: %w", err)
-	}
-	e, err := parseClock(end)
-	if err != nil {
-		return nil, fmt.Errorf("quiet hours end: %w", err)
-	}
-	if s == e {
-		return nil, fmt.Errorf("quiet hours %s-%s: start and end are the same", start, end)
-	}
-	if loc == nil {
-		return nil, fmt.Errorf("quiet hours %s-%s: no time zone", start, end)
-	}
-	return func(t time.Time) (bool, time.Time) {
-		lt := t.In(loc)
-		// The window containing t, if any, started today or yesterday.
-		for _, back := range []int{0, -1} {
-			y, m, d := lt.AddDate(0, 0, back).Date()
-			from := time.Date(y, m, d, s.hour, s.min, 0, 0, loc)
-			endDay := d
-			if e.minutes() <= s.minutes() {
-				endDay++
-			}
-			until := time.Date(y, m, endDay, e.hour, e.min, 0, 0, loc)
-			if !t.Before(from) && t.Before(until) {
-				return true, until
-			}
-		}
-		return false, time.Time{}
-	}, nil
+// Window is a window of wall-clock times that recurs every day, such as
+// the user's quiet hours (config.DailyWindow).
+type Window interface {
+	// Contains reports whether t falls in the window, read in loc.
+	Contains(t time.Time, loc *time.Location) bool
+	// NextEnd is the first end of the window after t, in t's location.
+	NextEnd(t time.Time) time.Time
 }
 
-type clock struct{ hour, min int }
-
-func (c clock) minutes() int { return c.hour*60 + c.min }
-
-// parseClock reads "HH:MM".
-func parseClock(s string) (clock, error) {
-	t, err := time.Parse("15:04", s)
-	if err != nil {
-		return clock{}, fmt.Errorf("%q is not a time of day like 22:30: %w", s, err)
+// QuietHoursIn returns the QuietFunc of w read in the user's zone loc. On a
+// daylight-saving change the window keeps its wall-clock times, so it is an
+// hour shorter or longer that night.
+func QuietHoursIn(w Window, loc *time.Location) QuietFunc {
+	return func(t time.Time) (bool, time.Time) {
+		if !w.Contains(t, loc) {
+			return false, time.Time{}
+		}
+		return true, w.NextEnd(t.In(loc))
 	}
-	return clock{t.Hour(), t.Minute()}, nil
 }
 
 // QuietHoursStage holds back deliveries during quiet hours on targets whose

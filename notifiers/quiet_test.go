@@ -1,12 +1,27 @@
 package notifiers_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/agentd/agentd/event"
+	"github.com/agentd/agentd/internal/config"
 	"github.com/agentd/agentd/notifiers"
 )
+
+// quietHours builds the user's quiet hours as the app does: the config's
+// window read in the user's zone.
+func quietHours(start, end string, loc *time.Location) (notifiers.QuietFunc, error) {
+	if loc == nil {
+		return nil, errors.New("no time zone")
+	}
+	w, err := config.ParseDailyWindow(start + "-" + end)
+	if err != nil {
+		return nil, err
+	}
+	return notifiers.QuietHoursIn(w, loc), nil
+}
 
 func TestDailyQuietHours(t *testing.T) {
 	paris, err := time.LoadLocation("Europe/Paris")
@@ -37,7 +52,7 @@ func TestDailyQuietHours(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			q, err := notifiers.DailyQuietHours(tc.start, tc.end, paris)
+			q, err := quietHours(tc.start, tc.end, paris)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -54,7 +69,7 @@ func TestDailyQuietHoursLengthAcrossDST(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := notifiers.DailyQuietHours("22:00", "07:00", paris)
+	q, err := quietHours("22:00", "07:00", paris)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +94,7 @@ func TestDailyQuietHoursInvalid(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			if _, err := notifiers.DailyQuietHours(tc.start, tc.end, tc.loc); err == nil {
+			if _, err := quietHours(tc.start, tc.end, tc.loc); err == nil {
 				t.Error("want an error")
 			}
 		})
@@ -89,7 +104,7 @@ func TestDailyQuietHoursInvalid(t *testing.T) {
 func TestQuietHoursStage(t *testing.T) {
 	night := time.Date(2026, 11, 27, 23, 0, 0, 0, time.UTC)
 	day := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-	quiet, err := notifiers.DailyQuietHours("22:00", "07:00", time.UTC)
+	quiet, err := quietHours("22:00", "07:00", time.UTC)
 	if err != nil {
 		t.Fatal(err)
 	}

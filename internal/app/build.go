@@ -207,18 +207,11 @@ func Notifiers(cfg *config.Config, stdout io.Writer, logger *slog.Logger, now fu
 }
 
 // QuietHours returns the user's quiet-hours test, or nil when none is set.
-func QuietHours(cfg *config.Config) func(time.Time) (bool, time.Time) {
-	q := cfg.User.QuietHours
-	if q == nil {
+func QuietHours(cfg *config.Config) notifiers.QuietFunc {
+	if cfg.User.QuietHours == nil {
 		return nil
 	}
-	loc := cfg.User.Location
-	return func(t time.Time) (bool, time.Time) {
-		if !q.Contains(t, loc) {
-			return false, time.Time{}
-		}
-		return true, q.NextEnd(t.In(loc))
-	}
+	return notifiers.QuietHoursIn(*cfg.User.QuietHours, cfg.User.Location)
 }
 
 // durationText gives a config duration to the rule language, which takes
