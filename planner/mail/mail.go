@@ -30,7 +30,7 @@ const (
 	// DefaultBackfillSettle is how long after the last look-back mail the
 	// summary of a new account's open items is delivered: every look-back
 	// mail moves it, so it arrives once, when reading has settled.
-	DefaultBackfillSettle = 5 * time.Minute
+	DefaultBackfillSettle = 30 * time.Second
 )
 
 // Bounds on what is remembered, so the store does not grow with the mailbox.
