@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -223,7 +224,7 @@ func (p *Planner) evaluate(ev event.Event, u Unit, now time.Time) []event.Sugges
 		about := u.About
 		s := event.Suggestion{
 			SpecVersion: event.SpecVersion,
-			ID:          event.ID(c.Rule, about.Source, about.Ref, about.RecurrenceID),
+			ID:          suggestionID(c.Rule, about),
 			Kind:        c.Kind,
 			Title:       c.Title,
 			Body:        c.Body,
@@ -256,6 +257,18 @@ func (p *Planner) evaluate(ev event.Event, u Unit, now time.Time) []event.Sugges
 		sugs = append(sugs, s)
 	}
 	return sugs
+}
+
+// suggestionID is deterministic from the rule and what the suggestion is
+// about. A meeting is one meeting whichever calendar, or invitation mail,
+// brought it: calendar ids leave the source out, so the same UID and
+// occurrence seen twice is reminded once.
+func suggestionID(rule string, about event.About) string {
+	source := about.Source
+	if strings.HasPrefix(about.Type, "calendar.") {
+		source = "calendar"
+	}
+	return event.ID(rule, source, about.Ref, about.RecurrenceID)
 }
 
 // replaceScope records the ids a scope holds now and returns those it held

@@ -31,7 +31,7 @@ func invitationMail(method, msgID, date string, seq int) string {
 		date, msgID, method, method, seq, status)
 }
 
-func maildirConfig(t *testing.T, mails map[string]string) *config.Config {
+func maildirConfig(t *testing.T, mails map[string]string, extraSources ...string) *config.Config {
 	t.Helper()
 	dir := t.TempDir()
 	md := filepath.Join(dir, "mail")
@@ -46,7 +46,7 @@ func maildirConfig(t *testing.T, mails map[string]string) *config.Config {
 		}
 	}
 	yaml := fmt.Sprintf("user: {name: Me, email: me@example.com, timezone: Europe/Paris}\nbus: {data_dir: %s}\n"+
-		"sources:\n  mail:\n    - {name: work, maildir: %s, lookback: 30d}\nnotify: {terminal: {}}\n", filepath.Join(dir, "data"), md)
+		"sources:\n  mail:\n    - {name: work, maildir: %s, lookback: 30d}\n%snotify: {terminal: {}}\n", filepath.Join(dir, "data"), md, strings.Join(extraSources, ""))
 	cfg, err := config.Parse(filepath.Join(dir, "config.yaml"), []byte(yaml))
 	if err != nil {
 		t.Fatal(err)
@@ -89,5 +89,36 @@ func TestInvitationByMail(t *testing.T) {
 	got = strings.Join(titles(maildirConfig(t, map[string]string{"1.req": request, "2.cancel": cancel}), 4*24*time.Hour), "\n")
 	if strings.Contains(got, "Answer the invitation") || strings.Contains(got, "In 10 min: Budget review") {
 		t.Fatalf("cancelled by mail, still suggested:\n%s", got)
+	}
+}
+
+// TestInvitationByMailAndOnTheServer: the same meeting arriving by mail and
+// in a calendar is one meeting: one reminder, one question.
+func TestInvitationByMailAndOnTheServer(t *testing.T) {
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	request := invitationMail("REQUEST", "req@example.com", "Fri, 20 Nov 2026 10:00:00 +0100", 0)
+	body := request[strings.Index(request, "BEGIN:VCALENDAR"):strings.Index(request, "--b--")]
+	ics := filepath.Join(t.TempDir(), "work.ics")
+	if err := os.WriteFile(ics, []byte(strings.Replace(body, "METHOD:REQUEST\r\n", "", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := maildirConfig(t, map[string]string{"1.req": request}, "  calendars:\n    - {name: work, path: "+ics+"}\n")
+	ss, failed, err := Plan(t.Context(), cfg, PlanOptions{At: at, Horizon: 4 * 24 * time.Hour})
+	if err != nil || len(failed) > 0 {
+		t.Fatalf("plan: %v %v", err, failed)
+	}
+	counts := map[string]int{}
+	for _, s := range ss {
+		switch {
+		case strings.HasPrefix(s.Title, "Answer the invitation from Bob Martin: Budget review"):
+			counts["answer"]++
+		case strings.HasPrefix(s.Title, "In 10 min: Budget review"):
+			counts["reminder"]++
+		case strings.Contains(s.Title, "Conflict"):
+			t.Errorf("one meeting from two sources is not a conflict: %s", s.Title)
+		}
+	}
+	if counts["answer"] != 1 || counts["reminder"] != 1 {
+		t.Fatalf("counts = %v, want one question and one reminder", counts)
 	}
 }
