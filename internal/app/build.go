@@ -50,7 +50,7 @@ func Watchers(ctx context.Context, cfg *config.Config, store state.Store, logger
 		ws = append(ws, w)
 	}
 	for _, m := range cfg.Sources.Mail {
-		w, err := mailWatcher(ctx, m, store, logger, now)
+		w, err := mailWatcher(m, store, logger, now)
 		if err != nil {
 			return nil, fmt.Errorf("%s: sources.mail %q: %w", cfg.Path, m.Name, err)
 		}
@@ -66,7 +66,7 @@ func Watchers(ctx context.Context, cfg *config.Config, store state.Store, logger
 	return ws, nil
 }
 
-func mailWatcher(ctx context.Context, m config.Mail, store state.Store, logger *slog.Logger, now func() time.Time) (watchers.Watcher, error) {
+func mailWatcher(m config.Mail, store state.Store, logger *slog.Logger, now func() time.Time) (watchers.Watcher, error) {
 	log := logger.With("watcher", "mail:"+m.Name)
 	if m.Maildir != "" {
 		return maildir.New(maildir.Config{Name: m.Name, Path: m.Maildir, Lookback: time.Duration(m.Lookback)}, store, log, maildir.WithClock(now))
@@ -74,23 +74,42 @@ func mailWatcher(ctx context.Context, m config.Mail, store state.Store, logger *
 	if m.IMAP == nil {
 		return nil, errors.New("neither imap nor maildir is set")
 	}
-	password, err := m.IMAP.Password.Resolve(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return imap.New(imap.Config{
+	imapConfig := imap.Config{
 		Name:      m.Name,
 		Host:      m.IMAP.Host,
 		Port:      m.IMAP.Port,
 		TLS:       m.IMAP.TLS,
 		Username:  m.IMAP.Username,
-		Password:  password,
 		Mailboxes: m.Mailboxes,
 		Lookback:  time.Duration(m.Lookback),
-	}, store, log, imap.WithClock(now))
+	}
+	// Check the rest of the settings now; the password is read at connect.
+	if _, err := imap.New(imapConfig, store, log); err != nil {
+		return nil, err
+	}
+	return &deferredWatcher{name: "mail:" + m.Name, probe: true, build: func(ctx context.Context) (watchers.Watcher, error) {
+		password, err := m.IMAP.Password.Resolve(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("mail %s: password: %w", m.Name, err)
+		}
+		c := imapConfig
+		c.Password = password
+		return imap.New(c, store, log, imap.WithClock(now))
+	}}, nil
 }
 
-func calendarWatcher(ctx context.Context, cfg *config.Config, c config.Calendar, store state.Store, logger *slog.Logger, client *http.Client, now func() time.Time) (*calendar.Watcher, error) {
+func calendarWatcher(ctx context.Context, cfg *config.Config, c config.Calendar, store state.Store, logger *slog.Logger, client *http.Client, now func() time.Time) (watchers.Watcher, error) {
+	if c.CalDAV != nil {
+		// The password is read at connect, retried like a server that is
+		// down.
+		return &deferredWatcher{name: "calendar:" + c.Name, build: func(ctx context.Context) (watchers.Watcher, error) {
+			return buildCalendarWatcher(ctx, cfg, c, store, logger, client, now)
+		}}, nil
+	}
+	return buildCalendarWatcher(ctx, cfg, c, store, logger, client, now)
+}
+
+func buildCalendarWatcher(ctx context.Context, cfg *config.Config, c config.Calendar, store state.Store, logger *slog.Logger, client *http.Client, now func() time.Time) (*calendar.Watcher, error) {
 	log := logger.With("watcher", "calendar:"+c.Name)
 	var (
 		f   source.Fetcher
@@ -102,7 +121,7 @@ func calendarWatcher(ctx context.Context, cfg *config.Config, c config.Calendar,
 	case c.CalDAV != nil:
 		password, perr := c.CalDAV.Password.Resolve(ctx)
 		if perr != nil {
-			return nil, perr
+			return nil, fmt.Errorf("calendar %s: password: %w", c.Name, perr)
 		}
 		f, err = source.NewCalDAV(source.CalDAVConfig{
 			Name: c.Name, URL: c.CalDAV.URL, Username: c.CalDAV.Username, Password: password,

@@ -15,7 +15,6 @@ import (
 	"github.com/agentd/agentd/internal/config"
 	"github.com/agentd/agentd/internal/state"
 	"github.com/agentd/agentd/notifiers"
-	"github.com/agentd/agentd/watchers/mail/imap"
 )
 
 // CheckResult is one line of `agentd check`.
@@ -40,7 +39,7 @@ func Check(ctx context.Context, cfg *config.Config, logger *slog.Logger, client 
 		res = append(res, CheckResult{Component: "sources", Detail: err.Error()})
 	}
 	for _, w := range ws {
-		if _, ok := w.(*imap.Watcher); ok {
+		if d, ok := w.(*deferredWatcher); ok && d.probe {
 			// Logging in and finding the mailboxes is the check; a full
 			// first sync would read two weeks of mail.
 			cctx, cancel := context.WithTimeout(ctx, time.Minute)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -121,4 +122,82 @@ func TestInvitationByMailAndOnTheServer(t *testing.T) {
 	if counts["answer"] != 1 || counts["reminder"] != 1 {
 		t.Fatalf("counts = %v, want one question and one reminder", counts)
 	}
+}
+
+// TestLockedPasswordManager: a password command that fails (a password
+// manager still locked at login) fails that source's connect, which is
+// retried, and leaves the other sources working.
+func TestLockedPasswordManager(t *testing.T) {
+	dir := t.TempDir()
+	feed := filepath.Join(dir, "f.xml")
+	os.WriteFile(feed, []byte(`<rss version="2.0"><channel><title>t</title><item><title>golang news</title><guid>1</guid></item></channel></rss>`), 0o600)
+	yaml := fmt.Sprintf(`user: {email: me@example.com, timezone: UTC, interests: [golang]}
+bus: {data_dir: %s}
+sources:
+  feeds: [{name: f, url: "file:f.xml"}]
+  mail:
+    - name: work
+      imap: {host: imap.example.com, username: me, password_command: "echo 'gpg: decryption failed' >&2; exit 2"}
+  calendars:
+    - {name: team, caldav: {url: "https://dav.example.com/", username: me, password_command: "exit 3"}}
+notify: {terminal: {}}
+`, filepath.Join(dir, "data"))
+	cfg, err := config.Parse(filepath.Join(dir, "config.yaml"), []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := Check(t.Context(), cfg, nil, nil)
+	byName := map[string]CheckResult{}
+	for _, r := range res {
+		byName[r.Component] = r
+	}
+	if r := byName["feed:f"]; !r.OK {
+		t.Errorf("the feed must still work: %+v", r)
+	}
+	for _, name := range []string{"mail:work", "calendar:team"} {
+		r := byName[name]
+		if r.OK || !strings.Contains(r.Detail, "password") {
+			t.Errorf("%s: %+v, want a failure about the password", name, r)
+		}
+	}
+
+	// The daemon starts anyway; the feed's suggestion arrives.
+	var out syncBuffer
+	a, err := New(Options{Config: cfg, Stdout: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(t.Context()); err != nil {
+		t.Fatalf("a locked password manager must not stop agentd: %v", err)
+	}
+	defer a.Stop(t.Context())
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), "golang news") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(out.String(), "golang news") {
+		t.Fatalf("feed suggestion missing; terminal:\n%s", out.String())
+	}
+	for _, h := range a.Health() {
+		if h.Name == "mail:work" && (h.OK || !strings.Contains(h.LastError, "password")) {
+			t.Errorf("health of the locked account: %+v", h)
+		}
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
