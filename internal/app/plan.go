@@ -83,12 +83,17 @@ func Plan(ctx context.Context, cfg *config.Config, opts PlanOptions) ([]event.Su
 	return out, failed, nil
 }
 
-// visibleAt: a reminder is listed when it fires within the horizon; a
+// visibleAt: a reminder is listed when it fires within the horizon, or
+// when it fired before At and is still open (the daemon delivered it then,
+// or late after a restart, and the user still has it in front of them); a
 // suggestion meant for a later moment (a birthday morning) when that moment
 // is within the horizon; any other suggestion while it is open.
 func visibleAt(s event.Suggestion, at time.Time, horizon time.Duration) bool {
 	if s.Kind == event.KindReminder || s.Due.After(at) {
-		return !s.Due.Before(at) && !s.Due.After(at.Add(horizon))
+		if s.Due.Before(at) {
+			return !s.Expires.IsZero() && s.OpenAt(at)
+		}
+		return !s.Due.After(at.Add(horizon))
 	}
 	return s.OpenAt(at)
 }

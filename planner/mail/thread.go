@@ -119,8 +119,13 @@ func (e *Enricher) record(ev event.Event, m event.Mail, now time.Time) msgRecord
 }
 
 // mailDate is when the mail was written: its Date, else when it was seen.
+// A Date after the mail was seen (a sender's clock running ahead) is taken
+// as the moment it was seen: a question dated "in the future" would
+// otherwise be left out of the thread's open items until the next mail.
 func mailDate(ev event.Event, m event.Mail, now time.Time) time.Time {
 	switch {
+	case !m.Date.IsZero() && !ev.Seen.IsZero() && m.Date.After(ev.Seen):
+		return ev.Seen
 	case !m.Date.IsZero():
 		return m.Date
 	case !ev.Time.IsZero():

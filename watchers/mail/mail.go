@@ -89,7 +89,15 @@ func FromMessage(m *message.Message, meta Meta, fallback string) (event.Event, e
 	if subject == "" {
 		subject = "(no subject)"
 	}
-	return event.New("mail:"+meta.Account, typ, Key(m.MessageID, fallback), subject, m.Date, meta.Seen, data)
+	// A mail cannot have been written after it was read: a sender whose
+	// clock runs ahead (or a phone that stamps local time as UTC) would
+	// otherwise give an event "from the future", which the planner skips,
+	// and the mail would never be planned. Data.Date keeps the header.
+	at := m.Date
+	if !meta.Seen.IsZero() && at.After(meta.Seen) {
+		at = meta.Seen
+	}
+	return event.New("mail:"+meta.Account, typ, Key(m.MessageID, fallback), subject, at, meta.Seen, data)
 }
 
 // Invitations are expanded over this window around when the mail was read.

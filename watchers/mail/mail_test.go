@@ -72,3 +72,35 @@ func TestBrokenInvitationKeepsMail(t *testing.T) {
 		t.Fatalf("mail = %+v", m)
 	}
 }
+
+// A Date after the mail was read (a sender's clock running ahead) must not
+// make an event from the future, which the planner would never plan; the
+// header itself is kept in the data.
+func TestEventTimeNotAfterSeen(t *testing.T) {
+	header := time.Date(2026, 11, 20, 10, 0, 0, 0, time.FixedZone("", 3600))
+	tests := map[string]struct {
+		seen time.Time
+		want time.Time
+	}{
+		"read after it was written": {seen: header.Add(time.Hour), want: header},
+		"sender clock ahead":        {seen: header.Add(-2 * time.Hour), want: header.Add(-2 * time.Hour)},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			ev, err := ToEvent([]byte(invite), Meta{Account: "work", Mailbox: "INBOX", Seen: tc.seen}, "INBOX/1/7", message.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ev.Time.Equal(tc.want) {
+				t.Errorf("event time = %v, want %v", ev.Time, tc.want)
+			}
+			var m event.Mail
+			if err := ev.Decode(&m); err != nil {
+				t.Fatal(err)
+			}
+			if !m.Date.Equal(header) {
+				t.Errorf("mail date = %v, want the header's %v", m.Date, header)
+			}
+		})
+	}
+}
