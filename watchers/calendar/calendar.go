@@ -171,16 +171,24 @@ func (w *Watcher) SyncOnce(ctx context.Context, publish watchers.Publish) error 
 
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	var cancelled []event.CalendarEvent
+	var cancelled, outside []event.CalendarEvent
 	touched := map[string]bool{}
+	// Objects deleted or replaced: their UIDs are cancelled unless an
+	// object still in the cache has them (an event moved to another
+	// calendar or file in the same poll, or present in two calendars).
+	var dropped []*object
 	for _, href := range ch.Removed {
 		if old := w.objects[href]; old != nil {
-			cancelled = append(cancelled, w.gone(old, nil, from, to)...)
+			dropped = append(dropped, old)
 			delete(w.objects, href)
 		}
 	}
+	var left []*object
 	for _, href := range ch.OutOfWindow {
-		delete(w.objects, href)
+		if old := w.objects[href]; old != nil {
+			left = append(left, old)
+			delete(w.objects, href)
+		}
 	}
 	for _, obj := range ch.Changed {
 		cal, err := ics.Parse(bytes.NewReader(obj.Data))
@@ -194,10 +202,20 @@ func (w *Watcher) SyncOnce(ctx context.Context, publish watchers.Publish) error 
 		delete(w.broken, obj.Href)
 		next := &object{calendar: obj.Calendar, etag: obj.ETag, cal: cal}
 		if old := w.objects[obj.Href]; old != nil {
-			cancelled = append(cancelled, w.gone(old, next, from, to)...)
+			dropped = append(dropped, old)
 		}
 		w.objects[obj.Href] = next
 		touched[obj.Href] = true
+	}
+	for _, href := range ch.Removed {
+		delete(w.broken, href)
+	}
+	present := w.uids()
+	for _, old := range dropped {
+		cancelled = append(cancelled, w.gone(old, present, from, to)...)
+	}
+	for _, old := range left {
+		outside = append(outside, w.leftWindow(old, present, from, to)...)
 	}
 	if !w.loaded {
 		// A full listing after a (re)start: what was announced before and
@@ -230,6 +248,11 @@ func (w *Watcher) SyncOnce(ctx context.Context, publish watchers.Publish) error 
 			return err
 		}
 	}
+	for _, ce := range outside {
+		if err := w.publish(ctx, publish, event.TypeCalendarChanged, ce, now); err != nil {
+			return err
+		}
+	}
 	for _, ce := range changed {
 		typ := event.TypeCalendarChanged
 		if ce.Status == "CANCELLED" {
@@ -254,12 +277,7 @@ func (w *Watcher) vanished(ctx context.Context) ([]event.CalendarEvent, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", w.Name(), err)
 	}
-	present := map[string]bool{}
-	for _, o := range w.objects {
-		for _, e := range o.cal.Events {
-			present[e.UID] = true
-		}
-	}
+	present := w.uids()
 	var out []event.CalendarEvent
 	for _, k := range keys {
 		uid := strings.TrimPrefix(k, prefix)
@@ -280,25 +298,55 @@ func (w *Watcher) windowAt(now time.Time) (time.Time, time.Time) {
 	return day.Add(-w.cfg.Past), day.Add(w.cfg.Horizon)
 }
 
-// gone lists the UIDs of old that next (nil: the object was deleted) no
-// longer has, as cancellations.
-func (w *Watcher) gone(old, next *object, from, to time.Time) []event.CalendarEvent {
-	keep := map[string]bool{}
-	if next != nil {
-		for _, e := range next.cal.Events {
-			keep[e.UID] = true
+// uids are the UIDs of every cached object.
+func (w *Watcher) uids() map[string]bool {
+	present := map[string]bool{}
+	for _, o := range w.objects {
+		for _, e := range o.cal.Events {
+			present[e.UID] = true
 		}
 	}
+	return present
+}
+
+// gone lists, as cancellations, the UIDs of old (an object deleted or
+// replaced) that no cached object has any more; keep is updated so that a
+// UID is cancelled once.
+func (w *Watcher) gone(old *object, keep map[string]bool, from, to time.Time) []event.CalendarEvent {
 	var out []event.CalendarEvent
 	for _, e := range old.cal.Events {
 		if keep[e.UID] || e.UID == "" {
 			continue
 		}
+		keep[e.UID] = true
 		ce, err := w.describe(old, "", e, from, to)
 		if err != nil {
 			ce = event.CalendarEvent{Calendar: w.cfg.Name, UID: e.UID, Summary: e.Summary}
 		}
 		ce.Status = "CANCELLED"
+		out = append(out, ce)
+	}
+	return out
+}
+
+// leftWindow describes, with no occurrences, the UIDs of old (an object
+// that still exists at the source but no longer overlaps the queried time
+// range) that no cached object has: an event over, or one moved beyond the
+// horizon, whose announced occurrences must not be reminded at their old
+// time. keep is updated so that a UID is described once.
+func (w *Watcher) leftWindow(old *object, keep map[string]bool, from, to time.Time) []event.CalendarEvent {
+	var out []event.CalendarEvent
+	for _, e := range old.cal.Events {
+		if keep[e.UID] || e.UID == "" {
+			continue
+		}
+		keep[e.UID] = true
+		ce, err := w.describe(old, "", e, from, to)
+		if err != nil {
+			ce = event.CalendarEvent{Calendar: w.cfg.Name, UID: e.UID, Summary: e.Summary, WindowStart: from, WindowEnd: to}
+		}
+		ce.Status = ""
+		ce.Occurrences = []event.Occurrence{}
 		out = append(out, ce)
 	}
 	return out

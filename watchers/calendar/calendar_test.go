@@ -253,3 +253,79 @@ func TestDeletedWhileDown(t *testing.T) {
 		t.Fatalf("cancellation repeated after another restart: %+v", got)
 	}
 }
+
+// TestRenamedFileNotCancelled: an event whose file is renamed (vdirsyncer
+// re-keying, a move between folders of one source) is not announced as
+// cancelled: its UID is still there.
+func TestRenamedFileNotCancelled(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.ics"), []byte(meeting), 0o600)
+	now := time.Date(2026, 11, 10, 8, 0, 0, 0, time.UTC)
+	w := newWatcher(t, dir, state.NewMemory(), func() time.Time { return now })
+	var rec recorder
+	if err := w.SyncOnce(ctx, rec.publish); err != nil {
+		t.Fatal(err)
+	}
+	rec.take(t)
+	if err := os.Rename(filepath.Join(dir, "a.ics"), filepath.Join(dir, "b.ics")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.SyncOnce(ctx, rec.publish); err != nil {
+		t.Fatal(err)
+	}
+	for _, ce := range rec.take(t) {
+		if ce.Status == "CANCELLED" {
+			t.Fatalf("renamed file announced as cancelled: %+v", ce)
+		}
+	}
+}
+
+// replay is a source.Fetcher handing out prepared changes, one per Fetch,
+// standing for a CalDAV server whose time-range query stops listing an
+// object that still exists (source.Change.OutOfWindow).
+type replay struct{ changes []source.Change }
+
+func (r *replay) Fetch(context.Context) (source.Change, error) {
+	if len(r.changes) == 0 {
+		return source.Change{}, nil
+	}
+	ch := r.changes[0]
+	r.changes = r.changes[1:]
+	return ch, nil
+}
+func (r *replay) Commit(context.Context, source.Change) error { return nil }
+func (r *replay) Reset(context.Context) error                 { return nil }
+
+// TestMovedBeyondHorizon: an event moved past the horizon leaves the CalDAV
+// time range; its occurrences in the window are announced as gone (an
+// empty change, not a cancellation) so that no reminder fires at the old
+// time.
+func TestMovedBeyondHorizon(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 10, 8, 0, 0, 0, time.UTC)
+	one := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:t\r\nBEGIN:VEVENT\r\nUID:one@test\r\nDTSTAMP:20261101T000000Z\r\n" +
+		"DTSTART:20261111T090000Z\r\nDTEND:20261111T100000Z\r\nSUMMARY:Review\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	f := &replay{changes: []source.Change{
+		{Changed: []source.Object{{Calendar: "work", Href: "/c/one.ics", ETag: "1", Data: []byte(one)}}},
+		{OutOfWindow: []string{"/c/one.ics"}},
+	}}
+	w, err := New(Config{Name: "work", Fetcher: f}, state.NewMemory(), nil, WithClock(func() time.Time { return now }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec recorder
+	if err := w.SyncOnce(ctx, rec.publish); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.take(t); len(got) != 1 || len(got[0].Occurrences) != 1 {
+		t.Fatalf("first poll: %+v", got)
+	}
+	if err := w.SyncOnce(ctx, rec.publish); err != nil {
+		t.Fatal(err)
+	}
+	got := rec.take(t)
+	if len(got) != 1 || got[0].UID != "one@test" || got[0].Status == "CANCELLED" || len(got[0].Occurrences) != 0 {
+		t.Fatalf("after leaving the window: %+v", got)
+	}
+}
