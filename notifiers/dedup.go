@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
+	"github.com/agentd/agentd/event"
 	"github.com/agentd/agentd/internal/state"
 )
 
@@ -21,7 +23,7 @@ type LogEntry struct {
 // DeliveryLog records which suggestions each notifier has delivered, so a
 // redelivered message (a restart, a Nak after quiet hours, another target's
 // failure) never shows the same nudge twice. Keys are
-// "<notifier>.<suggestion id>"; in the daemon the store is a JetStream KV
+// "<notifier>.<suggestion id>[@<due unix time>]"; in the daemon the store is a JetStream KV
 // bucket and survives restarts.
 type DeliveryLog struct {
 	store state.Store
@@ -68,12 +70,24 @@ func (l *DeliveryLog) Record(ctx context.Context, notifier, suggestionID string,
 // already on screen and forgetting that would show it again.
 const recordTimeout = 5 * time.Second
 
+// deliveryKey is what one delivery is: the suggestion, and for a reminder
+// the moment it is for. A meeting moved to the afternoon after its morning
+// reminder went out is reminded again at its new time; an edit that keeps
+// the time (a new room, one more meeting on the day's agenda) is not sent
+// twice.
+func deliveryKey(s event.Suggestion) string {
+	if s.Due.IsZero() {
+		return s.ID
+	}
+	return s.ID + "@" + strconv.FormatInt(s.Due.Unix(), 10)
+}
+
 // DedupStage skips deliveries the log already holds and records the ones
 // that succeed.
 func DedupStage(log *DeliveryLog, now func() time.Time, logger *slog.Logger) Stage {
 	return func(next Handler) Handler {
 		return func(ctx context.Context, d Delivery) (Result, error) {
-			name, id := d.Target.Notifier.Name(), d.Suggestion.ID
+			name, id := d.Target.Notifier.Name(), deliveryKey(d.Suggestion)
 			prev, found, err := log.Lookup(ctx, name, id)
 			if found {
 				if err != nil {

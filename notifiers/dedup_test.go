@@ -93,4 +93,31 @@ func TestDedupStage(t *testing.T) {
 			t.Fatalf("%+v, %v, next called %d times; want duplicate", r, err, next.calls)
 		}
 	})
+
+	t.Run("a reminder moved to a new time is delivered again, an edit at the same time is not", func(t *testing.T) {
+		store := state.NewMemory()
+		var next delivered
+		h := notifiers.DedupStage(notifiers.NewDeliveryLog(store), clock, logger)(next.handle)
+		target := notifiers.Target{Notifier: newRecorder("r")}
+		r := suggestion("m", event.KindReminder, event.PriorityNormal)
+		r.Due = now.Add(-time.Minute)
+		steps := []struct {
+			name string
+			edit func(*event.Suggestion)
+			want notifiers.Outcome
+		}{
+			{"first", func(*event.Suggestion) {}, notifiers.Delivered},
+			{"new room, same time", func(s *event.Suggestion) { s.Title = "In 10 min: Sync (Room 5)" }, notifiers.Duplicate},
+			{"moved to the afternoon", func(s *event.Suggestion) { s.Due = now.Add(5 * time.Hour) }, notifiers.Delivered},
+			{"moved again", func(s *event.Suggestion) { s.Due = now.Add(6 * time.Hour) }, notifiers.Delivered},
+			{"back to the afternoon slot", func(s *event.Suggestion) { s.Due = now.Add(5 * time.Hour) }, notifiers.Duplicate},
+		}
+		for _, st := range steps {
+			st.edit(&r)
+			res, err := h(t.Context(), notifiers.Delivery{Target: target, Suggestion: r})
+			if err != nil || res.Outcome != st.want {
+				t.Fatalf("%s: %+v, %v; want outcome %v", st.name, res, err, st.want)
+			}
+		}
+	})
 }
