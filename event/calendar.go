@@ -63,4 +63,7 @@ type Occurrence struct {
 	// changed them.
 	Summary  string `json:"summary,omitempty"`
 	Location string `json:"location,omitempty"`
+	// Attendees is set when an override changed them (the user declined
+	// this one occurrence of an accepted series, say).
+	Attendees []Person `json:"attendees,omitempty"`
 }

@@ -201,3 +201,40 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestDeclinedOneOccurrence: declining one occurrence of an accepted series
+// drops that day's reminder only.
+func TestDeclinedOneOccurrence(t *testing.T) {
+	dir := t.TempDir()
+	ics := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:test\r\n" +
+		"BEGIN:VEVENT\r\nUID:daily@test\r\nDTSTAMP:20270301T000000Z\r\nDTSTART;TZID=Europe/Paris:20270310T110000\r\n" +
+		"DTEND;TZID=Europe/Paris:20270310T113000\r\nRRULE:FREQ=DAILY;COUNT=10\r\nSUMMARY:Daily sync\r\n" +
+		"ORGANIZER:mailto:boss@example.com\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:me@example.com\r\nEND:VEVENT\r\n" +
+		"BEGIN:VEVENT\r\nUID:daily@test\r\nDTSTAMP:20270301T000000Z\r\nRECURRENCE-ID;TZID=Europe/Paris:20270313T110000\r\n" +
+		"DTSTART;TZID=Europe/Paris:20270313T110000\r\nDTEND;TZID=Europe/Paris:20270313T113000\r\nSUMMARY:Daily sync\r\n" +
+		"ORGANIZER:mailto:boss@example.com\r\nATTENDEE;PARTSTAT=DECLINED:mailto:me@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	file := filepath.Join(dir, "work.ics")
+	if err := os.WriteFile(file, []byte(ics), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	yaml := fmt.Sprintf("user: {email: me@example.com, timezone: Europe/Paris}\nbus: {data_dir: %s}\n"+
+		"sources:\n  calendars:\n    - {name: work, path: %s}\nnotify: {terminal: {}}\n", filepath.Join(dir, "data"), file)
+	cfg, err := config.Parse(filepath.Join(dir, "config.yaml"), []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2027, 3, 12, 8, 0, 0, 0, time.UTC)
+	ss, failed, err := Plan(t.Context(), cfg, PlanOptions{At: at, Horizon: 4 * 24 * time.Hour})
+	if err != nil || len(failed) > 0 {
+		t.Fatalf("plan: %v %v", err, failed)
+	}
+	var days []string
+	for _, s := range ss {
+		if strings.HasPrefix(s.Title, "In 10 min: Daily sync") {
+			days = append(days, s.Due.In(cfg.User.Location).Format("02 15:04"))
+		}
+	}
+	if strings.Join(days, " ") != "12 10:50 14 10:50 15 10:50" {
+		t.Fatalf("reminders on %q, want the 12th, 14th and 15th at 10:50 (the 13th declined)", days)
+	}
+}

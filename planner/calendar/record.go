@@ -149,6 +149,15 @@ func (e *Enricher) newRecord(source, uid, typ string, ce event.CalendarEvent, ol
 		if !o.End.After(now) {
 			continue
 		}
+		if len(src.Attendees) > 0 {
+			// An override with its own answers: declining one occurrence of
+			// an accepted series frees that slot only.
+			one := ce
+			one.Attendees = src.Attendees
+			if e.standing(one).partStat == "DECLINED" {
+				continue
+			}
+		}
 		if o.Cancelled {
 			// Tell the user once about an occurrence they were going to
 			// that was cancelled; keep telling (same id) until it passes.

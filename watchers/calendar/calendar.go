@@ -432,9 +432,7 @@ func Describe(calendar, collection, href string, e *ics.Event, from, to time.Tim
 	if e.Organizer.Email != "" {
 		ce.Organizer = &event.Person{Email: strings.ToLower(e.Organizer.Email), Name: e.Organizer.Name}
 	}
-	for _, a := range e.Attendees {
-		ce.Attendees = append(ce.Attendees, event.Person{Email: strings.ToLower(a.Email), Name: a.Name, PartStat: a.PartStat, Role: a.Role, RSVP: a.RSVP})
-	}
+	ce.Attendees = people(e.Attendees)
 	for _, a := range e.Alarms {
 		if a.Action != "" && a.Action != "DISPLAY" && a.Action != "AUDIO" {
 			continue
@@ -464,10 +462,35 @@ func Describe(calendar, collection, href string, e *ics.Event, from, to time.Tim
 			if oc.Event.Location != e.Location {
 				eo.Location = oc.Event.Location
 			}
+			if !sameAttendees(oc.Event.Attendees, e.Attendees) {
+				eo.Attendees = people(oc.Event.Attendees)
+			}
 		}
 		ce.Occurrences = append(ce.Occurrences, eo)
 	}
 	return ce, nil
+}
+
+func people(as []ics.Attendee) []event.Person {
+	var out []event.Person
+	for _, a := range as {
+		out = append(out, event.Person{Email: strings.ToLower(a.Email), Name: a.Name, PartStat: a.PartStat, Role: a.Role, RSVP: a.RSVP})
+	}
+	return out
+}
+
+// sameAttendees reports whether an override keeps the series' attendees
+// and their answers.
+func sameAttendees(a, b []ics.Attendee) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !strings.EqualFold(a[i].Email, b[i].Email) || a[i].PartStat != b[i].PartStat {
+			return false
+		}
+	}
+	return true
 }
 
 func clip(s string, n int) string {
