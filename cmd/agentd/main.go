@@ -250,6 +250,11 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	if c.logLevel == "info" {
+		// The check's own lines say what happened; the components' info
+		// logs would only repeat it.
+		c.logLevel = "warn"
+	}
 	logger, err := c.logger(stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "agentd:", err)
