@@ -17,6 +17,12 @@ type Booking struct {
 	Due      time.Time // invoices: due date
 	Amount   string    // invoices: "€ 120.00" as written
 	Location string    // departure airport or station, hotel name
+	// Zone is the IANA zone of a flight's departure airport when Start was
+	// read there ("America/Toronto" for YUL; "Europe/Paris" for CDG, even
+	// for a Paris user), as airline confirmations print local times. Empty
+	// when Start was read in the caller's loc (trains, hotels, unknown or
+	// unloadable airport zones).
+	Zone string
 }
 
 // Kinds of Booking.
@@ -104,8 +110,11 @@ func word(lang, key string) string {
 
 // Bookings returns the flights, trains, hotel stays, parcels out for
 // delivery and invoices a mail confirms. Dates resolve as in Deadlines,
-// against ref in loc. Quoted text is read too: a forwarded confirmation is
-// still a booking. Only the first maxText bytes are read.
+// against ref in loc, except a flight's departure: airlines print the
+// departure airport's local time, so a known airport's zone is used (see
+// AirportZone) and named in Booking.Zone. Quoted text is read too: a
+// forwarded confirmation is still a booking. Only the first maxText bytes
+// are read.
 func Bookings(subject, text, lang string, ref time.Time, loc *time.Location) []Booking {
 	if loc == nil {
 		loc = time.UTC
@@ -159,6 +168,42 @@ type bookingReader struct {
 	lang  string
 	loc   *time.Location
 	ref   time.Time
+	// zoned are the dates of text read in an airport's zone, by zone name.
+	zoned map[string]zonedDates
+}
+
+// zonedDates are the dates of the text resolved in loc.
+type zonedDates struct {
+	dates []found
+	loc   *time.Location
+}
+
+// inZone is the text's dates read in the zone of airport code, and that
+// zone's name; the dates in b.loc and "" when the code is unknown or its
+// zone does not load. The text is scanned again rather than the dates
+// shifted: a local time in the user's spring-forward gap exists at the
+// airport.
+func (b *bookingReader) inZone(code string) (zonedDates, string) {
+	name, ok := airportZones[code]
+	if !ok {
+		return zonedDates{b.dates, b.loc}, ""
+	}
+	if z, ok := b.zoned[name]; ok {
+		return z, name
+	}
+	z := zonedDates{b.dates, b.loc}
+	if name != b.loc.String() {
+		loc, ok := airportLocation(code)
+		if !ok {
+			return zonedDates{b.dates, b.loc}, ""
+		}
+		z = zonedDates{grammarFor(b.lang).scan(b.text, b.ref.In(loc), loc), loc}
+	}
+	if b.zoned == nil {
+		b.zoned = map[string]zonedDates{}
+	}
+	b.zoned[name] = z
+	return z, name
 }
 
 // occurrence is a reference number and where it is.
@@ -203,11 +248,12 @@ func (b *bookingReader) flights() []Booking {
 			segEnd = firsts[i+1].pos
 		}
 		bk := Booking{Kind: KindFlight, Ref: o.ref}
-		start, ok := b.startIn(o.pos, segEnd, departureLabel)
-		if ok {
-			bk.Start = start
+		from, to, fromCode := b.route(o.end, segEnd)
+		// Airlines print the departure airport's local time.
+		z, zone := b.inZone(fromCode)
+		if start, ok := b.startIn(o.pos, segEnd, departureLabel, z); ok {
+			bk.Start, bk.Zone = start, zone
 		}
-		from, to := b.route(o.end, segEnd)
 		bk.Location = from
 		bk.Title = word(b.lang, KindFlight) + " " + o.display
 		if from != "" && to != "" {
@@ -224,20 +270,20 @@ func (b *bookingReader) flights() []Booking {
 // first date after a departure label there, else the first date there,
 // else the last date within a few lines before pos (a date heading a
 // table). A bare date takes the clock time on its line, else the one after
-// the departure label.
-func (b *bookingReader) startIn(pos, end int, label *regexp.Regexp) (time.Time, bool) {
+// the departure label. Dates and clock times are those of z.
+func (b *bookingReader) startIn(pos, end int, label *regexp.Regexp, z zonedDates) (time.Time, bool) {
 	var pick *found
 	labelEnd := -1
 	if m := label.FindStringIndex(b.text[pos:end]); m != nil {
 		labelEnd = pos + m[1]
-		pick = b.firstDate(labelEnd, end)
+		pick = firstDate(z.dates, labelEnd, end)
 	}
 	if pick == nil {
-		pick = b.firstDate(pos, end)
+		pick = firstDate(z.dates, pos, end)
 	}
 	if pick == nil {
-		for i := range b.dates {
-			if d := &b.dates[i]; d.end <= pos && pos-d.end < lookBehind {
+		for i := range z.dates {
+			if d := &z.dates[i]; d.end <= pos && pos-d.end < lookBehind {
 				pick = d
 			}
 		}
@@ -249,7 +295,7 @@ func (b *bookingReader) startIn(pos, end int, label *regexp.Regexp) (time.Time, 
 		return pick.Time, true
 	}
 	y, mo, dd := pick.Time.Date()
-	at := func(m []string) time.Time { return time.Date(y, mo, dd, atoi(m[1]), atoi(m[2]), 0, 0, b.loc) }
+	at := func(m []string) time.Time { return time.Date(y, mo, dd, atoi(m[1]), atoi(m[2]), 0, 0, z.loc) }
 	if m := clockTime.FindStringSubmatch(lineAt(b.text, pick.start, pick.end)); m != nil {
 		return at(m), true
 	}
@@ -274,9 +320,10 @@ func lineAt(text string, from, to int) string {
 	return text[ls : to+le]
 }
 
-func (b *bookingReader) firstDate(from, to int) *found {
-	for i := range b.dates {
-		if d := &b.dates[i]; d.start >= from && d.start < to && d.Kind != "" {
+// firstDate is the first of dates whose phrase starts in [from, to).
+func firstDate(dates []found, from, to int) *found {
+	for i := range dates {
+		if d := &dates[i]; d.start >= from && d.start < to && d.Kind != "" {
 			return d
 		}
 	}
@@ -296,8 +343,9 @@ func (b *bookingReader) withClock(d found) time.Time {
 }
 
 // route finds the departure and arrival airports in [from, to), each as
-// "City CODE" when the city is written next to it.
-func (b *bookingReader) route(from, to int) (string, string) {
+// "City CODE" when the city is written next to it, and the departure's
+// code alone.
+func (b *bookingReader) route(from, to int) (dep, arr, depCode string) {
 	seg := b.text[from:to]
 	type code struct {
 		code string
@@ -341,9 +389,9 @@ func (b *bookingReader) route(from, to int) (string, string) {
 	}
 	switch {
 	case len(codes) == 0:
-		return "", ""
+		return "", "", ""
 	case len(codes) == 1:
-		return name(codes[0]), ""
+		return name(codes[0]), "", codes[0].code
 	}
 	dest := codes[1]
 	if m := arrivalLabel.FindStringIndex(seg); m != nil {
@@ -354,7 +402,7 @@ func (b *bookingReader) route(from, to int) (string, string) {
 			}
 		}
 	}
-	return name(codes[0]), name(dest)
+	return name(codes[0]), name(dest), codes[0].code
 }
 
 // cityBefore is the first capitalised word between the field's start (line
@@ -428,7 +476,10 @@ func (b *bookingReader) trains() []Booking {
 			segEnd = occ[i+1].pos
 		}
 		bk := Booking{Kind: KindTrain, Ref: o.ref}
-		if start, ok := b.startIn(o.pos, segEnd, departureLabel); ok {
+		// Trains are read in the user's zone: there is no station table,
+		// and most trips stay within one zone (a Eurostar leaving London
+		// is read an hour late).
+		if start, ok := b.startIn(o.pos, segEnd, departureLabel, zonedDates{b.dates, b.loc}); ok {
 			bk.Start = start
 		}
 		bk.Title = word(b.lang, KindTrain) + " " + o.display
@@ -457,7 +508,7 @@ func (b *bookingReader) hotels() []Booking {
 	if m == nil {
 		return nil
 	}
-	d := b.firstDate(m[1], len(b.text))
+	d := firstDate(b.dates, m[1], len(b.text))
 	if d == nil {
 		return nil
 	}

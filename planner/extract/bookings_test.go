@@ -36,7 +36,8 @@ func TestBookings(t *testing.T) {
 			{KindFlight, "LH2231", "Vol LH 2231 Lyon LYS → Munich MUC", "2026-12-15 06:50", "", "", "Lyon LYS"},
 		}},
 		"flight/de table row with date first": {"flight_de.txt", "Ihre Flugbuchung", "de", []wantBooking{
-			{KindFlight, "BA304", "Flug BA 304 LHR → TXL", "2027-01-14 09:15", "", "", "LHR"},
+			// 09:15 at Heathrow, London time: 10:15 in Paris.
+			{KindFlight, "BA304", "Flug BA 304 LHR → TXL", "2027-01-14 10:15", "", "", "LHR"},
 		}},
 		"train/fr": {"train_fr.txt", "Votre e-billet", "fr", []wantBooking{
 			{KindTrain, "TGV INOUI 6201", "Train TGV INOUI 6201 Paris Gare de Lyon → Lyon Part-Dieu", "2026-12-19 08:04", "", "", "Paris Gare de Lyon"},

@@ -34,4 +34,8 @@
 //     are dropped: they are not deadlines;
 //   - local times that do not exist (the spring-forward hour) are moved
 //     forward by the gap, as time.Date does.
+//
+// Bookings resolve the same way in the user's zone, except a flight's
+// departure, which is read in its departure airport's zone (airports.go maps
+// IATA codes to IANA zones): confirmations print airport local times.
 package extract

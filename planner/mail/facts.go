@@ -193,7 +193,17 @@ func (e *Enricher) messageUnits(ev event.Event, m event.Mail, rec msgRecord, th 
 		u.Facts["booking_title"] = oneLine(b.Title, 100)
 		u.Facts["amount"] = oneLine(b.Amount, 40)
 		u.Facts["location"] = oneLine(b.Location, 100)
-		u.Facts["starts_at"] = zeroOr(b.Start, loc)
+		// A departure is shown in its airport's local time, as the
+		// booking mail printed it; the reminder's moment is the same
+		// instant either way.
+		startLoc := loc
+		if b.Zone != "" {
+			if z, err := time.LoadLocation(b.Zone); err == nil {
+				startLoc = z
+			}
+		}
+		u.Facts["starts_at"] = zeroOr(b.Start, startLoc)
+		u.Facts["departure_zone"] = b.Zone
 		u.Facts["due_at"] = zeroOr(b.Due, loc)
 		var when time.Time
 		switch b.Kind {

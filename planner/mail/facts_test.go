@@ -215,6 +215,22 @@ func TestFacts(t *testing.T) {
 				}
 			},
 		},
+		"en: return flight from Montréal, shown in Montréal time": {
+			mails: []spec{{id: "pnr-q9@air.example", from: "Air Example <ticket@air.example>",
+				to: []string{adaTo}, subject: "Your booking Q9", lang: "en", automated: "no-reply sender",
+				text: "Booking reference: Q9ZZ11\n\nFlight AC 870\nDeparture: Tue 16 Jun 2026 10:35 Montreal Trudeau (YUL)\n" +
+					"Arrival: Tue 16 Jun 2026 23:10 Paris Charles de Gaulle (CDG)\n"}},
+			want: map[string]int{UnitBooking: 1},
+			check: func(t *testing.T, u map[string][]planner.Unit) {
+				b := u[UnitBooking][0]
+				// 10:35 in Montréal (UTC-4 in June) is 16:35 in Paris.
+				wantTime(t, b, "starts_at", "2026-06-16T10:35:00-04:00")
+				wantFact(t, b, "departure_zone", "America/Toronto")
+				if at := b.Facts["remind_at"].(time.Time); !at.Equal(time.Date(2026, 6, 15, 14, 35, 0, 0, time.UTC)) {
+					t.Errorf("check-in reminder at %v, want 24 h before 14:35 UTC", at)
+				}
+			},
+		},
 		"fr: train": {
 			mails: []spec{{id: "sncf-abcd12@sncf.example", from: "SNCF Voyageurs <confirmation@sncf.example>",
 				to: []string{adaTo}, subject: "Votre e-billet", lang: "fr", automated: "no-reply sender",
