@@ -130,4 +130,3 @@ func buildCalendarWatcher(ctx context.Context, cfg *config.Config, c config.Cale
 		Name: c.Name, Fetcher: f, Every: time.Duration(c.Every), Location: cfg.User.Location,
 	}, store, log, calendar.WithClock(now))
 }
-
