@@ -236,7 +236,11 @@ func (a *App) startPipeline(ctx context.Context, cfg *config.Config) (err error)
 	a.stops = append(a.stops, stop)
 
 	// Watchers last.
-	ws, err := Watchers(ctx, cfg, watcherStore, a.logger, a.opts.HTTPClient, a.now)
+	feedSeen, err := b.Store(ctx, bus.BucketFeedSeen)
+	if err != nil {
+		return err
+	}
+	ws, err := Watchers(ctx, cfg, Stores{Watchers: watcherStore, FeedSeen: feedSeen}, a.logger, a.opts.HTTPClient, a.now)
 	if err != nil {
 		return err
 	}

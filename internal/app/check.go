@@ -34,7 +34,7 @@ func Check(ctx context.Context, cfg *config.Config, logger *slog.Logger, client 
 	res := []CheckResult{{Component: "config", OK: true, Detail: cfg.Path}}
 	res = append(res, checkBus(ctx, cfg, logger))
 
-	ws, err := Watchers(ctx, cfg, state.NewMemory(), logger, client, time.Now)
+	ws, err := Watchers(ctx, cfg, memoryStores(), logger, client, time.Now)
 	if err != nil {
 		res = append(res, CheckResult{Component: "sources", Detail: err.Error()})
 	}

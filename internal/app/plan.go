@@ -44,7 +44,7 @@ func Plan(ctx context.Context, cfg *config.Config, opts PlanOptions) ([]event.Su
 	}
 	at := opts.At
 	clock := func() time.Time { return at }
-	ws, err := Watchers(ctx, cfg, state.NewMemory(), opts.Logger, opts.HTTPClient, clock)
+	ws, err := Watchers(ctx, cfg, memoryStores(), opts.Logger, opts.HTTPClient, clock)
 	if err != nil {
 		return nil, nil, err
 	}

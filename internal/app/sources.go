@@ -18,12 +18,25 @@ import (
 	"github.com/agentd/agentd/watchers/mail/maildir"
 )
 
-// Watchers builds one watcher per configured source. Each keeps its state in
-// store (a KV bucket in the daemon, memory in `agentd plan`).
-func Watchers(ctx context.Context, cfg *config.Config, store state.Store, logger *slog.Logger, client *http.Client, now func() time.Time) ([]watchers.Watcher, error) {
+// Stores are where watchers keep their state: KV buckets in the daemon,
+// memory in `agentd plan` and `agentd check`.
+type Stores struct {
+	// Watchers holds cursors, validators and seen sets.
+	Watchers state.Store
+	// FeedSeen holds the feed items already announced (a bucket whose keys
+	// expire); nil means Watchers.
+	FeedSeen state.Store
+}
+
+// memoryStores keeps everything in memory, saving nothing.
+func memoryStores() Stores { return Stores{Watchers: state.NewMemory()} }
+
+// Watchers builds one watcher per configured source.
+func Watchers(ctx context.Context, cfg *config.Config, stores Stores, logger *slog.Logger, client *http.Client, now func() time.Time) ([]watchers.Watcher, error) {
+	store := stores.Watchers
 	var ws []watchers.Watcher
 	for _, f := range cfg.Sources.Feeds {
-		opts := []feed.Option{feed.WithClock(now)}
+		opts := []feed.Option{feed.WithClock(now), feed.WithSeenStore(stores.FeedSeen)}
 		if client != nil {
 			opts = append(opts, feed.WithHTTPClient(client))
 		}

@@ -144,9 +144,19 @@ func TestEmbeddedStreamsAndDedup(t *testing.T) {
 			t.Errorf("stream %s AllowMsgSchedules = %v", name, got)
 		}
 	}
-	for _, bucket := range []string{BucketWatchers, BucketSuggestions, BucketDelivery} {
-		if _, err := b.JetStream().KeyValue(ctx, bucket); err != nil {
+	for _, bucket := range []string{BucketWatchers, BucketSuggestions, BucketDelivery, BucketFeedSeen} {
+		kv, err := b.JetStream().KeyValue(ctx, bucket)
+		if err != nil {
 			t.Errorf("KV bucket %s: %v", bucket, err)
+			continue
+		}
+		st, err := kv.Status(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Only the feed's seen items expire; cursors and logs must not.
+		if want := map[bool]time.Duration{true: FeedSeenTTL}[bucket == BucketFeedSeen]; st.TTL() != want {
+			t.Errorf("KV bucket %s TTL = %v, want %v", bucket, st.TTL(), want)
 		}
 	}
 

@@ -21,7 +21,15 @@ const (
 	BucketWatchers    = "agentd_watchers"    // watcher cursors: UIDs, ETags, seen items
 	BucketSuggestions = "agentd_suggestions" // suggestion status
 	BucketDelivery    = "agentd_delivery"    // delivery log
+	// BucketFeedSeen holds the feed items already announced. Its keys
+	// expire after FeedSeenTTL unless the feed watcher re-arms them while
+	// the item is still in the feed, so the set stays bounded over years.
+	BucketFeedSeen = "agentd_feed_seen"
 )
+
+// FeedSeenTTL is how long a feed item is remembered after it was last
+// seen in its feed.
+const FeedSeenTTL = 180 * 24 * time.Hour
 
 // Subject prefixes; the last token(s) are the event type, suggestion kind or id.
 const (
@@ -107,11 +115,15 @@ func streamConfigs() []jetstream.StreamConfig {
 }
 
 func kvConfig(bucket string) jetstream.KeyValueConfig {
-	return jetstream.KeyValueConfig{
+	c := jetstream.KeyValueConfig{
 		Bucket:  bucket,
 		History: 1,
 		Storage: jetstream.FileStorage,
 	}
+	if bucket == BucketFeedSeen {
+		c.TTL = FeedSeenTTL
+	}
+	return c
 }
 
 // checkToken rejects what cannot be one or more subject tokens: empty

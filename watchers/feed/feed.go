@@ -31,12 +31,15 @@ import (
 
 // Watcher polls one feed. Create it with New.
 type Watcher struct {
-	cfg    Config
-	store  state.Store
-	logger *slog.Logger
-	client *http.Client
-	now    func() time.Time
-	jitter func() float64 // in [-1, 1]
+	cfg   Config
+	store state.Store
+	// seenStore holds the seen items; by default store. In the daemon it
+	// is a bucket whose keys expire unless re-armed (see rearmAfter).
+	seenStore state.Store
+	logger    *slog.Logger
+	client    *http.Client
+	now       func() time.Time
+	jitter    func() float64 // in [-1, 1]
 
 	pollMu sync.Mutex // one poll at a time (Run and SyncOnce may overlap)
 
@@ -72,6 +75,21 @@ func WithHTTPClient(c *http.Client) Option {
 		}
 	}
 }
+
+// WithSeenStore keeps the seen items in their own store, typically a KV
+// bucket with a TTL: an item still in the feed is re-armed now and then, one
+// that left the feed long ago is forgotten, so the set stays bounded.
+func WithSeenStore(s state.Store) Option {
+	return func(w *Watcher) {
+		if s != nil {
+			w.seenStore = s
+		}
+	}
+}
+
+// rearmAfter is how old a seen record may get before a poll that still
+// finds the item in the feed writes it again (well inside the bucket's TTL).
+const rearmAfter = 30 * 24 * time.Hour
 
 // WithClock sets the clock used for Seen times, Retry-After dates and
 // health. Default: time.Now.
@@ -112,8 +130,9 @@ func New(cfg Config, store state.Store, logger *slog.Logger, opts ...Option) (*W
 		logger = slog.New(slog.DiscardHandler)
 	}
 	w := &Watcher{
-		cfg:   cfg,
-		store: store,
+		cfg:       cfg,
+		store:     store,
+		seenStore: store,
 		// The app scopes the logger per watcher ("watcher"); the feed
 		// name is added anyway so a shared logger still says which feed.
 		logger: logger.With("feed", cfg.Name),
@@ -418,8 +437,9 @@ func (w *Watcher) announce(ctx context.Context, f *gofeed.Feed, finalURL string,
 // seen reports whether any of the dedup hashes is stored.
 func (w *Watcher) seen(ctx context.Context, hashes []string) (bool, error) {
 	for _, h := range hashes {
-		_, err := w.store.Get(ctx, w.seenKey(h))
+		raw, err := w.seenStore.Get(ctx, w.seenKey(h))
 		if err == nil {
+			w.rearm(ctx, h, raw)
 			return true, nil
 		}
 		if !errors.Is(err, state.ErrNotFound) {
@@ -427,6 +447,19 @@ func (w *Watcher) seen(ctx context.Context, hashes []string) (bool, error) {
 		}
 	}
 	return false, nil
+}
+
+// rearm writes a seen record again when it has grown old while its item is
+// still in the feed, so the store's TTL forgets only items that left it.
+func (w *Watcher) rearm(ctx context.Context, hash string, raw []byte) {
+	var rec seenRecord
+	if err := json.Unmarshal(raw, &rec); err == nil && w.now().Sub(rec.At) < rearmAfter {
+		return
+	}
+	if err := w.markSeen(ctx, []string{hash}); err != nil {
+		// The item stays remembered until the TTL; next poll tries again.
+		w.logger.Debug("re-arming a seen item failed", "err", err)
+	}
 }
 
 // seenRecord is the value of a seen key.
@@ -440,7 +473,7 @@ func (w *Watcher) markSeen(ctx context.Context, hashes []string) error {
 		return fmt.Errorf("encode seen: %w", err)
 	}
 	for _, h := range hashes {
-		if err := w.store.Put(ctx, w.seenKey(h), raw); err != nil {
+		if err := w.seenStore.Put(ctx, w.seenKey(h), raw); err != nil {
 			return fmt.Errorf("mark seen: %w", err)
 		}
 	}
