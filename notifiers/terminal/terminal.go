@@ -65,11 +65,39 @@ func (t *Terminal) Notify(ctx context.Context, ss ...event.Suggestion) (bool, er
 		if err := ctx.Err(); err != nil {
 			return true, fmt.Errorf("terminal: suggestion %s: %w", s.ID, err)
 		}
-		if _, err := io.WriteString(t.w, t.Format(s)+"\n"); err != nil {
+		if _, err := io.WriteString(t.w, t.Format(s)+"\n"+bodyLines(s)); err != nil {
 			return false, fmt.Errorf("terminal: write suggestion %s: %w", s.ID, err)
 		}
 	}
 	return false, nil
+}
+
+// maxListLines bounds the lines printed under a suggestion.
+const maxListLines = 12
+
+// bodyLines renders the body under the suggestion's line, indented, when it
+// says more than that line: a reminder's details, or a list (an agenda, the
+// open items of a new mail account). The link is on the line already; a
+// feed item's one-line excerpt stays out of the log.
+func bodyLines(s event.Suggestion) string {
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(s.Body), "\n") {
+		if l = clean(l); l != "" && l != clean(s.Link) {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) == 0 || (len(lines) == 1 && s.Kind != event.KindReminder) {
+		return ""
+	}
+	var b strings.Builder
+	for i, l := range lines {
+		if i == maxListLines {
+			fmt.Fprintf(&b, "    … and %d more\n", len(lines)-maxListLines)
+			break
+		}
+		b.WriteString("    " + l + "\n")
+	}
+	return b.String()
 }
 
 // Format renders s as one line (without the newline), for example

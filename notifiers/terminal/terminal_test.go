@@ -130,3 +130,60 @@ func TestWriteErrorIsPermanent(t *testing.T) {
 		t.Errorf("error %q does not say why", err)
 	}
 }
+
+func TestListBodies(t *testing.T) {
+	now := time.Date(2026, 11, 27, 9, 15, 0, 0, time.UTC)
+	var items []string
+	for i := range 14 {
+		items = append(items, "• item "+string(rune('a'+i)))
+	}
+	tests := map[string]struct {
+		body string
+		want []string // lines after the suggestion's own line
+	}{
+		"a reminder's one line":    {"11:00–11:15 · Room 4", []string{"    11:00–11:15 · Room 4"}},
+		"agenda":                   {"09:30–09:45 Stand-up\n15:00–16:00 Design review", []string{"    09:30–09:45 Stand-up", "    15:00–16:00 Design review"}},
+		"escape codes are dropped": {"• a\x1b[2J\n• b", []string{"    • a[2J", "    • b"}},
+		"long lists are cut":       {strings.Join(items, "\n"), append(prefixed(items[:12]), "    … and 2 more")},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			var buf lockedBuffer
+			term := terminal.New(&buf, terminal.WithLocation(time.UTC), terminal.WithClock(func() time.Time { return now }))
+			s := event.Suggestion{ID: "s", Kind: event.KindReminder, Title: "Today: 2 events", Body: tc.body, Why: "agenda"}
+			if _, err := term.Notify(t.Context(), s); err != nil {
+				t.Fatal(err)
+			}
+			got := buf.lines()[1:]
+			if len(got) == 0 {
+				got = nil
+			}
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Fatalf("lines under the suggestion:\n%q\nwant\n%q", got, tc.want)
+			}
+		})
+	}
+}
+
+// A feed item's excerpt and link add nothing to a log line that has the
+// title and the link.
+func TestFeedExcerptStaysOut(t *testing.T) {
+	var buf lockedBuffer
+	term := terminal.New(&buf)
+	s := event.Suggestion{ID: "f", Kind: event.KindSuggestion, Title: "Read: Go 1.27", Link: "https://go.dev/blog/go1.27",
+		Body: "Today the Go team is happy to release Go 1.27.\nhttps://go.dev/blog/go1.27"}
+	if _, err := term.Notify(t.Context(), s); err != nil {
+		t.Fatal(err)
+	}
+	if l := buf.lines(); len(l) != 1 {
+		t.Fatalf("lines = %q, want one", l)
+	}
+}
+
+func prefixed(ls []string) []string {
+	out := make([]string, len(ls))
+	for i, l := range ls {
+		out[i] = "    " + l
+	}
+	return out
+}
