@@ -97,11 +97,10 @@ func Parse(r io.Reader, opts ...Option) (cal *Calendar, err error) {
 }
 
 type parser struct {
-	dec    decoder
-	zones  zoneCache
-	cal    *Calendar
-	method string
-	order  int
+	dec   decoder
+	zones zoneCache
+	cal   *Calendar
+	order int
 }
 
 func (p *parser) warn(err error) error {

@@ -140,8 +140,6 @@ type duration struct {
 	exact time.Duration
 }
 
-func (d duration) isZero() bool { return d.days == 0 && d.exact == 0 }
-
 // end adds d to start (an instant whose wall clock is read in zone): the
 // days on the wall clock, so a day stays a calendar day across DST, then the
 // exact part on the time line (RFC 5545 §3.3.6).

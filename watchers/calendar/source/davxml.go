@@ -13,12 +13,6 @@ import (
 // calendar-data (a listing of ETags would carry every event) and hand back
 // re-encoded *ical.Calendar values instead of the bytes the server sent.
 
-const (
-	nsDAV    = "DAV:"
-	nsCalDAV = "urn:ietf:params:xml:ns:caldav"
-	nsCS     = "http://calendarserver.org/ns/"
-)
-
 // listCalendarsBody asks a calendar home for its calendars and their change
 // tokens (RFC 6578 sync-token, CalendarServer getctag) in one request.
 const listCalendarsBody = xml.Header + `<D:propfind xmlns:D="DAV:" xmlns:CS="http://calendarserver.org/ns/">` +

@@ -28,15 +28,6 @@ type collection struct {
 	Items map[string]string `json:"items"`
 }
 
-func (c *collection) clone() *collection {
-	cp := *c
-	cp.Items = maps.Clone(c.Items)
-	if cp.Items == nil {
-		cp.Items = map[string]string{}
-	}
-	return &cp
-}
-
 // pending is the state a Change will store on Commit: the collections it
 // touched (nil = forget the collection).
 type pending struct {
