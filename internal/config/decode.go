@@ -476,6 +476,24 @@ func (d *decoder) required(v val, s, help string) bool {
 }
 
 // secret reads <prefix>_env, <prefix>_file and <prefix>_command.
+// requiredSecret is secret for a secret that must be set. A literal
+// "<prefix>:" key already got its own error (use <prefix>_env…), which says
+// all there is to say; it is not reported twice.
+func (d *decoder) requiredSecret(f fields, prefix string) Secret {
+	s := d.secret(f, prefix)
+	if s.IsSet() {
+		return s
+	}
+	path := f.parent.child(prefix)
+	for _, e := range d.errs {
+		if e.Path == path {
+			return s
+		}
+	}
+	d.errorf(f.get(prefix), "required: set %[1]s_env, %[1]s_file or %[1]s_command", prefix)
+	return s
+}
+
 func (d *decoder) secret(f fields, prefix string) Secret {
 	s := Secret{key: f.parent.child(prefix), dir: d.dir}
 	envV, fileV, cmdV := f.get(prefix+"_env"), f.get(prefix+"_file"), f.get(prefix+"_command")

@@ -343,10 +343,7 @@ func (d *decoder) imap(v val) *IMAP {
 	userV := f.get("username")
 	im.Username = d.str(userV)
 	d.required(userV, im.Username, "the IMAP login name")
-	im.Password = d.secret(f, "password")
-	if !im.Password.IsSet() {
-		d.errorf(f.get("password"), "required: set password_env, password_file or password_command")
-	}
+	im.Password = d.requiredSecret(f, "password")
 	return im
 }
 
@@ -411,10 +408,7 @@ func (d *decoder) caldav(v val) *CalDAV {
 	userV := f.get("username")
 	c.Username = d.str(userV)
 	d.required(userV, c.Username, "the CalDAV login name")
-	c.Password = d.secret(f, "password")
-	if !c.Password.IsSet() {
-		d.errorf(f.get("password"), "required: set password_env, password_file or password_command")
-	}
+	c.Password = d.requiredSecret(f, "password")
 	return c
 }
 
