@@ -39,7 +39,9 @@ func TestNotifyCall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := newDesktop(t, desktop.Config{Address: bus.addr, Location: paris})
+	// A fixed clock before every due time: no body may depend on the day the tests run.
+	now := func() time.Time { return time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC) }
+	d := newDesktop(t, desktop.Config{Address: bus.addr, Location: paris, Now: now})
 
 	wantActions := []string{"default", "Open", "dismiss", "Dismiss", "snooze", "Snooze 1 h"}
 	tests := map[string]struct {
