@@ -141,7 +141,9 @@ func (d *dovecotServer) client() *imapclient.Client {
 
 func TestDovecotIdleAndSpecialUse(t *testing.T) {
 	d := startDovecot(t)
-	w := newWatcher(t, d.config(), state.NewMemory())
+	// Dovecot stamps each arrival with the real time: the watcher reads the
+	// same clock.
+	w := newWatcher(t, d.config(), state.NewMemory(), WithClock(time.Now))
 	bus := newSink()
 	// The first run is done: what arrives next is news, not backfill.
 	if err := w.SyncOnce(context.Background(), bus.publish); err != nil {
@@ -183,7 +185,9 @@ func TestDovecotIdleAndSpecialUse(t *testing.T) {
 
 func TestDovecotRestartLosesNothing(t *testing.T) {
 	d := startDovecot(t)
-	w := newWatcher(t, d.config(), state.NewMemory())
+	// Dovecot stamps each arrival with the real time: the watcher reads the
+	// same clock.
+	w := newWatcher(t, d.config(), state.NewMemory(), WithClock(time.Now))
 	bus := newSink()
 	if err := w.SyncOnce(context.Background(), bus.publish); err != nil {
 		t.Fatal(err)

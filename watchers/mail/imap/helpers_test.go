@@ -396,10 +396,16 @@ func subjects(evs []event.Event) []string {
 	return out
 }
 
-// newWatcher builds a watcher or fails the test.
+// testNow is the in-process tests' "now". newWatcher gives the watcher this
+// clock and the tests date their mails from it, so that the look-back and
+// the Seen times do not depend on the day the tests run.
+func testNow() time.Time { return time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC) }
+
+// newWatcher builds a watcher on the testNow clock (a later WithClock in
+// opts wins) or fails the test.
 func newWatcher(t testing.TB, cfg Config, store state.Store, opts ...Option) *Watcher {
 	t.Helper()
-	w, err := New(cfg, store, slog.New(slog.DiscardHandler), opts...)
+	w, err := New(cfg, store, slog.New(slog.DiscardHandler), append([]Option{WithClock(testNow)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ func TestIdleDeliversNewMail(t *testing.T) {
 	startWatcher(t, w, bus.publish)
 	srv.waitIdling(2)
 
-	now := time.Now()
+	now := testNow()
 	uid := srv.deliver("INBOX", testMail("new-1@example.org", "Bob <bob@example.org>", "Lunch?", now, "Are you free at noon?"), now)
 	ev := bus.next(t)
 	if ev.Type != event.TypeMailReceived || ev.Source != "mail:test" || ev.Subject != "Lunch?" {
@@ -96,7 +96,7 @@ func TestSentMailboxDetection(t *testing.T) {
 func TestRestartAnnouncesOnlyNewMail(t *testing.T) {
 	srv := newTestServer(t, nil)
 	store := state.NewMemory()
-	now := time.Now()
+	now := testNow()
 	for i := range 3 {
 		srv.put("INBOX", testMail(fmt.Sprintf("old-%d@x", i), "Bob <bob@example.org>", fmt.Sprintf("old %d", i), now, "x"), now.Add(-time.Hour))
 	}
@@ -141,7 +141,7 @@ func TestServerRestartLosesNoMail(t *testing.T) {
 	r := startWatcher(t, w, bus.publish)
 	srv.waitIdling(1)
 
-	now := time.Now()
+	now := testNow()
 	srv.deliver("INBOX", testMail("before@x", "Bob <bob@example.org>", "before", now, "x"), now)
 	bus.next(t)
 
@@ -282,7 +282,7 @@ func TestLookback(t *testing.T) {
 
 func TestNeverMarksMailSeen(t *testing.T) {
 	srv := newTestServer(t, nil)
-	now := time.Now()
+	now := testNow()
 	srv.put("INBOX", testMail("unread@x", "Bob <bob@example.org>", "unread", now, "body"), now)
 	srv.put("INBOX", testMail("read@x", "Bob <bob@example.org>", "read", now, "body"), now, imap.FlagSeen)
 	bus := newSink()
@@ -331,7 +331,7 @@ func TestMessageSizeLimits(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			srv := newTestServer(t, nil)
-			now := time.Now()
+			now := testNow()
 			body := strings.Repeat("All work and no play makes Jack a dull boy.\n", tc.bodyBytes/44+1)
 			raw := testMail("big@x", "Bob <bob@example.org>", "big one", now, body)
 			srv.put("INBOX", raw, now)
@@ -366,9 +366,10 @@ func TestMessageSizeLimits(t *testing.T) {
 
 func TestPublishFailureKeepsProgress(t *testing.T) {
 	srv := newTestServer(t, nil)
-	now := time.Now()
+	// Arrived before the first sync: look-back, so Backfill.
+	at := testNow().Add(-time.Minute)
 	for i := range 4 {
-		srv.put("INBOX", testMail(fmt.Sprintf("m%d@x", i), "Bob <bob@example.org>", fmt.Sprintf("m%d", i), now, "x"), now)
+		srv.put("INBOX", testMail(fmt.Sprintf("m%d@x", i), "Bob <bob@example.org>", fmt.Sprintf("m%d", i), at, "x"), at)
 	}
 	store := state.NewMemory()
 	bus := newSink()
@@ -407,7 +408,7 @@ func TestPollWithoutIdle(t *testing.T) {
 	w.noIdle = true
 	bus := newSink()
 	startWatcher(t, w, bus.publish)
-	now := time.Now()
+	now := testNow()
 	srv.deliver("INBOX", testMail("p@x", "Bob <bob@example.org>", "polled", now, "x"), now)
 	if ev := bus.next(t); ev.Subject != "polled" {
 		t.Errorf("got %q", ev.Subject)
@@ -420,7 +421,7 @@ func TestTLSModes(t *testing.T) {
 		name := map[bool]string{true: "implicit", false: "starttls"}[implicit]
 		t.Run(name, func(t *testing.T) {
 			srv := newTestServer(t, nil, withTLS(serverTLS, implicit))
-			now := time.Now()
+			now := testNow()
 			srv.put("INBOX", testMail("tls@x", "Bob <bob@example.org>", "over tls", now, "x"), now)
 			cfg := srv.config()
 			cfg.TLSConfig = clientTLS
