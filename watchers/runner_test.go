@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/agentd/agentd/event"
@@ -52,58 +53,60 @@ func (f *flaky) Close(context.Context) error {
 	return nil
 }
 
+// The runner's backoff is timers and channels only: the tests run in a
+// synctest bubble, where the waits pass on a fake clock, instantly.
+
 func TestRunnerReconnectsAndRecordsHealth(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	r := NewRunner(slog.New(slog.NewTextHandler(io.Discard, nil)), WithBackoff(time.Millisecond, 4*time.Millisecond))
-	w := &flaky{failures: 3}
-	published := make(chan struct{}, 10)
-	r.Start(ctx, []Watcher{w}, func(context.Context, event.Event) error {
-		published <- struct{}{}
-		return nil
-	})
-	for i := range 2 {
-		select {
-		case <-published:
-		case <-time.After(5 * time.Second):
-			t.Fatalf("publish %d never happened", i+1)
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		r := NewRunner(slog.New(slog.NewTextHandler(io.Discard, nil)), WithBackoff(time.Second, 4*time.Second))
+		w := &flaky{failures: 3}
+		published := make(chan struct{}, 10)
+		r.Start(ctx, []Watcher{w}, func(context.Context, event.Event) error {
+			published <- struct{}{}
+			return nil
+		})
+		for i := range 2 {
+			select {
+			case <-published:
+			case <-time.After(time.Minute):
+				t.Fatalf("publish %d never happened", i+1)
+			}
 		}
-	}
-	h := r.Health()
-	if len(h) != 1 || !h[0].OK || h[0].Failures != 0 || h[0].LastOK.IsZero() {
-		t.Fatalf("health after recovery = %+v", h)
-	}
-	cancel()
-	r.Wait()
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.connects != 5 || w.runs != 2 {
-		t.Fatalf("connects=%d runs=%d, want 5 connects (3 failed) and 2 runs", w.connects, w.runs)
-	}
-	if w.closes != w.connects {
-		t.Fatalf("closes=%d, want one per connect (%d)", w.closes, w.connects)
-	}
+		// The second Run is now waiting for ctx.
+		synctest.Wait()
+		h := r.Health()
+		if len(h) != 1 || !h[0].OK || h[0].Failures != 0 || h[0].LastOK.IsZero() {
+			t.Fatalf("health after recovery = %+v", h)
+		}
+		cancel()
+		r.Wait()
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if w.connects != 5 || w.runs != 2 {
+			t.Fatalf("connects=%d runs=%d, want 5 connects (3 failed) and 2 runs", w.connects, w.runs)
+		}
+		if w.closes != w.connects {
+			t.Fatalf("closes=%d, want one per connect (%d)", w.closes, w.connects)
+		}
+	})
 }
 
 func TestRunnerHealthWhileFailing(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	r := NewRunner(slog.New(slog.NewTextHandler(io.Discard, nil)), WithBackoff(time.Millisecond, time.Millisecond))
-	w := &flaky{failures: 1 << 30}
-	r.Start(ctx, []Watcher{w}, func(context.Context, event.Event) error { return nil })
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		r := NewRunner(slog.New(slog.NewTextHandler(io.Discard, nil)), WithBackoff(time.Second, time.Second))
+		w := &flaky{failures: 1 << 30}
+		r.Start(ctx, []Watcher{w}, func(context.Context, event.Event) error { return nil })
+		// Waits of 0.5 to 1 s: at least 4 connects in 3 s.
+		time.Sleep(3 * time.Second)
+		synctest.Wait()
 		h := r.Health()
-		if h[0].Failures >= 3 {
-			if h[0].OK || h[0].LastError != "connection refused" {
-				t.Fatalf("failing health = %+v", h[0])
-			}
-			break
+		if h[0].Failures < 3 || h[0].OK || h[0].LastError != "connection refused" {
+			t.Fatalf("failing health = %+v, want 3+ failures", h[0])
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no failures recorded: %+v", h)
-		}
-		time.Sleep(time.Millisecond)
-	}
-	cancel()
-	r.Wait()
+		cancel()
+		r.Wait()
+	})
 }
