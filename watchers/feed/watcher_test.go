@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/agentd/agentd/event"
@@ -618,31 +619,33 @@ func TestRunPollsUntilCancelled(t *testing.T) {
 
 func TestRunHonoursStoredRetryAfter(t *testing.T) {
 	var hits atomic.Int32
+	// Outside the bubble: the server's goroutines wait on the network, which
+	// synctest does not count as blocked.
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
 	}))
 	defer srv.Close()
-	store := state.NewMemory()
-	w, clock := newTestWatcher(t, Config{URL: srv.URL}, store, nil)
-	m := meta{URL: srv.URL, NotBefore: clock.now().Add(time.Hour)}
-	if err := w.saveMeta(context.Background(), m); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx, (&recorder{}).publish) }()
-	// Wait until Run has scheduled its first poll, then stop it.
-	deadline := time.Now().Add(10 * time.Second)
-	for w.Status().NextPoll.IsZero() && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
-	if got, want := w.Status().NextPoll, clock.now().Add(time.Hour); !got.Equal(want) {
-		t.Errorf("next poll %v, want %v", got, want)
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	// In the bubble, Run's wait for the poll is on a fake clock: synctest.Wait
+	// returns once Run has scheduled the poll and sleeps.
+	synctest.Test(t, func(t *testing.T) {
+		store := state.NewMemory()
+		w, clock := newTestWatcher(t, Config{URL: srv.URL}, store, nil)
+		m := meta{URL: srv.URL, NotBefore: clock.now().Add(time.Hour)}
+		if err := w.saveMeta(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- w.Run(ctx, (&recorder{}).publish) }()
+		synctest.Wait()
+		if got, want := w.Status().NextPoll, clock.now().Add(time.Hour); !got.Equal(want) {
+			t.Errorf("next poll %v, want %v", got, want)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	})
 	if n := hits.Load(); n != 0 {
 		t.Errorf("polled %d times before the Retry-After", n)
 	}
