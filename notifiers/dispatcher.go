@@ -25,8 +25,15 @@ const DefaultAttemptTimeout = 30 * time.Second
 // Option configures a Dispatcher.
 type Option func(*Dispatcher)
 
-// WithClock sets the clock used for expiry, quiet hours and the log.
-func WithClock(now func() time.Time) Option { return func(d *Dispatcher) { d.now = now } }
+// WithClock sets the clock used for expiry, quiet hours and the log; nil
+// keeps time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(d *Dispatcher) {
+		if now != nil {
+			d.now = now
+		}
+	}
+}
 
 // WithQuietHours sets the user's quiet hours; nil means none.
 func WithQuietHours(quiet QuietFunc) Option { return func(d *Dispatcher) { d.quiet = quiet } }

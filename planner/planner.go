@@ -71,7 +71,11 @@ type Option func(*Planner)
 // WithClock sets the clock the planner reads "now" from (default time.Now);
 // `agentd plan --at` and tests use it.
 func WithClock(now func() time.Time) Option {
-	return func(p *Planner) { p.now = now }
+	return func(p *Planner) {
+		if now != nil {
+			p.now = now
+		}
+	}
 }
 
 // WithBackfillListed makes the rules list a new account's look-back items

@@ -28,8 +28,19 @@ type Runner struct {
 // RunnerOption configures a Runner.
 type RunnerOption func(*Runner)
 
+// WithClock sets the clock used for health timestamps; nil keeps time.Now.
+func WithClock(now func() time.Time) RunnerOption {
+	return func(r *Runner) {
+		if now != nil {
+			r.now = now
+		}
+	}
+}
+
 // WithRunnerClock sets the clock used for health timestamps.
-func WithRunnerClock(now func() time.Time) RunnerOption { return func(r *Runner) { r.now = now } }
+//
+// Deprecated: use WithClock, the name every agentd component uses.
+func WithRunnerClock(now func() time.Time) RunnerOption { return WithClock(now) }
 
 // WithBackoff sets the first and the longest wait between reconnects.
 func WithBackoff(min, max time.Duration) RunnerOption {

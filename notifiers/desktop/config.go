@@ -19,8 +19,10 @@ type Config struct {
 	Timeout time.Duration
 	// Location is the user's time zone, for due times; nil means UTC.
 	Location *time.Location
-	// Now is the clock that tells a late reminder (one missed while agentd
-	// was down); nil means time.Now.
+	// Now is the clock that tells a late reminder; nil means time.Now.
+	//
+	// Deprecated: use WithClock, the one way every agentd component takes
+	// its clock. A WithClock option wins over Now.
 	Now func() time.Time
 	// OnAction is called with the suggestion and what the user did:
 	// ActionOpen, ActionDismiss, ActionSnooze or ActionClosed. It runs on the

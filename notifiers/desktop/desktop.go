@@ -65,6 +65,7 @@ var (
 type Desktop struct {
 	cfg    Config
 	logger *slog.Logger
+	now    func() time.Time
 
 	mu     sync.Mutex
 	conn   *dbus.Conn
@@ -74,12 +75,30 @@ type Desktop struct {
 	shown *tracker
 }
 
+// Option configures a Desktop.
+type Option func(*Desktop)
+
+// WithClock sets the clock that tells a late reminder (one missed while
+// agentd was down); nil keeps time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(d *Desktop) {
+		if now != nil {
+			d.now = now
+		}
+	}
+}
+
 // New returns a desktop notifier; it does not connect yet.
-func New(cfg Config, logger *slog.Logger) *Desktop {
+func New(cfg Config, logger *slog.Logger, opts ...Option) *Desktop {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Desktop{cfg: cfg.withDefaults(), logger: logger, shown: newTracker(maxTracked)}
+	cfg = cfg.withDefaults()
+	d := &Desktop{cfg: cfg, logger: logger, now: cfg.Now, shown: newTracker(maxTracked)}
+	for _, o := range opts {
+		o(d)
+	}
+	return d
 }
 
 // Name implements notifiers.Notifier.
@@ -99,7 +118,7 @@ func (d *Desktop) Notify(ctx context.Context, ss ...event.Suggestion) (bool, err
 		}
 		var id uint32
 		call := conn.Object(busName, objPath).CallWithContext(ctx, iface+".Notify", 0,
-			d.cfg.AppName, uint32(0), "", summary(s), body(s, d.cfg.Location, d.cfg.Now()), actions, hints(s), d.cfg.expireTimeout())
+			d.cfg.AppName, uint32(0), "", summary(s), body(s, d.cfg.Location, d.now()), actions, hints(s), d.cfg.expireTimeout())
 		if err := call.Store(&id); err != nil {
 			retry, err := d.callFailed(conn, err)
 			return retry, fmt.Errorf("desktop: suggestion %s: notify: %w", s.ID, err)

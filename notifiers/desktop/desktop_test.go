@@ -16,9 +16,15 @@ import (
 	"github.com/agentd/agentd/notifiers/notifiertest"
 )
 
-func newDesktop(t *testing.T, cfg desktop.Config) *desktop.Desktop {
+// testNow is the tests' clock, so that no body depends on the day the tests
+// run.
+func testNow() time.Time { return time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC) }
+
+// newDesktop builds a notifier on the testNow clock (a later WithClock in
+// opts wins).
+func newDesktop(t *testing.T, cfg desktop.Config, opts ...desktop.Option) *desktop.Desktop {
 	t.Helper()
-	d := desktop.New(cfg, slog.New(slog.DiscardHandler))
+	d := desktop.New(cfg, slog.New(slog.DiscardHandler), append([]desktop.Option{desktop.WithClock(testNow)}, opts...)...)
 	t.Cleanup(func() { d.Close() })
 	return d
 }
@@ -39,9 +45,8 @@ func TestNotifyCall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A fixed clock before every due time: no body may depend on the day the tests run.
-	now := func() time.Time { return time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC) }
-	d := newDesktop(t, desktop.Config{Address: bus.addr, Location: paris, Now: now})
+	// newDesktop's clock is before every due time below.
+	d := newDesktop(t, desktop.Config{Address: bus.addr, Location: paris})
 
 	wantActions := []string{"default", "Open", "dismiss", "Dismiss", "snooze", "Snooze 1 h"}
 	tests := map[string]struct {
@@ -291,11 +296,11 @@ func TestReconnectAfterBusRestart(t *testing.T) {
 func TestClose(t *testing.T) {
 	bus := startBus(t)
 	startServer(t, bus.addr)
-	d := desktop.New(desktop.Config{Address: bus.addr}, slog.New(slog.DiscardHandler))
+	d := desktop.New(desktop.Config{Address: bus.addr}, slog.New(slog.DiscardHandler), desktop.WithClock(testNow))
 	if err := d.Close(); err != nil {
 		t.Fatalf("Close before use: %v", err)
 	}
-	d = desktop.New(desktop.Config{Address: bus.addr}, slog.New(slog.DiscardHandler))
+	d = desktop.New(desktop.Config{Address: bus.addr}, slog.New(slog.DiscardHandler), desktop.WithClock(testNow))
 	if _, err := d.Notify(t.Context(), notifiertest.Sample("x")); err != nil {
 		t.Fatal(err)
 	}
@@ -316,7 +321,7 @@ func TestClose(t *testing.T) {
 func BenchmarkNotify(b *testing.B) {
 	bus := startBus(b)
 	startServer(b, bus.addr)
-	d := desktop.New(desktop.Config{Address: bus.addr}, slog.New(slog.DiscardHandler))
+	d := desktop.New(desktop.Config{Address: bus.addr}, slog.New(slog.DiscardHandler), desktop.WithClock(testNow))
 	defer d.Close()
 	s := notifiertest.Sample("bench")
 	b.ReportAllocs()

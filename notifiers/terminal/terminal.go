@@ -41,8 +41,15 @@ func WithLocation(loc *time.Location) Option {
 	}
 }
 
-// WithClock sets the clock that stamps lines and decides lateness.
-func WithClock(now func() time.Time) Option { return func(t *Terminal) { t.now = now } }
+// WithClock sets the clock that stamps lines and decides lateness; nil
+// keeps time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(t *Terminal) {
+		if now != nil {
+			t.now = now
+		}
+	}
+}
 
 // New writes to w.
 func New(w io.Writer, opts ...Option) *Terminal {

@@ -48,8 +48,14 @@ type Config struct {
 // Option changes a Watcher.
 type Option func(*Watcher)
 
-// WithClock sets the watcher's clock.
-func WithClock(now func() time.Time) Option { return func(w *Watcher) { w.now = now } }
+// WithClock sets the watcher's clock; nil keeps time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(w *Watcher) {
+		if now != nil {
+			w.now = now
+		}
+	}
+}
 
 // Watcher watches one calendar source.
 type Watcher struct {

@@ -138,8 +138,15 @@ func buildOptions(opts []Option) options {
 	return o
 }
 
-// WithClock sets the clock (the CalDAV time range and rescans use it).
-func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+// WithClock sets the clock (the CalDAV time range and rescans use it); nil
+// keeps time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(o *options) {
+		if now != nil {
+			o.now = now
+		}
+	}
+}
 
 // WithMaxBytes caps the size of one HTTP response or one file (default
 // 32 MiB).
