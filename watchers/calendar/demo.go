@@ -22,13 +22,16 @@ type Demo struct {
 }
 
 // NewDemo returns the demo source. user is the attendee address the
-// invitation is for.
+// invitation is for; a nil now means time.Now.
 func NewDemo(name, user string, loc *time.Location, now func() time.Time) *Demo {
 	if loc == nil {
 		loc = time.Local
 	}
 	if user == "" {
 		user = "you@example.com"
+	}
+	if now == nil {
+		now = time.Now
 	}
 	return &Demo{name: name, loc: loc, now: now, user: user}
 }
