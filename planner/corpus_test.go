@@ -17,6 +17,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/agentd/agentd/event"
+	"github.com/agentd/agentd/internal/testcorpus"
 )
 
 // corpusFeeds are real-world feeds (English, German in ISO-8859-1, Russian in
@@ -36,10 +37,7 @@ var corpusInterests = []string{"linux", "video games", "elektroauto", "fur", "pa
 // folded by the x/text transformer chain, found by a regular expression
 // between non-word characters.
 func TestPlanCorpusFeeds(t *testing.T) {
-	dir := filepath.Join("..", "..", "shared", "corpus", "feeds", "miniflux-v2", "internal", "reader", "parser", "testdata")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("corpus not present: %v", err)
-	}
+	dir := testcorpus.Dir(t, "feeds", "miniflux-v2", "internal", "reader", "parser", "testdata")
 	oracle := make([]*regexp.Regexp, len(corpusInterests))
 	for i, in := range corpusInterests {
 		words := strings.Fields(referenceFold(in))

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/agentd/agentd/internal/testcorpus"
 )
 
 func TestParse(t *testing.T) {
@@ -181,12 +183,9 @@ func TestContentTypeCharset(t *testing.T) {
 	}
 }
 
-// corpusDir returns the shared corpus, skipping the test when it is absent.
+// corpusDir returns the shared corpus; without it the test skips (fails in
+// CI).
 func corpusDir(tb testing.TB) string {
 	tb.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "corpus")
-	if _, err := os.Stat(dir); err != nil {
-		tb.Skipf("corpus not available at %s: %v", dir, err)
-	}
-	return dir
+	return testcorpus.Dir(tb)
 }

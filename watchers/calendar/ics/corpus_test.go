@@ -134,9 +134,10 @@ func checkOccurrences(t *testing.T, path string, from, to time.Time, occ []Occur
 // or hangs, and expansion errors are only limits or rules we refuse.
 func TestCorpusParses(t *testing.T) {
 	files := corpusFiles(t)
+	root := needCorpus(t)
 	var parsed, failed, events, occ, limited int
 	for _, path := range files {
-		rel, _ := filepath.Rel(corpusDir, path)
+		rel, _ := filepath.Rel(root, path)
 		r := runFile(t, path)
 		if r.parseErr != nil {
 			failed++

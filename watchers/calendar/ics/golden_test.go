@@ -5,24 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/agentd/agentd/internal/testcorpus"
 )
 
-// corpusDir is /work/shared/corpus relative to this package
-// (watchers/calendar/ics → repo root is three levels up).
-var corpusDir = filepath.Join("..", "..", "..", "..", "shared", "corpus")
-
+// needCorpus returns a corpus directory; without it the test skips (fails
+// in CI).
 func needCorpus(t testing.TB, parts ...string) string {
 	t.Helper()
-	p := filepath.Join(append([]string{corpusDir}, parts...)...)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("corpus not available: %v", err)
-	}
-	return p
+	return testcorpus.Dir(t, parts...)
 }
 
 type recurCase struct {

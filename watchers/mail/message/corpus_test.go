@@ -12,18 +12,15 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/agentd/agentd/internal/testcorpus"
 )
 
-// corpusMailDir is /work/shared/corpus/mail, relative to this package
-// (watchers/mail/message is three levels below the repo root, which sits
-// next to shared/). Tests that need it skip when it is absent.
+// corpusMailDir is the corpus's mail directory; without it the test skips
+// (fails in CI).
 func corpusMailDir(tb testing.TB) string {
 	tb.Helper()
-	dir := filepath.Join("..", "..", "..", "..", "shared", "corpus", "mail")
-	if _, err := os.Stat(dir); err != nil {
-		tb.Skipf("mail corpus not found at %s: %v", dir, err)
-	}
-	return dir
+	return testcorpus.Dir(tb, "mail")
 }
 
 // corpusMails lists every mail file of the corpus: all files except the
