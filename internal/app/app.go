@@ -248,7 +248,7 @@ func (a *App) startPipeline(ctx context.Context, cfg *config.Config) (err error)
 	// the planner and notifiers are doing, so those drain (finish, store
 	// and ack the message in hand) when their consumers stop in turn.
 	watchCtx, stopWatching := context.WithCancel(runCtx)
-	r := watchers.NewRunner(a.logger, watchers.WithRunnerClock(a.now))
+	r := watchers.NewRunner(a.logger, watchers.WithClock(a.now))
 	r.Start(watchCtx, ws, b.PublishEvent)
 	a.watchers = r
 	a.stops = append(a.stops, func() {

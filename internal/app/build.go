@@ -97,7 +97,7 @@ func Notifiers(cfg *config.Config, stdout io.Writer, logger *slog.Logger, now fu
 	if d := cfg.Notify.Desktop; d != nil {
 		quiet := d.QuietHours == nil || *d.QuietHours
 		ts = append(ts, notifiers.Target{
-			Notifier: desktop.New(desktop.Config{AppName: "agentd", Location: cfg.User.Location, Now: now, OnAction: onAction}, logger.With("notifier", "desktop")),
+			Notifier: desktop.New(desktop.Config{AppName: "agentd", Location: cfg.User.Location, OnAction: onAction}, logger.With("notifier", "desktop"), desktop.WithClock(now)),
 			Route:    notifiers.Route{MinPriority: d.MinPriority, Kinds: d.Kinds, QuietHours: quiet},
 		})
 	}
