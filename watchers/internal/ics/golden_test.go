@@ -13,7 +13,7 @@ import (
 )
 
 // corpusDir is /work/shared/corpus relative to this package
-// (watchers/calendar/ics → repo root is three levels up).
+// (watchers/internal/ics → repo root is three levels up).
 var corpusDir = filepath.Join("..", "..", "..", "..", "shared", "corpus")
 
 func needCorpus(t testing.TB, parts ...string) string {
