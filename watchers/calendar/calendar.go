@@ -57,12 +57,19 @@ type Watcher struct {
 	logger *slog.Logger
 	now    func() time.Time
 
+	// syncMu serializes SyncOnce: each poll builds on the state the last
+	// one committed. It is held across the fetch, publishes and commit.
+	syncMu sync.Mutex
+	broken map[string]string // href -> etag of an object that failed to parse, logged once; under syncMu
+
+	// mu guards the state a successful poll leaves behind. It is never
+	// held across I/O, so Connect does not wait for a slow bus.
 	mu      sync.Mutex
-	objects map[string]*object // by href
+	objects map[string]*object // by href; an *object is not modified once stored
 	window  time.Time          // window start of the last full expansion
 	loaded  bool               // the cache holds every object
-	broken  map[string]string  // href -> etag of an object that failed to parse, logged once
-	health  *watchers.Tracker
+
+	health *watchers.Tracker
 }
 
 type object struct {
@@ -160,7 +167,18 @@ func (w *Watcher) record(err error) {
 
 // SyncOnce fetches what changed, publishes the resulting events and commits
 // the change once they are stored.
+//
+// The next state is built in a copy and swapped in only after every
+// publish and the commit succeeded: a poll that fails half-way leaves the
+// watcher as it was, so the next poll, which fetches the same uncommitted
+// change, computes the same cancellations again rather than finding the
+// deleted objects already gone from memory. What did go out before the
+// failure is not announced twice: publish skips content whose fingerprint
+// is already stored.
 func (w *Watcher) SyncOnce(ctx context.Context, publish watchers.Publish) error {
+	w.syncMu.Lock()
+	defer w.syncMu.Unlock()
+
 	ch, err := w.cfg.Fetcher.Fetch(ctx)
 	if err != nil {
 		return fmt.Errorf("%s: %w", w.Name(), err)
@@ -169,7 +187,13 @@ func (w *Watcher) SyncOnce(ctx context.Context, publish watchers.Publish) error 
 	from, to := w.windowAt(now)
 
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	objects := make(map[string]*object, len(w.objects)+len(ch.Changed))
+	for href, o := range w.objects {
+		objects[href] = o
+	}
+	loaded, window := w.loaded, w.window
+	w.mu.Unlock()
+
 	var cancelled, outside []event.CalendarEvent
 	touched := map[string]bool{}
 	// Objects deleted or replaced: their UIDs are cancelled unless an
@@ -177,16 +201,16 @@ func (w *Watcher) SyncOnce(ctx context.Context, publish watchers.Publish) error 
 	// calendar or file in the same poll, or present in two calendars).
 	var dropped []*object
 	for _, href := range ch.Removed {
-		if old := w.objects[href]; old != nil {
+		if old := objects[href]; old != nil {
 			dropped = append(dropped, old)
-			delete(w.objects, href)
+			delete(objects, href)
 		}
 	}
 	var left []*object
 	for _, href := range ch.OutOfWindow {
-		if old := w.objects[href]; old != nil {
+		if old := objects[href]; old != nil {
 			left = append(left, old)
-			delete(w.objects, href)
+			delete(objects, href)
 		}
 	}
 	for _, obj := range ch.Changed {
@@ -200,34 +224,34 @@ func (w *Watcher) SyncOnce(ctx context.Context, publish watchers.Publish) error 
 		}
 		delete(w.broken, obj.Href)
 		next := &object{calendar: obj.Calendar, etag: obj.ETag, cal: cal}
-		if old := w.objects[obj.Href]; old != nil {
+		if old := objects[obj.Href]; old != nil {
 			dropped = append(dropped, old)
 		}
-		w.objects[obj.Href] = next
+		objects[obj.Href] = next
 		touched[obj.Href] = true
 	}
 	for _, href := range ch.Removed {
 		delete(w.broken, href)
 	}
-	present := w.uids()
+	present := uids(objects)
 	for _, old := range dropped {
 		cancelled = append(cancelled, w.gone(old, present, from, to)...)
 	}
 	for _, old := range left {
 		outside = append(outside, w.leftWindow(old, present, from, to)...)
 	}
-	if !w.loaded {
+	if !loaded {
 		// A full listing after a (re)start: what was announced before and
 		// is not there any more was deleted while agentd was not looking.
-		gone, err := w.vanished(ctx)
+		gone, err := w.vanished(ctx, uids(objects))
 		if err != nil {
 			return err
 		}
 		cancelled = append(cancelled, gone...)
 	}
-	full := !w.loaded || !from.Equal(w.window)
+	full := !loaded || !from.Equal(window)
 	var changed []event.CalendarEvent
-	for href, o := range w.objects {
+	for href, o := range objects {
 		if !full && !touched[href] {
 			continue
 		}
@@ -264,19 +288,21 @@ func (w *Watcher) SyncOnce(ctx context.Context, publish watchers.Publish) error 
 	if err := w.cfg.Fetcher.Commit(ctx, ch); err != nil {
 		return fmt.Errorf("%s: %w", w.Name(), err)
 	}
-	w.loaded, w.window = true, from
+	w.mu.Lock()
+	w.objects, w.loaded, w.window = objects, true, from
+	w.mu.Unlock()
 	return nil
 }
 
 // vanished lists, as cancellations, the UIDs announced earlier (they have a
-// fingerprint in the store) that no object in the cache has now.
-func (w *Watcher) vanished(ctx context.Context) ([]event.CalendarEvent, error) {
+// fingerprint in the store) that are not in present, the UIDs of every
+// object the source lists now.
+func (w *Watcher) vanished(ctx context.Context, present map[string]bool) ([]event.CalendarEvent, error) {
 	prefix := w.fpKey("")
 	keys, err := w.store.Keys(ctx, prefix)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", w.Name(), err)
 	}
-	present := w.uids()
 	var out []event.CalendarEvent
 	for _, k := range keys {
 		uid := strings.TrimPrefix(k, prefix)
@@ -297,10 +323,10 @@ func (w *Watcher) windowAt(now time.Time) (time.Time, time.Time) {
 	return day.Add(-w.cfg.Past), day.Add(w.cfg.Horizon)
 }
 
-// uids are the UIDs of every cached object.
-func (w *Watcher) uids() map[string]bool {
+// uids are the UIDs of every object in objects.
+func uids(objects map[string]*object) map[string]bool {
 	present := map[string]bool{}
-	for _, o := range w.objects {
+	for _, o := range objects {
 		for _, e := range o.cal.Events {
 			present[e.UID] = true
 		}
