@@ -46,7 +46,7 @@ type Person struct {
 // Alarm is one VALARM.
 type Alarm struct {
 	Before time.Duration `json:"before,omitempty"` // before the start (negative: after)
-	At     time.Time     `json:"at,omitempty"`     // absolute trigger
+	At     time.Time     `json:"at,omitzero"`      // absolute trigger
 	Action string        `json:"action,omitempty"`
 }
 

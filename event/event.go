@@ -37,7 +37,7 @@ type Event struct {
 	Type   string `json:"type"`
 	// Time is when the thing happened in the source (a feed item's published
 	// date, a mail's Date), not when agentd saw it. Zero if unknown.
-	Time time.Time `json:"time"`
+	Time time.Time `json:"time,omitzero"`
 	// Seen is when the watcher saw it.
 	Seen    time.Time       `json:"seen"`
 	Subject string          `json:"subject"`
@@ -110,8 +110,8 @@ type FeedItem struct {
 	Summary    string    `json:"summary,omitempty"` // plain text, bounded
 	Categories []string  `json:"categories,omitempty"`
 	Authors    []string  `json:"authors,omitempty"`
-	Published  time.Time `json:"published,omitempty"`
-	Updated    time.Time `json:"updated,omitempty"`
+	Published  time.Time `json:"published,omitzero"`
+	Updated    time.Time `json:"updated,omitzero"`
 }
 
 // Ref returns the item's stable reference: its GUID, else its link.

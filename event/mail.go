@@ -16,7 +16,7 @@ type Mail struct {
 	ReplyTo    []Address `json:"reply_to,omitempty"`
 	To         []Address `json:"to,omitempty"`
 	Cc         []Address `json:"cc,omitempty"`
-	Date       time.Time `json:"date"`
+	Date       time.Time `json:"date,omitzero"` // zero when the Date header is missing or unreadable
 	Flags      []string  `json:"flags,omitempty"`
 	Size       int64     `json:"size,omitempty"`
 	// Text is the readable body, bounded; TextTruncated says it was cut.

@@ -51,9 +51,9 @@ type Suggestion struct {
 	Body     string `json:"body,omitempty"`
 	Priority string `json:"priority"`
 	// Due is when a reminder fires; zero for suggestions.
-	Due time.Time `json:"due,omitempty"`
+	Due time.Time `json:"due,omitzero"`
 	// Expires is when the suggestion stops being worth showing; zero = never.
-	Expires time.Time `json:"expires,omitempty"`
+	Expires time.Time `json:"expires,omitzero"`
 	// Created is the planner's clock when it was made.
 	Created time.Time `json:"created"`
 	About   []About   `json:"about"`

@@ -2,8 +2,9 @@
 // (github.com/expr-lang/expr) over an Env of the event, its facts, the user
 // and the settings, and actions that suggest, remind, mute or set a priority.
 //
-// The built-in rules are YAML shipped in the binary (builtin.yaml, printed by
-// `agentd rules`); a user rule with the same name replaces a built-in one.
+// The built-in rules are YAML files shipped in the binary (builtin/*.yaml,
+// one per source kind; BuiltinYAML returns their text, comments included);
+// a user rule in the config with the same name replaces a built-in one.
 package rules
 
 import (

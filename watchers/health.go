@@ -11,7 +11,7 @@ type Health struct {
 	Name      string    `json:"name"`
 	OK        bool      `json:"ok"`
 	Connected bool      `json:"connected"`
-	LastOK    time.Time `json:"last_ok,omitempty"`
+	LastOK    time.Time `json:"last_ok,omitzero"`
 	LastError string    `json:"last_error,omitempty"`
 	Failures  int       `json:"failures"`
 	// Since is when the current state (ok or failing) began.

@@ -1,5 +1,6 @@
-// Command agentd is a proactive personal agent: it watches feeds (and soon
-// mail and calendars) and tells you what matters before you ask.
+// Command agentd is a proactive personal agent: it watches mail (IMAP and
+// Maildir), calendars (CalDAV, ICS subscriptions, local files) and feeds,
+// and tells you what matters before you ask.
 package main
 
 import (

@@ -15,8 +15,8 @@ import (
 	"github.com/agentd/agentd/notifiers/desktop"
 	"github.com/agentd/agentd/notifiers/terminal"
 	"github.com/agentd/agentd/planner"
-	calendarfacts "github.com/agentd/agentd/planner/calendar"
-	mailfacts "github.com/agentd/agentd/planner/mail"
+	"github.com/agentd/agentd/planner/agenda"
+	"github.com/agentd/agentd/planner/correspondence"
 	"github.com/agentd/agentd/rules"
 )
 
@@ -56,14 +56,14 @@ func Planner(cfg *config.Config, logger *slog.Logger, now func() time.Time, stor
 			perCalendar[c.Name] = time.Duration(c.RemindBefore)
 		}
 	}
-	cal := calendarfacts.New(calendarfacts.Config{
+	cal := agenda.New(agenda.Config{
 		Me:           me,
 		Location:     cfg.User.Location,
 		RemindBefore: time.Duration(cfg.Planner.RemindBefore),
 		PerCalendar:  perCalendar,
 		AgendaAt:     cfg.Planner.AgendaAt,
 	}, store, logger.With("enricher", "calendar"))
-	mail := mailfacts.New(mailfacts.Config{
+	mail := correspondence.New(correspondence.Config{
 		Me:            me,
 		Location:      cfg.User.Location,
 		FollowUpAfter: time.Duration(cfg.Planner.FollowUpAfter),
@@ -125,8 +125,8 @@ func durationText(d time.Duration) string {
 // carries (text/calendar parts) to the calendar enricher, so an invitation
 // by mail updates the same view as one on a calendar server.
 type mailEnricher struct {
-	mail     *mailfacts.Enricher
-	calendar *calendarfacts.Enricher
+	mail     *correspondence.Enricher
+	calendar *agenda.Enricher
 }
 
 func (m mailEnricher) Enrich(ctx context.Context, ev event.Event, now time.Time) ([]planner.Unit, []string, error) {

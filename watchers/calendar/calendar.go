@@ -21,8 +21,8 @@ import (
 	"github.com/agentd/agentd/event"
 	"github.com/agentd/agentd/internal/state"
 	"github.com/agentd/agentd/watchers"
-	"github.com/agentd/agentd/watchers/calendar/ics"
 	"github.com/agentd/agentd/watchers/calendar/source"
+	"github.com/agentd/agentd/watchers/internal/ics"
 )
 
 // Defaults.
@@ -30,7 +30,6 @@ const (
 	DefaultEvery   = 15 * time.Minute
 	DefaultPast    = 24 * time.Hour
 	DefaultHorizon = 30 * 24 * time.Hour
-	maxDescription = 1000 // runes of an event's description kept in the event
 )
 
 // Config is one configured calendar.
@@ -64,12 +63,19 @@ type Watcher struct {
 	logger *slog.Logger
 	now    func() time.Time
 
+	// syncMu serializes SyncOnce: each poll builds on the state the last
+	// one committed. It is held across the fetch, publishes and commit.
+	syncMu sync.Mutex
+	broken map[string]string // href -> etag of an object that failed to parse, logged once; under syncMu
+
+	// mu guards the state a successful poll leaves behind. It is never
+	// held across I/O, so Connect does not wait for a slow bus.
 	mu      sync.Mutex
-	objects map[string]*object // by href
+	objects map[string]*object // by href; an *object is not modified once stored
 	window  time.Time          // window start of the last full expansion
 	loaded  bool               // the cache holds every object
-	broken  map[string]string  // href -> etag of an object that failed to parse, logged once
-	health  *watchers.Tracker
+
+	health *watchers.Tracker
 }
 
 type object struct {
@@ -167,7 +173,18 @@ func (w *Watcher) record(err error) {
 
 // SyncOnce fetches what changed, publishes the resulting events and commits
 // the change once they are stored.
+//
+// The next state is built in a copy and swapped in only after every
+// publish and the commit succeeded: a poll that fails half-way leaves the
+// watcher as it was, so the next poll, which fetches the same uncommitted
+// change, computes the same cancellations again rather than finding the
+// deleted objects already gone from memory. What did go out before the
+// failure is not announced twice: publish skips content whose fingerprint
+// is already stored.
 func (w *Watcher) SyncOnce(ctx context.Context, publish watchers.Publish) error {
+	w.syncMu.Lock()
+	defer w.syncMu.Unlock()
+
 	ch, err := w.cfg.Fetcher.Fetch(ctx)
 	if err != nil {
 		return fmt.Errorf("%s: %w", w.Name(), err)
@@ -176,7 +193,13 @@ func (w *Watcher) SyncOnce(ctx context.Context, publish watchers.Publish) error 
 	from, to := w.windowAt(now)
 
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	objects := make(map[string]*object, len(w.objects)+len(ch.Changed))
+	for href, o := range w.objects {
+		objects[href] = o
+	}
+	loaded, window := w.loaded, w.window
+	w.mu.Unlock()
+
 	var cancelled, outside []event.CalendarEvent
 	touched := map[string]bool{}
 	// Objects deleted or replaced: their UIDs are cancelled unless an
@@ -184,16 +207,16 @@ func (w *Watcher) SyncOnce(ctx context.Context, publish watchers.Publish) error 
 	// calendar or file in the same poll, or present in two calendars).
 	var dropped []*object
 	for _, href := range ch.Removed {
-		if old := w.objects[href]; old != nil {
+		if old := objects[href]; old != nil {
 			dropped = append(dropped, old)
-			delete(w.objects, href)
+			delete(objects, href)
 		}
 	}
 	var left []*object
 	for _, href := range ch.OutOfWindow {
-		if old := w.objects[href]; old != nil {
+		if old := objects[href]; old != nil {
 			left = append(left, old)
-			delete(w.objects, href)
+			delete(objects, href)
 		}
 	}
 	for _, obj := range ch.Changed {
@@ -207,34 +230,34 @@ func (w *Watcher) SyncOnce(ctx context.Context, publish watchers.Publish) error 
 		}
 		delete(w.broken, obj.Href)
 		next := &object{calendar: obj.Calendar, etag: obj.ETag, cal: cal}
-		if old := w.objects[obj.Href]; old != nil {
+		if old := objects[obj.Href]; old != nil {
 			dropped = append(dropped, old)
 		}
-		w.objects[obj.Href] = next
+		objects[obj.Href] = next
 		touched[obj.Href] = true
 	}
 	for _, href := range ch.Removed {
 		delete(w.broken, href)
 	}
-	present := w.uids()
+	present := uids(objects)
 	for _, old := range dropped {
 		cancelled = append(cancelled, w.gone(old, present, from, to)...)
 	}
 	for _, old := range left {
 		outside = append(outside, w.leftWindow(old, present, from, to)...)
 	}
-	if !w.loaded {
+	if !loaded {
 		// A full listing after a (re)start: what was announced before and
 		// is not there any more was deleted while agentd was not looking.
-		gone, err := w.vanished(ctx)
+		gone, err := w.vanished(ctx, uids(objects))
 		if err != nil {
 			return err
 		}
 		cancelled = append(cancelled, gone...)
 	}
-	full := !w.loaded || !from.Equal(w.window)
+	full := !loaded || !from.Equal(window)
 	var changed []event.CalendarEvent
-	for href, o := range w.objects {
+	for href, o := range objects {
 		if !full && !touched[href] {
 			continue
 		}
@@ -271,19 +294,21 @@ func (w *Watcher) SyncOnce(ctx context.Context, publish watchers.Publish) error 
 	if err := w.cfg.Fetcher.Commit(ctx, ch); err != nil {
 		return fmt.Errorf("%s: %w", w.Name(), err)
 	}
-	w.loaded, w.window = true, from
+	w.mu.Lock()
+	w.objects, w.loaded, w.window = objects, true, from
+	w.mu.Unlock()
 	return nil
 }
 
 // vanished lists, as cancellations, the UIDs announced earlier (they have a
-// fingerprint in the store) that no object in the cache has now.
-func (w *Watcher) vanished(ctx context.Context) ([]event.CalendarEvent, error) {
+// fingerprint in the store) that are not in present, the UIDs of every
+// object the source lists now.
+func (w *Watcher) vanished(ctx context.Context, present map[string]bool) ([]event.CalendarEvent, error) {
 	prefix := w.fpKey("")
 	keys, err := w.store.Keys(ctx, prefix)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", w.Name(), err)
 	}
-	present := w.uids()
 	var out []event.CalendarEvent
 	for _, k := range keys {
 		uid := strings.TrimPrefix(k, prefix)
@@ -304,10 +329,10 @@ func (w *Watcher) windowAt(now time.Time) (time.Time, time.Time) {
 	return day.Add(-w.cfg.Past), day.Add(w.cfg.Horizon)
 }
 
-// uids are the UIDs of every cached object.
-func (w *Watcher) uids() map[string]bool {
+// uids are the UIDs of every object in objects.
+func uids(objects map[string]*object) map[string]bool {
 	present := map[string]bool{}
-	for _, o := range w.objects {
+	for _, o := range objects {
 		for _, e := range o.cal.Events {
 			present[e.UID] = true
 		}
@@ -403,108 +428,7 @@ func (w *Watcher) describe(o *object, href string, e *ics.Event, from, to time.T
 			loc = l
 		}
 	}
-	return Describe(w.cfg.Name, o.calendar, href, e, from, to, loc)
-}
-
-// Describe builds the event data of one parsed event (a UID with its
-// overrides) with its occurrences in [from, to); loc places floating and
-// all-day times. The mail watcher uses it for invitations.
-func Describe(calendar, collection, href string, e *ics.Event, from, to time.Time, loc *time.Location) (event.CalendarEvent, error) {
-	occ, err := e.Occurrences(from, to, loc)
-	if err != nil {
-		return event.CalendarEvent{}, err
-	}
-	ce := event.CalendarEvent{
-		Calendar:    calendar,
-		Collection:  collection,
-		Href:        href,
-		UID:         e.UID,
-		Sequence:    e.Sequence,
-		Method:      e.Method,
-		Summary:     e.Summary,
-		Description: clip(e.Description, maxDescription),
-		Location:    e.Location,
-		URL:         e.URL,
-		Conference:  e.ConferenceURLs,
-		Status:      e.Status,
-		Categories:  e.Categories,
-		Transparent: e.Transparent,
-		AllDay:      e.AllDay,
-		Recurring:   len(e.RRules) > 0 || len(e.RDates) > 0,
-		WindowStart: from,
-		WindowEnd:   to,
-		Occurrences: []event.Occurrence{},
-	}
-	if e.Organizer.Email != "" {
-		ce.Organizer = &event.Person{Email: strings.ToLower(e.Organizer.Email), Name: e.Organizer.Name}
-	}
-	ce.Attendees = people(e.Attendees)
-	for _, a := range e.Alarms {
-		if a.Action != "" && a.Action != "DISPLAY" && a.Action != "AUDIO" {
-			continue
-		}
-		al := event.Alarm{Action: a.Action}
-		switch {
-		case !a.Absolute.IsZero():
-			al.At = a.Absolute
-		case a.RelatedEnd:
-			al.Before = -(a.Trigger + e.Duration)
-		default:
-			al.Before = -a.Trigger
-		}
-		ce.Alarms = append(ce.Alarms, al)
-	}
-	for _, oc := range occ {
-		eo := event.Occurrence{Start: oc.Start, End: oc.End, AllDay: oc.AllDay, Cancelled: oc.Cancelled}
-		if oc.AllDay {
-			eo.RecurrenceID = oc.RecurrenceID.Format("2006-01-02")
-		} else {
-			eo.RecurrenceID = oc.RecurrenceID.UTC().Format(time.RFC3339)
-		}
-		if oc.Event != nil && oc.Event != e {
-			if oc.Event.Summary != e.Summary {
-				eo.Summary = oc.Event.Summary
-			}
-			if oc.Event.Location != e.Location {
-				eo.Location = oc.Event.Location
-			}
-			if !sameAttendees(oc.Event.Attendees, e.Attendees) {
-				eo.Attendees = people(oc.Event.Attendees)
-			}
-		}
-		ce.Occurrences = append(ce.Occurrences, eo)
-	}
-	return ce, nil
-}
-
-func people(as []ics.Attendee) []event.Person {
-	var out []event.Person
-	for _, a := range as {
-		out = append(out, event.Person{Email: strings.ToLower(a.Email), Name: a.Name, PartStat: a.PartStat, Role: a.Role, RSVP: a.RSVP})
-	}
-	return out
-}
-
-// sameAttendees reports whether an override keeps the series' attendees
-// and their answers.
-func sameAttendees(a, b []ics.Attendee) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if !strings.EqualFold(a[i].Email, b[i].Email) || a[i].PartStat != b[i].PartStat {
-			return false
-		}
-	}
-	return true
-}
-
-func clip(s string, n int) string {
-	r := []rune(strings.TrimSpace(s))
-	if len(r) <= n {
-		return string(r)
-	}
-	return string(r[:n]) + "…"
+	return ics.Describe(w.cfg.Name, o.calendar, href, e, from, to, loc)
 }
 
 var (

@@ -2,6 +2,7 @@ package calendar
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -327,5 +328,66 @@ func TestMovedBeyondHorizon(t *testing.T) {
 	got := rec.take(t)
 	if len(got) != 1 || got[0].UID != "one@test" || got[0].Status == "CANCELLED" || len(got[0].Occurrences) != 0 {
 		t.Fatalf("after leaving the window: %+v", got)
+	}
+}
+
+// flaky is a publisher whose failOn-th publish fails, once, as a bus that is
+// briefly unreachable would; every other publish is recorded.
+type flaky struct {
+	recorder
+	failOn, calls int
+}
+
+func (f *flaky) publish(ctx context.Context, ev event.Event) error {
+	f.calls++
+	if f.calls == f.failOn {
+		return errors.New("bus unreachable")
+	}
+	return f.recorder.publish(ctx, ev)
+}
+
+// TestFailedPublishRetried: a poll whose publish fails changes nothing the
+// watcher remembers, so the next poll announces the deletion's
+// cancellation (and the new event) again, each exactly once, without a
+// restart.
+func TestFailedPublishRetried(t *testing.T) {
+	other := strings.NewReplacer("weekly@test", "lunch@test", "Weekly sync", "Lunch").Replace(meeting)
+	for name, failOn := range map[string]int{
+		"cancellation fails": 1, // published first
+		"new event fails":    2, // after the cancellation went out
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			dir := t.TempDir()
+			file := filepath.Join(dir, "weekly.ics")
+			os.WriteFile(file, []byte(meeting), 0o600)
+			now := time.Date(2026, 11, 10, 8, 0, 0, 0, time.UTC)
+			w := newWatcher(t, dir, state.NewMemory(), func() time.Time { return now })
+			var rec recorder
+			if err := w.SyncOnce(ctx, rec.publish); err != nil {
+				t.Fatal(err)
+			}
+			rec.take(t)
+
+			os.Remove(file)
+			os.WriteFile(filepath.Join(dir, "lunch.ics"), []byte(other), 0o600)
+			pub := &flaky{failOn: failOn}
+			if err := w.SyncOnce(ctx, pub.publish); err == nil {
+				t.Fatal("a failed publish must fail the poll")
+			}
+			for i := range 2 {
+				if err := w.SyncOnce(ctx, pub.publish); err != nil {
+					t.Fatalf("poll %d after the failure: %v", i+1, err)
+				}
+			}
+			got := map[string]int{}
+			for _, ce := range pub.take(t) {
+				got[ce.UID+" "+ce.Status]++
+			}
+			want := map[string]int{"weekly@test CANCELLED": 1, "lunch@test ": 1}
+			if len(got) != len(want) || got["weekly@test CANCELLED"] != 1 || got["lunch@test "] != 1 {
+				t.Fatalf("announced %v, want each of %v once", got, want)
+			}
+		})
 	}
 }

@@ -8,8 +8,7 @@ import (
 	"time"
 
 	"github.com/agentd/agentd/event"
-	"github.com/agentd/agentd/watchers/calendar"
-	"github.com/agentd/agentd/watchers/calendar/ics"
+	"github.com/agentd/agentd/watchers/internal/ics"
 	"github.com/agentd/agentd/watchers/mail/message"
 )
 
@@ -124,7 +123,7 @@ func invitations(parts [][]byte, meta Meta) []event.CalendarEvent {
 			if e.UID == "" {
 				continue
 			}
-			ce, err := calendar.Describe("mail:"+meta.Account, "", "", e, from, to, loc)
+			ce, err := ics.Describe("mail:"+meta.Account, "", "", e, from, to, loc)
 			if err != nil {
 				continue
 			}

@@ -2,7 +2,7 @@
 // servers, ICS subscriptions and local files or vdir folders, and tells what
 // changed since the last committed fetch. It does not interpret iCalendar
 // beyond a sanity check; parsing and recurrence expansion live in
-// watchers/calendar/ics.
+// watchers/internal/ics.
 //
 // Every source works the same way:
 //

@@ -25,11 +25,9 @@ func ExampleParse() {
 	fmt.Println(m.From[0].Email, m.MessageID, m.Date.UTC().Format("2006-01-02 15:04"))
 	fmt.Println(m.Text)
 	fmt.Println(m.Language, automated)
-	fmt.Println(message.NormalizeSubject("AW: Re: [team] " + m.Subject))
 	// Output:
 	// Réunion tomorrow
 	// bob@example.com bob-42@example.com 2025-12-11 15:30
 	// Can you confirm the agenda (https://example.com/agenda) by Friday?
 	// en false
-	// Réunion tomorrow
 }

@@ -1,4 +1,4 @@
-package message
+package correspondence
 
 import (
 	"strings"
@@ -18,7 +18,9 @@ var replyPrefixes = []string{
 // NormalizeSubject strips reply/forward prefixes ("Re:", "Fwd:", "AW:",
 // "WG:", "TR:", "Réf. :", "SV:", "Antw:", "Re[2]:"), mailing-list tags
 // ("[dev]") and extra whitespace, repeatedly, so the subjects of one
-// thread compare equal (use strings.EqualFold).
+// thread compare equal (use strings.EqualFold). Threading is the planner's
+// business: the watchers publish a subject as written, so this lives here
+// rather than in the watchers' MIME parser.
 func NormalizeSubject(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
 	for {

@@ -1,9 +1,9 @@
-// Package calendar is the planner's memory of the user's schedule: it turns
+// Package agenda is the planner's memory of the user's schedule: it turns
 // calendar.event.changed and calendar.event.cancelled events into units the
 // rules see (one per occurrence, pending invitation, conflict, morning agenda
 // and cancellation), and keeps every known occurrence in the state store so
 // that conflicts and agendas can be computed across events and calendars.
-package calendar
+package agenda
 
 import (
 	"context"

@@ -15,7 +15,7 @@ import (
 // Occurrences turn a panic into an "internal error"; the fuzzer treats that
 // as a failure, so the recover never hides a bug.
 //
-//	go test ./watchers/calendar/ics -run '^$' -fuzz FuzzParse -fuzztime 60s
+//	go test ./watchers/internal/ics -run '^$' -fuzz FuzzParse -fuzztime 60s
 func FuzzParse(f *testing.F) {
 	seeds, _ := filepath.Glob(filepath.Join("testdata", "*.ics"))
 	// A few corpus files when present (the fuzz test runs without): the

@@ -1,7 +1,11 @@
 // Package ics reads iCalendar data (RFC 5545) and expands events into
-// occurrences with correct recurrences and time zones. It is the ground the
+// occurrences with correct recurrences and time zones, and Describe turns a
+// parsed event into the event contract's CalendarEvent. It is the ground the
 // calendar watcher (CalDAV, ICS subscriptions, local files and vdirs) builds
-// on; it does no I/O beyond the io.Reader it is given.
+// on, and the mail watcher reads invitations (text/calendar parts) with it;
+// it sits under watchers/internal, inside neither family, so that neither
+// watcher family imports the other. It does no I/O beyond the io.Reader it
+// is given.
 //
 //	cal, err := ics.Parse(r)                       // lenient; ics.Strict() to refuse flaws
 //	occ, err := cal.Occurrences(from, to, loc)     // loc places floating and all-day times

@@ -1,13 +1,15 @@
-// Package mail is the planner's enricher for mail.received and mail.sent:
-// it follows threads across events and restarts (in the planner's store)
-// and turns each mail into units with the facts the rules in
-// rules/builtin/mail.yaml act on: who is waiting on whom, deadlines and
-// bookings in the text, and whether the mail was written by a person.
+// Package correspondence is the planner's enricher for mail.received and
+// mail.sent: it plans the user's side of a correspondence (replies owed,
+// answers awaited, deadlines and bookings a mail mentions). It follows
+// threads across events and restarts (in the planner's store) and turns each
+// mail into units with the facts the rules in rules/builtin/mail.yaml act
+// on: who is waiting on whom, deadlines and bookings in the text, and
+// whether the mail was written by a person.
 //
 // Everything a mail says reaches the rules only as fact values: a subject or
 // a sentence is never evaluated, and nothing in a mail changes which rules
 // run or who is told.
-package mail
+package correspondence
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package mail
+package correspondence
 
 import (
 	"context"
@@ -13,7 +13,6 @@ import (
 	"github.com/agentd/agentd/event"
 	"github.com/agentd/agentd/internal/state"
 	"github.com/agentd/agentd/planner/extract"
-	"github.com/agentd/agentd/watchers/mail/message"
 )
 
 // Store keys. Message-IDs and subjects are hashed: they are long, contain
@@ -156,7 +155,7 @@ func (e *Enricher) track(ctx context.Context, ev event.Event, m event.Mail, rec 
 			break
 		}
 	}
-	norm := message.NormalizeSubject(m.Subject)
+	norm := NormalizeSubject(m.Subject)
 	subjKey := ""
 	if norm != "" {
 		subjKey = keySubject + hashKey(strings.ToLower(norm))
@@ -336,7 +335,7 @@ func (th *thread) add(rec msgRecord) {
 		th.Updated = rec.Date
 	}
 	if th.Subject == "" {
-		th.Subject = message.NormalizeSubject(rec.Subject)
+		th.Subject = NormalizeSubject(rec.Subject)
 	}
 }
 
