@@ -83,6 +83,8 @@ type Feed struct {
 	Every    Duration // default 30m, at least 1m
 	Timeout  Duration // default 30s
 	MaxBytes int64    // default 10 MiB
+	// LLM limits what of this feed may reach a model (see Mail.LLM).
+	LLM string
 }
 
 // Mail is one mail account, read over IMAP or from a local Maildir.
@@ -92,6 +94,9 @@ type Mail struct {
 	Maildir   string // absolute path
 	Mailboxes []string
 	Lookback  Duration // how far back to read on first start; default 14d
+	// LLM limits what of this account's mail may reach a model: "never",
+	// "redacted" or "full"; empty = llm.send. The stricter one wins.
+	LLM string
 }
 
 // IMAP TLS modes.
@@ -125,6 +130,8 @@ type Calendar struct {
 	// RemindBefore is how long before a meeting of this calendar agentd
 	// reminds (default: planner.remind_before); an event's own alarm wins.
 	RemindBefore Duration
+	// LLM limits what of this calendar may reach a model (see Mail.LLM).
+	LLM string
 }
 
 // CalDAV is a CalDAV account.
@@ -137,13 +144,75 @@ type CalDAV struct {
 // LLM is an OpenAI-compatible chat endpoint. Empty URL = no LLM: nothing
 // leaves the machine.
 type LLM struct {
-	URL    string
-	Model  string
-	APIKey Secret
+	URL   string
+	Model string
+	// DraftsModel is a (larger) model for reply drafts only; empty = Model.
+	DraftsModel string
+	APIKey      Secret
+	// Timeout bounds one request (default 60s: local models are slow).
+	Timeout Duration
+	// DailyTokenBudget caps the tokens spent per day in the user's zone
+	// (default 50,000; 0 in the file means the default); when spent, the
+	// planner runs on rules only until midnight.
+	DailyTokenBudget int64
+	// MaxCallsPerHour caps the calls per hour (default 30).
+	MaxCallsPerHour int
+	// Send is what may leave for the model: SendNever, SendRedacted or
+	// SendFull. Default: full for a loopback URL (a local model),
+	// redacted otherwise.
+	Send string
+	// LedgerRetention is how long the egress ledger keeps its entries
+	// (default 90 days).
+	LedgerRetention Duration
 }
+
+// What may be sent to the model (llm.send and a source's llm key).
+const (
+	SendNever    = "never"    // nothing of this source's text leaves
+	SendRedacted = "redacted" // addresses, numbers, secrets replaced first
+	SendFull     = "full"     // the text as it is (meant for a local model)
+)
+
+// Defaults of the llm section.
+const (
+	DefaultLLMTimeout         = Duration(60 * time.Second)
+	DefaultLLMDailyTokens     = 50_000
+	DefaultLLMCallsPerHour    = 30
+	DefaultLLMLedgerRetention = Duration(90 * 24 * time.Hour)
+)
 
 // Enabled reports whether an LLM is configured.
 func (l LLM) Enabled() bool { return l.URL != "" }
+
+// ModelFor returns the model for a purpose: DraftsModel for "draft" when
+// set, Model otherwise.
+func (l LLM) ModelFor(purpose string) string {
+	if purpose == "draft" && l.DraftsModel != "" {
+		return l.DraftsModel
+	}
+	return l.Model
+}
+
+// SendFor is what may leave for the model from a source: the stricter of
+// the llm section's send and the source's own llm key (empty = the
+// section's). Without an llm section nothing leaves.
+func (l LLM) SendFor(source string) string {
+	if !l.Enabled() {
+		return SendNever
+	}
+	return stricterSend(l.Send, source)
+}
+
+func stricterSend(a, b string) string {
+	rank := map[string]int{SendNever: 0, SendRedacted: 1, SendFull: 2}
+	if b == "" {
+		return a
+	}
+	if rank[b] < rank[a] {
+		return b
+	}
+	return a
+}
 
 // Notify configures the notification channels; nil = not configured.
 type Notify struct {

@@ -218,6 +218,39 @@ func TestParseSpecifics(t *testing.T) {
 				return c.Sources.Feeds[0].URL, "file://" + filepath.ToSlash(filepath.Join(home, "feeds", "x.xml"))
 			},
 		},
+		"llm loopback sends full by default": {
+			yaml: `llm: {url: "http://127.0.0.1:11434/v1", model: m}`,
+			check: func(c *Config) (any, any) {
+				return []any{c.LLM.Send, c.LLM.Timeout, c.LLM.DailyTokenBudget, c.LLM.MaxCallsPerHour, c.LLM.ModelFor("draft")},
+					[]any{SendFull, DefaultLLMTimeout, int64(DefaultLLMDailyTokens), DefaultLLMCallsPerHour, "m"}
+			},
+		},
+		"llm hosted sends redacted by default": {
+			yaml:  `llm: {url: "https://api.example.com/v1", model: m, api_key_env: K}`,
+			check: func(c *Config) (any, any) { return c.LLM.Send, SendRedacted },
+		},
+		"llm all keys": {
+			yaml: "llm: {url: \"https://api.example.com/v1\", model: small, drafts_model: big, api_key_env: K, timeout: 20s, daily_token_budget: 1000, max_calls_per_hour: 5, send: never, ledger_retention: 7d}",
+			check: func(c *Config) (any, any) {
+				l := c.LLM
+				return []any{l.ModelFor("draft"), l.ModelFor("judgement"), l.Timeout, l.DailyTokenBudget, l.MaxCallsPerHour, l.Send, l.LedgerRetention},
+					[]any{"big", "small", Duration(20 * time.Second), int64(1000), 5, SendNever, Duration(7 * 24 * time.Hour)}
+			},
+		},
+		"source llm is the stricter": {
+			yaml: `{llm: {url: "http://localhost:11434/v1", model: m}, sources: {mail: [{name: a, maildir: /a, llm: never}, {name: b, maildir: /b, llm: redacted}, {name: c, maildir: /c}]}}`,
+			check: func(c *Config) (any, any) {
+				var got []string
+				for _, m := range c.Sources.Mail {
+					got = append(got, c.LLM.SendFor(m.LLM))
+				}
+				return got, []string{SendNever, SendRedacted, SendFull}
+			},
+		},
+		"no llm sends nothing": {
+			yaml:  `sources: {mail: [{name: a, maildir: /a, llm: full}]}`,
+			check: func(c *Config) (any, any) { return c.LLM.SendFor(c.Sources.Mail[0].LLM), SendNever },
+		},
 		"data dir default": {
 			yaml:  `user: {name: a}`,
 			check: func(c *Config) (any, any) { return c.Bus.DataDir, DefaultDataDir() },
@@ -434,6 +467,22 @@ func TestBadConfigs(t *testing.T) {
 		"llm literal api key": {
 			yaml: "llm:\n  url: https://api.example/v1\n  model: m\n  api_key: sk-123\n", line: 4, path: "llm.api_key",
 			want: []string{"api_key_env", "api_key_file", "api_key_command"},
+		},
+		"llm send invalid": {
+			yaml: "llm:\n  url: http://localhost:11434/v1\n  model: m\n  send: everything\n", line: 4, path: "llm.send",
+			want: []string{`"everything" is not a valid send mode`, "never, redacted, full"},
+		},
+		"llm full over plain http": {
+			yaml: "llm:\n  url: http://llm.example.com/v1\n  model: m\n  send: full\n", line: 4, path: "llm.send",
+			want: []string{"clear text over http", "send: redacted"},
+		},
+		"llm budget not a number": {
+			yaml: "llm:\n  url: http://localhost:11434/v1\n  model: m\n  daily_token_budget: lots\n", line: 4, path: "llm.daily_token_budget",
+			want: []string{"whole number"},
+		},
+		"mail llm invalid": {
+			yaml: "sources:\n  mail:\n    - {name: m, maildir: /m, llm: sometimes}\n", line: 3, path: "sources.mail[0].llm",
+			want: []string{`"sometimes" is not a valid llm setting`, "never, redacted, full"},
 		},
 		"bus url scheme": {
 			yaml: "bus: {url: 'http://nats.example:4222'}\n", line: 1, path: "bus.url", want: []string{`scheme "http" is not valid`, "nats, tls, ws, wss"},

@@ -89,6 +89,7 @@ func (c *Config) mapSlice() yaml.MapSlice {
 		m = put(m, "timeout", f.Timeout)
 		if f.MaxBytes != 0 {
 			m = put(m, "max_bytes", f.MaxBytes)
+			m = put(m, "llm", f.LLM)
 		}
 		feeds = append(feeds, m)
 	}
@@ -109,6 +110,7 @@ func (c *Config) mapSlice() yaml.MapSlice {
 		m = put(m, "maildir", ml.Maildir)
 		m = put(m, "mailboxes", ml.Mailboxes)
 		m = put(m, "lookback", ml.Lookback)
+		m = put(m, "llm", ml.LLM)
 		mails = append(mails, m)
 	}
 	for _, cl := range c.Sources.Calendars {
@@ -129,6 +131,7 @@ func (c *Config) mapSlice() yaml.MapSlice {
 		m = put(m, "every", cl.Every)
 		m = put(m, "calendars", cl.Calendars)
 		m = put(m, "remind_before", cl.RemindBefore)
+		m = put(m, "llm", cl.LLM)
 		cals = append(cals, m)
 	}
 	sources := yaml.MapSlice{}
@@ -139,7 +142,15 @@ func (c *Config) mapSlice() yaml.MapSlice {
 	llm := yaml.MapSlice{}
 	llm = put(llm, "url", c.LLM.URL)
 	llm = put(llm, "model", c.LLM.Model)
+	llm = put(llm, "drafts_model", c.LLM.DraftsModel)
 	llm = putSecret(llm, "api_key", c.LLM.APIKey)
+	if c.LLM.Enabled() {
+		llm = put(llm, "timeout", c.LLM.Timeout)
+		llm = put(llm, "daily_token_budget", c.LLM.DailyTokenBudget)
+		llm = put(llm, "max_calls_per_hour", c.LLM.MaxCallsPerHour)
+		llm = put(llm, "send", c.LLM.Send)
+		llm = put(llm, "ledger_retention", c.LLM.LedgerRetention)
+	}
 
 	notify := yaml.MapSlice{}
 	if t := c.Notify.Terminal; t != nil {

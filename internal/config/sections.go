@@ -244,7 +244,7 @@ func schemeList(schemes []string) string {
 }
 
 func (d *decoder) feed(v val, n *names) (Feed, bool) {
-	f, ok := d.fields(v, "a feed", "name", "url", "every", "timeout", "max_bytes")
+	f, ok := d.fields(v, "a feed", "name", "url", "every", "timeout", "max_bytes", "llm")
 	if !ok {
 		return Feed{}, false
 	}
@@ -263,6 +263,7 @@ func (d *decoder) feed(v val, n *names) (Feed, bool) {
 			}
 		}
 	}
+	fd.LLM = d.oneOf(f.get("llm"), "llm setting (what of this source may reach a model)", "", sendModes()...)
 	fd.Every = d.duration(f.get("every"), DefaultFeedEvery, MinEvery)
 	fd.Timeout = d.duration(f.get("timeout"), DefaultFeedTimeout, Duration(time.Second))
 	fd.MaxBytes = DefaultFeedMaxBytes
@@ -285,7 +286,7 @@ func (d *decoder) feed(v val, n *names) (Feed, bool) {
 }
 
 func (d *decoder) mail(v val, n *names) (Mail, bool) {
-	f, ok := d.fields(v, "a mail account", "name", "imap", "maildir", "mailboxes", "lookback")
+	f, ok := d.fields(v, "a mail account", "name", "imap", "maildir", "mailboxes", "lookback", "llm")
 	if !ok {
 		return Mail{}, false
 	}
@@ -310,6 +311,7 @@ func (d *decoder) mail(v val, n *names) (Mail, bool) {
 		m.Mailboxes = []string{"INBOX"}
 	}
 	m.Lookback = d.duration(f.get("lookback"), DefaultMailLookback, 0)
+	m.LLM = d.oneOf(f.get("llm"), "llm setting (what of this account's mail may reach a model)", "", sendModes()...)
 	return m, true
 }
 
@@ -348,7 +350,7 @@ func (d *decoder) imap(v val) *IMAP {
 }
 
 func (d *decoder) calendar(v val, n *names) (Calendar, bool) {
-	f, ok := d.fields(v, "a calendar", "name", "caldav", "url", "path", "demo", "every", "calendars", "remind_before")
+	f, ok := d.fields(v, "a calendar", "name", "caldav", "url", "path", "demo", "every", "calendars", "remind_before", "llm")
 	if !ok {
 		return Calendar{}, false
 	}
@@ -385,6 +387,7 @@ func (d *decoder) calendar(v val, n *names) (Calendar, bool) {
 	}
 	c.Every = d.duration(f.get("every"), DefaultCalendarEvery, MinEvery)
 	c.RemindBefore = d.duration(f.get("remind_before"), 0, 0)
+	c.LLM = d.oneOf(f.get("llm"), "llm setting (what of this calendar may reach a model)", "", sendModes()...)
 	calsV := f.get("calendars")
 	c.Calendars = d.strs(calsV, "calendar names")
 	if len(c.Calendars) > 0 && cdV.absent() {
@@ -413,11 +416,25 @@ func (d *decoder) caldav(v val) *CalDAV {
 }
 
 func (d *decoder) llm(v val, l *LLM) {
-	f, _ := d.fields(v, "llm", "url", "model", "api_key_env", "api_key_file", "api_key_command")
+	f, _ := d.fields(v, "llm", "url", "model", "drafts_model", "api_key_env", "api_key_file", "api_key_command",
+		"timeout", "daily_token_budget", "max_calls_per_hour", "send", "ledger_retention")
 	urlV, modelV := f.get("url"), f.get("model")
 	raw := d.str(urlV)
 	l.Model = d.str(modelV)
+	l.DraftsModel = d.str(f.get("drafts_model"))
 	l.APIKey = d.secret(f, "api_key")
+	l.Timeout = d.duration(f.get("timeout"), DefaultLLMTimeout, Duration(time.Second))
+	l.LedgerRetention = d.duration(f.get("ledger_retention"), DefaultLLMLedgerRetention, Duration(24*time.Hour))
+	l.DailyTokenBudget = DefaultLLMDailyTokens
+	if x, ok := d.integer(f.get("daily_token_budget"), 0, 1<<40); ok && x > 0 {
+		l.DailyTokenBudget = x
+	}
+	l.MaxCallsPerHour = DefaultLLMCallsPerHour
+	if x, ok := d.integer(f.get("max_calls_per_hour"), 0, 1<<20); ok && x > 0 {
+		l.MaxCallsPerHour = int(x)
+	}
+	sendV := f.get("send")
+	l.Send = d.oneOf(sendV, "send mode (what may leave for the model)", "", sendModes()...)
 	if raw == "" {
 		if l.Model != "" || l.APIKey.IsSet() {
 			d.errorf(urlV, "required when model or api_key_* is set: the OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (leave llm empty for no LLM)")
@@ -426,9 +443,22 @@ func (d *decoder) llm(v val, l *LLM) {
 	}
 	if u, ok := d.webURL(urlV, raw, "https", "http"); ok {
 		l.URL = u.String()
+		if l.Send == "" {
+			// A model on this machine sees what agentd sees; anything
+			// else gets the redacted text unless the user says otherwise.
+			l.Send = SendRedacted
+			if isLoopback(u.Hostname()) {
+				l.Send = SendFull
+			}
+		}
+		if u.Scheme == "http" && !isLoopback(u.Hostname()) && l.Send == SendFull {
+			d.errorf(sendV, "\"full\" would send your mail in clear text over http to %q: use https, a loopback model, or send: redacted", u.Hostname())
+		}
 	}
 	d.required(modelV, l.Model, "the model name the endpoint serves, e.g. llama3.1:8b")
 }
+
+func sendModes() []string { return []string{SendNever, SendRedacted, SendFull} }
 
 func (d *decoder) notify(v val, n *Notify) {
 	f, _ := d.fields(v, "notify", "terminal", "desktop")
