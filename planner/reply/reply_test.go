@@ -13,11 +13,11 @@ func sophie() event.Mail {
 	return event.Mail{
 		Account: "work", Mailbox: "INBOX", MessageID: "q1@client.example",
 		Subject: "Contract", Language: "en",
-		From:    []event.Address{{Name: "Sophie Martin", Email: "sophie@client.example"}},
-		To:      []event.Address{{Name: "Alice", Email: "alice@example.com"}},
-		Cc:      []event.Address{{Email: "bob@client.example"}},
-		Date:    time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC),
-		Text:    "Hi Alice,\ncould you send me the signed contract by Friday? Our reference is 4711-2026-889.\nCall me on +33 6 12 34 56 78 if needed.\nSophie",
+		From: []event.Address{{Name: "Sophie Martin", Email: "sophie@client.example"}},
+		To:   []event.Address{{Name: "Alice", Email: "alice@example.com"}},
+		Cc:   []event.Address{{Email: "bob@client.example"}},
+		Date: time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC),
+		Text: "Hi Alice,\ncould you send me the signed contract by Friday? Our reference is 4711-2026-889.\nCall me on +33 6 12 34 56 78 if needed.\nSophie",
 	}
 }
 
