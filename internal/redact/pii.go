@@ -229,6 +229,7 @@ const (
 // scan is the state of one find call.
 type scan struct {
 	s      string
+	lower  string // s with ASCII letters lowered, same offsets
 	mask   []byte
 	spans  []span
 	parses int
@@ -264,7 +265,7 @@ func (sc *scan) free(start, end int) bool {
 
 // find returns the spans to redact in s, sorted by position.
 func (r *Redactor) find(s string) []span {
-	sc := &scan{s: s, mask: make([]byte, len(s))}
+	sc := &scan{s: s, lower: asciiLower(s), mask: make([]byte, len(s))}
 	sc.privateKeys()
 	sc.urls()
 	sc.knownSecrets()
@@ -289,30 +290,48 @@ var (
 )
 
 // privateKeys takes whole PEM private-key blocks. A block cut off before its
-// END line (a truncated paste) still loses every base64 line that follows.
+// END line (a truncated paste) still loses the base64 lines that follow it,
+// up to maxKeyBlock bytes.
 func (sc *scan) privateKeys() {
 	s := sc.s
+	if !strings.Contains(s, "PRIVATE KEY-----") {
+		return
+	}
+	ends := pemEndRe.FindAllStringIndex(s, -1)
+	last := 0
 	for _, m := range pemBeginRe.FindAllStringIndex(s, -1) {
+		if m[0] < last {
+			continue // inside the previous block
+		}
 		end := m[1]
-		if e := pemEndRe.FindStringIndex(s[m[1]:]); e != nil {
-			end = m[1] + e[1]
+		// The first END after this BEGIN, found by binary search so that
+		// many BEGINs do not each rescan the text.
+		i, _ := slices.BinarySearchFunc(ends, m[1], func(e []int, pos int) int { return e[0] - pos })
+		if i < len(ends) && ends[i][0]-m[1] <= maxKeyBlock {
+			end = ends[i][1]
 		} else {
-			for end < len(s) {
-				nl := strings.IndexByte(s[end+1:], '\n')
-				lineEnd := len(s)
+			limit := min(len(s), m[1]+maxKeyBlock)
+			for end < limit && s[end] == '\n' || end < limit && s[end] == '\r' {
+				nl := strings.IndexByte(s[end+1:limit], '\n')
+				lineEnd := limit
 				if nl >= 0 {
 					lineEnd = end + 1 + nl
 				}
-				line := s[min(end+1, len(s)):lineEnd]
-				if strings.TrimSpace(line) == "" || !base64Line.MatchString(line) {
+				line := s[end+1 : lineEnd]
+				if strings.TrimSpace(line) == "" || strings.Contains(line, "-----") || !base64Line.MatchString(line) {
 					break
 				}
 				end = lineEnd
 			}
 		}
-		sc.add(m[0], end, Secret, s[m[0]:end], true)
+		if sc.add(m[0], end, Secret, s[m[0]:end], true) {
+			last = end
+		}
 	}
 }
+
+// maxKeyBlock bounds a private-key block; real ones are under 10 KB.
+const maxKeyBlock = 64 << 10
 
 // Credentials with a recognisable shape. Each is specific enough to be taken
 // wherever it appears, even inside a URL.
@@ -352,7 +371,7 @@ var (
 
 func (sc *scan) keywordSecrets() {
 	s := sc.s
-	for _, m := range secretLabelRe.FindAllStringSubmatchIndex(s, -1) {
+	for _, m := range sc.findInLines(secretLabelRe, secretTriggers, true) {
 		label := strings.ToLower(s[m[2]:m[3]])
 		sep := ""
 		if m[4] >= 0 {
@@ -635,7 +654,7 @@ func (sc *scan) emails() {
 
 func (sc *scan) obfuscatedEmails() {
 	s := sc.s
-	for _, m := range obfEmailRe.FindAllStringSubmatchIndex(s, -1) {
+	for _, m := range sc.findInLines(obfEmailRe, obfTriggers, true) {
 		at := s[m[4]:m[5]]
 		domain := s[m[6]:m[7]]
 		plainAt := !strings.ContainsAny(at, "[({<")
@@ -1096,8 +1115,13 @@ var (
 // say where, not who.
 func (sc *scan) addresses() {
 	s := sc.s
-	for _, re := range []*regexp.Regexp{frStreetRe, deStreetRe, enStreetRe} {
-		for _, m := range re.FindAllStringSubmatchIndex(s, -1) {
+	for _, d := range []struct {
+		re       *regexp.Regexp
+		triggers []string
+		lower    bool
+	}{{frStreetRe, frStreetTriggers, true}, {deStreetRe, deStreetTriggers, true}, {enStreetRe, enStreetTriggers, false}} {
+		re := d.re
+		for _, m := range sc.findInLines(re, d.triggers, d.lower) {
 			start, end := m[0], m[1]
 			if re == frStreetRe {
 				if p := frParticleRe.FindStringIndex(s[start:end]); p != nil {
@@ -1119,4 +1143,69 @@ func (sc *scan) addresses() {
 			sc.add(start, end, Address, key, false)
 		}
 	}
+}
+
+// Words without which a line cannot hold a match of the line-bound
+// detectors. Running those case-insensitive regexps only on lines that
+// contain one keeps a megabyte of mail well under a second.
+var (
+	secretTriggers   = []string{"pass", "wort", "mdp", "pwd", "key", "secret", "token", "pin", "puk", "tan", "otp", "code"}
+	obfTriggers      = []string{" at ", "at)", "at]", "at}", "<at>", "@]", "@)", "arobase", "(ät)"}
+	frStreetTriggers = []string{"rue", "av", "bd", "boulevard", "place", "chemin", "all", "impasse", "quai", "route", "cours", "square", "passage", "faubourg", "rond-point", "voie", "sentier", "cit", "villa", "promenade", "esplanade"}
+	deStreetTriggers = []string{"str", "weg", "gasse", "platz", "allee", "damm", "ufer", "chaussee", "steig", "pfad", "gässli"}
+	enStreetTriggers = []string{" St", " Ro", " Rd", " Av", " La", " Ln", " Dr", " Bo", " Bl", " Pl", " Co", " Ct", " Sq", " Te", " Cl", " Cr", " Ga", " Wa", " Mew", " Pa", " Pk", " Hi", " Hw"}
+)
+
+// findInLines runs re on each line that contains one of triggers (in the
+// ASCII-lowered text when lower) and returns submatch indexes relative to
+// the whole text.
+func (sc *scan) findInLines(re *regexp.Regexp, triggers []string, lower bool) [][]int {
+	hay := sc.s
+	if lower {
+		hay = sc.lower
+	}
+	var lines [][2]int
+	for _, tr := range triggers {
+		for from := 0; from < len(hay); {
+			i := strings.Index(hay[from:], tr)
+			if i < 0 {
+				break
+			}
+			i += from
+			ls := strings.LastIndexByte(sc.s[:i], '\n') + 1
+			le := strings.IndexByte(sc.s[i:], '\n')
+			if le < 0 {
+				le = len(sc.s)
+			} else {
+				le += i
+			}
+			lines = append(lines, [2]int{ls, le})
+			from = le + 1
+		}
+	}
+	slices.SortFunc(lines, func(a, b [2]int) int { return a[0] - b[0] })
+	lines = slices.Compact(lines)
+	var out [][]int
+	for _, l := range lines {
+		for _, m := range re.FindAllStringSubmatchIndex(sc.s[l[0]:l[1]], -1) {
+			for k := range m {
+				if m[k] >= 0 {
+					m[k] += l[0]
+				}
+			}
+			out = append(out, m)
+		}
+	}
+	slices.SortFunc(out, func(a, b []int) int { return a[0] - b[0] })
+	return out
+}
+
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
