@@ -80,6 +80,8 @@ func (c *Client) Complete(ctx context.Context, req Request) (Response, error) {
 		return res, err // nothing was sent (a bad request or schema)
 	}
 	done := c.now()
+	// What was sent is recorded even if the caller gave up meanwhile.
+	ctx = context.WithoutCancel(ctx)
 	if c.cfg.Budget != nil {
 		if serr := c.cfg.Budget.Spend(ctx, done, res.Usage.Total()); serr != nil {
 			c.log.Warn("llm budget write failed", "err", serr)
