@@ -78,7 +78,6 @@ func TestCacheExpires(t *testing.T) {
 	store := state.NewMemory()
 	c := llm.NewCache(llm.CacheConfig{Store: store, TTL: time.Hour})
 	key := llm.CacheKey("m", draftRequest("x"))
-	_ = c.Put(ctx, key, t0, llm.Response{Content: "{}"})
 	tests := map[string]struct {
 		at  time.Time
 		hit bool
@@ -88,11 +87,15 @@ func TestCacheExpires(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
+			_ = c.Put(ctx, key, t0, llm.Response{Content: "{}"})
 			_, hit, err := c.Get(ctx, key, tc.at)
 			if err != nil || hit != tc.hit {
 				t.Errorf("hit %v %v, want %v", hit, err, tc.hit)
 			}
 		})
+	}
+	if _, hit, _ := c.Get(ctx, key, t0.Add(time.Hour)); hit {
+		t.Error("expired entry answered")
 	}
 	if keys, _ := store.Keys(ctx, ""); len(keys) != 0 {
 		t.Errorf("expired entry kept: %v", keys)

@@ -63,6 +63,7 @@ type StoreLedger struct {
 
 	mu        sync.Mutex
 	lastPrune time.Time
+	seq       uint32 // orders entries written in the same nanosecond
 }
 
 // NewStoreLedger returns a ledger over cfg.Store.
@@ -87,9 +88,15 @@ func NewStoreLedger(cfg StoreLedgerConfig) *StoreLedger {
 const keyTime = "20060102T150405.000000000Z"
 
 func (l *StoreLedger) key(t time.Time) string {
-	var b [4]byte
-	_, _ = rand.Read(b[:]) // never fails (crypto/rand); two entries in the same nanosecond stay distinct
-	return l.cfg.Prefix + t.UTC().Format(keyTime) + "-" + hex.EncodeToString(b[:])
+	l.mu.Lock()
+	l.seq++
+	seq := l.seq
+	l.mu.Unlock()
+	// The random part keeps keys of two processes (or of a restart within
+	// the same nanosecond, with a coarse clock) distinct.
+	var b [3]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return fmt.Sprintf("%s%s-%08x%s", l.cfg.Prefix, t.UTC().Format(keyTime), seq, hex.EncodeToString(b[:]))
 }
 
 func (l *StoreLedger) keyPrefixTime(k string) (time.Time, bool) {
