@@ -40,6 +40,9 @@ type BudgetConfig struct {
 	Prefix       string         // key prefix; default "llm.budget."
 }
 
+// maxCallsKept bounds the persisted call list (and Status's count).
+const maxCallsKept = 1000
+
 // Budget limits tokens per day and calls per hour. State goes through a
 // state.Store so a restart does not reset it. One Budget per store: the
 // store offers no compare-and-swap, so two processes sharing it could each
@@ -47,6 +50,9 @@ type BudgetConfig struct {
 type Budget struct {
 	cfg BudgetConfig
 	mu  sync.Mutex
+	// prunedFor is the day key old days were last pruned for; listing keys
+	// once a day is enough.
+	prunedFor string
 }
 
 // BudgetStatus is what check and the digest report.
@@ -56,7 +62,7 @@ type BudgetStatus struct {
 	TokensLeft      int       // -1 when unlimited
 	DayResetsAt     time.Time // next midnight in the user's zone
 	CallsPerHour    int       // the limit, 0 = unlimited
-	CallsLastHour   int
+	CallsLastHour   int       // counted up to 1000 when unlimited
 	CallsLeft       int       // -1 when unlimited
 	NextCallAllowed time.Time // zero when a call is allowed now
 }
@@ -165,6 +171,15 @@ func (b *Budget) Spend(ctx context.Context, now time.Time, tokens int) error {
 		return err
 	}
 	calls = append(calls, now.UTC())
+	// Only the newest CallsPerHour calls can decide the next Allow; with no
+	// limit a bounded list still serves Status.
+	keep := b.cfg.CallsPerHour
+	if keep <= 0 || keep > maxCallsKept {
+		keep = maxCallsKept
+	}
+	if len(calls) > keep {
+		calls = calls[len(calls)-keep:]
+	}
 	v, err := json.Marshal(calls)
 	if err != nil {
 		return fmt.Errorf("llm budget: %w", err)
@@ -178,6 +193,11 @@ func (b *Budget) Spend(ctx context.Context, now time.Time, tokens int) error {
 // pruneDays deletes day totals older than yesterday (yesterday stays for
 // the digest's "spent yesterday").
 func (b *Budget) pruneDays(ctx context.Context, now time.Time) error {
+	today := b.dayKey(now)
+	if today == b.prunedFor {
+		return nil
+	}
+	b.prunedFor = today
 	keys, err := b.cfg.Store.Keys(ctx, b.cfg.Prefix+"day.")
 	if err != nil {
 		return fmt.Errorf("llm budget: %w", err)
