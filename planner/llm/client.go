@@ -95,10 +95,12 @@ func (c *Client) Complete(ctx context.Context, req Request) (Response, error) {
 		entry.Error = err.Error()
 	}
 	lerr := c.record(ctx, entry)
-	if err != nil {
+	switch {
+	case err != nil && lerr != nil:
 		return res, errors.Join(err, lerr)
-	}
-	if lerr != nil {
+	case err != nil:
+		return res, err
+	case lerr != nil:
 		return res, lerr
 	}
 	if c.cfg.Cache != nil {
