@@ -13,7 +13,9 @@
 package reply
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -86,6 +88,25 @@ const (
 	maxStyle     = 3
 	maxStyleSz   = 600
 )
+
+// BoundaryFor returns a frame boundary that is the same for the same
+// secret and texts (so a restart asks the model the same question and hits
+// the answer cache) and that nobody without the secret can predict. secret
+// is agentd's own random key, kept in its data dir.
+func BoundaryFor(secret []byte, texts ...string) string {
+	if len(secret) == 0 {
+		b, err := NewBoundary()
+		if err == nil {
+			return b
+		}
+	}
+	h := hmac.New(sha256.New, secret)
+	for _, t := range texts {
+		h.Write([]byte(t))
+		h.Write([]byte{0})
+	}
+	return "MAIL-DATA-" + strings.ToUpper(hex.EncodeToString(h.Sum(nil)[:12]))
+}
 
 // NewBoundary returns a random frame boundary.
 func NewBoundary() (string, error) {

@@ -62,6 +62,19 @@ func TestPromptFramesMailAsData(t *testing.T) {
 	}
 }
 
+func TestBoundaryFor(t *testing.T) {
+	a := BoundaryFor([]byte("k1"), "mail text")
+	if a != BoundaryFor([]byte("k1"), "mail text") {
+		t.Error("same secret and text gave two boundaries")
+	}
+	if a == BoundaryFor([]byte("k2"), "mail text") || a == BoundaryFor([]byte("k1"), "other text") {
+		t.Error("boundary does not depend on the secret and the text")
+	}
+	if BoundaryFor(nil, "x") == BoundaryFor(nil, "x") {
+		t.Error("no secret: want a random boundary each time")
+	}
+}
+
 func TestCleanBoundsAndStrips(t *testing.T) {
 	cases := map[string]struct{ in, want string }{
 		"zero width":    {"pay\u200bpal", "paypal"},
@@ -138,6 +151,8 @@ func TestGuard(t *testing.T) {
 		"mailto other":            "Write to mailto:ceo@evil.example",
 		"www link":                "Visit www.evil.example for the invoice.",
 		"bitcoin-ish long number": "Send 0.5 BTC, reference 99887766554433.",
+		"thread's link echoed":    "As you asked: https://client.example/contract",
+		"address only in text":    "I wrote to sophie.private@gmail.example as you asked.",
 	}
 	for name, body := range bad {
 		t.Run("bad/"+name, func(t *testing.T) {
