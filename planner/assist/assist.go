@@ -56,7 +56,7 @@ type Config struct {
 	// predict the boundary. agentd keeps a random one in its data dir;
 	// nil means a random boundary per request (no cache hits).
 	Secret []byte
-	Logger   *slog.Logger
+	Logger *slog.Logger
 }
 
 // Assistant asks the model. It is safe for concurrent use.
