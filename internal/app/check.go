@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/agentd/agentd/event"
@@ -71,11 +72,7 @@ func Check(ctx context.Context, cfg *config.Config, logger *slog.Logger, client 
 		res = append(res, CheckResult{Component: "rules", OK: true, Detail: fmt.Sprintf("built-in rules + %d of yours compiled", len(cfg.Rules))})
 	}
 
-	if cfg.LLM.URL == "" {
-		res = append(res, CheckResult{Component: "llm", OK: true, Detail: "none configured: nothing leaves this machine"})
-	} else {
-		res = append(res, CheckResult{Component: "llm", Detail: "llm is configured, but this build of agentd does not use an LLM yet; remove the llm section"})
-	}
+	res = append(res, checkModel(ctx, cfg, logger, client)...)
 
 	targets := Notifiers(cfg, io.Discard, logger, time.Now, nil)
 	if len(targets) == 0 {
@@ -144,4 +141,69 @@ func closeNotifier(n notifiers.Notifier) {
 	if c, ok := n.(interface{ Close() error }); ok {
 		_ = c.Close()
 	}
+}
+
+// checkModel probes each configured endpoint once (its model list and one
+// tiny JSON call, about 20 tokens) and says what may leave the machine.
+func checkModel(ctx context.Context, cfg *config.Config, logger *slog.Logger, client *http.Client) []CheckResult {
+	if !cfg.LLM.Enabled() {
+		return []CheckResult{{Component: "llm", OK: true, Detail: "none configured: nothing leaves this machine"}}
+	}
+	m, err := BuildModel(ctx, cfg, state.NewMemory(), logger, client, time.Now)
+	if err != nil {
+		return []CheckResult{{Component: "llm", Detail: err.Error()}}
+	}
+	var out []CheckResult
+	for _, p := range m.Providers {
+		pctx, cancel := context.WithTimeout(ctx, time.Duration(cfg.LLM.Timeout))
+		r := p.Probe(pctx)
+		cancel()
+		name := "llm:" + r.Model
+		switch {
+		case !r.Reachable && r.Err != nil:
+			out = append(out, CheckResult{Component: name, Detail: fmt.Sprintf("%s is not reachable: %v", r.Host, r.Err)})
+		case r.Err != nil || !r.JSONWorks:
+			detail := fmt.Sprintf("%s answers, but a JSON call failed: %v", r.Host, r.Err)
+			if r.ModelsErr == nil && !r.ModelListed {
+				detail = fmt.Sprintf("%s does not serve model %q (it lists: %s)", r.Host, r.Model, strings.Join(firstN(r.Models, 8), ", "))
+			}
+			out = append(out, CheckResult{Component: name, Detail: detail})
+		default:
+			listed := "listed by /models"
+			if r.ModelsErr != nil {
+				listed = "no /models list"
+			} else if !r.ModelListed {
+				listed = "not in /models, but it answered"
+			}
+			out = append(out, CheckResult{Component: name, OK: true, Detail: fmt.Sprintf("%s: %s, JSON mode %s, %d ms", r.Host, listed, r.Mode, r.Latency.Milliseconds())})
+		}
+	}
+	out = append(out, CheckResult{Component: "llm:privacy", OK: true, Detail: privacyLine(cfg)})
+	return out
+}
+
+// privacyLine says what of each source may leave for the model.
+func privacyLine(cfg *config.Config) string {
+	var parts []string
+	for _, m := range cfg.Sources.Mail {
+		parts = append(parts, "mail:"+m.Name+" "+cfg.LLM.SendFor(m.LLM))
+	}
+	for _, c := range cfg.Sources.Calendars {
+		parts = append(parts, "calendar:"+c.Name+" "+cfg.LLM.SendFor(c.LLM))
+	}
+	for _, f := range cfg.Sources.Feeds {
+		parts = append(parts, "feed:"+f.Name+" "+cfg.LLM.SendFor(f.LLM))
+	}
+	s := fmt.Sprintf("send %s by default; daily budget %d tokens, %d calls/hour", cfg.LLM.Send, cfg.LLM.DailyTokenBudget, cfg.LLM.MaxCallsPerHour)
+	if len(parts) > 0 {
+		s += "; " + strings.Join(parts, ", ")
+	}
+	return s
+}
+
+func firstN(s []string, n int) []string {
+	if len(s) > n {
+		return append(s[:n:n], "…")
+	}
+	return s
 }

@@ -49,6 +49,9 @@ func BuildModel(ctx context.Context, cfg *config.Config, store state.Store, logg
 		}
 		key = k
 	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	secret, err := frameSecret(ctx, store)
 	if err != nil {
 		return nil, err
