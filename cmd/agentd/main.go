@@ -33,6 +33,8 @@ Usage:
   agentd check   [--config FILE]             validate the config and try every source and notifier once
   agentd plan    [--config FILE] --at TIME [--horizon 48h] [--format text|json]
                                              print what agentd would suggest at TIME, sending nothing
+  agentd ledger  [--config FILE] [--since 24h] [--format text|json]
+                                             list every request sent to a model (the egress ledger)
   agentd version                             print the version
 
 Common flags: --log-format text|json, --log-level debug|info|warn|error
@@ -58,6 +60,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdCheck(args, stdout, stderr)
 	case "plan":
 		return cmdPlan(args, stdout, stderr)
+	case "ledger":
+		return cmdLedger(args, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "agentd", buildVersion())
 		return 0
