@@ -67,4 +67,3 @@ func ledgerHandler(ledger llm.Ledger) http.HandlerFunc {
 		control.WriteJSON(w, entries)
 	}
 }
-
