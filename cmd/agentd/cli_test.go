@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -298,5 +299,50 @@ func TestVersion(t *testing.T) {
 	code, out, _ := runCLI(t, "version")
 	if code != 0 || !strings.HasPrefix(out, "agentd ") {
 		t.Fatalf("version: %d %q", code, out)
+	}
+}
+
+func TestFormatVersion(t *testing.T) {
+	cases := []struct {
+		name string
+		bi   debug.BuildInfo
+		want string
+	}{
+		{
+			name: "clone with local changes",
+			bi: debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{
+				{Key: "vcs", Value: "git"},
+				{Key: "vcs.revision", Value: "85fe3791c0ffee85fe3791c0ffee85fe3791c0ff"},
+				{Key: "vcs.time", Value: "2026-12-03T09:00:00Z"},
+				{Key: "vcs.modified", Value: "true"},
+			}},
+			want: "(devel) rev 85fe379 2026-12-03T09:00:00Z modified, go1.26.8",
+		},
+		{
+			name: "clean clone",
+			bi: debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{
+				{Key: "vcs.revision", Value: "85fe3791c0ffee"},
+				{Key: "vcs.time", Value: "2026-12-03T09:00:00Z"},
+				{Key: "vcs.modified", Value: "false"},
+			}},
+			want: "(devel) rev 85fe379 2026-12-03T09:00:00Z, go1.26.8",
+		},
+		{
+			name: "go install module@version",
+			bi:   debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "v1.2.3"}},
+			want: "v1.2.3, go1.26.8",
+		},
+		{
+			name: "no vcs stamping",
+			bi:   debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "(devel)"}},
+			want: "(devel), go1.26.8",
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := formatVersion(&tc.bi); got != tc.want {
+				t.Errorf("formatVersion = %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

@@ -341,10 +341,53 @@ func buildVersion() string {
 	if version != "" {
 		return version
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "devel"
+	}
+	return formatVersion(bi)
+}
+
+// formatVersion describes a build from its build info: the module version
+// when there is one (go install module@version), otherwise what the VCS
+// stamping recorded, e.g. "(devel) rev 85fe379 2026-12-03T09:00:00Z
+// modified, go1.26.8".
+func formatVersion(bi *debug.BuildInfo) string {
+	if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		if bi.GoVersion != "" {
+			return bi.Main.Version + ", " + bi.GoVersion
+		}
 		return bi.Main.Version
 	}
-	return "devel"
+	var rev, at string
+	modified := false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+			if len(rev) > 7 {
+				rev = rev[:7]
+			}
+		case "vcs.time":
+			at = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	v := "(devel)"
+	if rev != "" {
+		v += " rev " + rev
+	}
+	if at != "" {
+		v += " " + at
+	}
+	if modified {
+		v += " modified"
+	}
+	if bi.GoVersion != "" {
+		v += ", " + bi.GoVersion
+	}
+	return v
 }
 
 var errExists = errors.New("already exists")
