@@ -346,3 +346,56 @@ func TestFormatVersion(t *testing.T) {
 		})
 	}
 }
+
+// TestSubcommandHelpAndStrayArguments: --help and -h print the
+// subcommand's usage with the --flag spelling of the top-level help and
+// exit 0; a positional argument no subcommand takes is an error.
+func TestSubcommandHelpAndStrayArguments(t *testing.T) {
+	cases := []struct {
+		cmd   string
+		flags []string // flags the help must list
+	}{
+		{"run", []string{"--config FILE", "--pprof-addr ADDR", "--log-level LEVEL"}},
+		{"init", []string{"--config FILE", "--service"}},
+		{"check", []string{"--config FILE", "--log-format FORMAT"}},
+		{"plan", []string{"--config FILE", "--at TIME", "--horizon DURATION", "--format FORMAT"}},
+		{"version", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.cmd, func(t *testing.T) {
+			for _, help := range []string{"--help", "-h"} {
+				code, out, errOut := runCLI(t, tc.cmd, help)
+				if code != 0 || errOut != "" {
+					t.Fatalf("%s %s: exit %d, stderr %q", tc.cmd, help, code, errOut)
+				}
+				if !strings.HasPrefix(out, "Usage: agentd "+tc.cmd) {
+					t.Errorf("%s %s: usage line missing:\n%s", tc.cmd, help, out)
+				}
+				for _, f := range tc.flags {
+					if !strings.Contains(out, "\n  "+f+"\n") {
+						t.Errorf("%s %s: lacks %q:\n%s", tc.cmd, help, f, out)
+					}
+				}
+				for _, line := range strings.Split(out, "\n") {
+					if strings.HasPrefix(line, "  -") && !strings.HasPrefix(line, "  --") {
+						t.Errorf("%s %s: single-dash flag %q", tc.cmd, help, line)
+					}
+				}
+			}
+
+			code, out, errOut := runCLI(t, tc.cmd, "--config", filepath.Join(t.TempDir(), "c.yaml"), "extra")
+			if tc.cmd == "version" {
+				code, out, errOut = runCLI(t, tc.cmd, "extra")
+			}
+			if code != 2 || out != "" || !strings.Contains(errOut, `agentd `+tc.cmd+`: unexpected argument "extra"`) {
+				t.Errorf("stray argument: exit %d, stdout %q, stderr %q", code, out, errOut)
+			}
+
+			code, _, errOut = runCLI(t, tc.cmd, "--no-such-flag")
+			if code != 2 || !strings.Contains(errOut, "agentd "+tc.cmd+": flag provided but not defined: -no-such-flag") ||
+				!strings.Contains(errOut, "Usage: agentd "+tc.cmd) {
+				t.Errorf("unknown flag: exit %d, stderr %q", code, errOut)
+			}
+		})
+	}
+}

@@ -59,8 +59,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "plan":
 		return cmdPlan(args, stdout, stderr)
 	case "version", "--version", "-v":
-		fmt.Fprintln(stdout, "agentd", buildVersion())
-		return 0
+		return cmdVersion(args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprintf(stdout, usage, config.DefaultPath())
 		return 0
@@ -81,9 +80,9 @@ func newFlags(name string, stderr io.Writer) (*flag.FlagSet, *common) {
 	fs := flag.NewFlagSet("agentd "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c := &common{}
-	fs.StringVar(&c.config, "config", config.DefaultPath(), "config file")
-	fs.StringVar(&c.logFormat, "log-format", "", "log format: text or json (default: text on a terminal, json otherwise)")
-	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&c.config, "config", config.DefaultPath(), "the `FILE` to read")
+	fs.StringVar(&c.logFormat, "log-format", "", "log `FORMAT`: text or json (default: text on a terminal, json otherwise)")
+	fs.StringVar(&c.logLevel, "log-level", "info", "log `LEVEL`: debug, info, warn or error")
 	return fs, c
 }
 
@@ -112,9 +111,9 @@ func (c *common) logger(stderr io.Writer) (*slog.Logger, error) {
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
 	fs, c := newFlags("run", stderr)
-	pprofAddr := fs.String("pprof-addr", "", "serve Go profiles (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	pprofAddr := fs.String("pprof-addr", "", "serve Go profiles (net/http/pprof) on this loopback `ADDR`, e.g. 127.0.0.1:6060")
+	if code, done := parseFlags(fs, "run", args, stdout, stderr); done {
+		return code
 	}
 	logger, err := c.logger(stderr)
 	if err != nil {
@@ -221,9 +220,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 
 func cmdInit(args []string, stdout, stderr io.Writer) int {
 	fs, c := newFlags("init", stderr)
-	service := fs.Bool("service", false, "also write a systemd user unit to ~/.config/systemd/user/agentd.service")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	service := fs.Bool("service", false, "also write a systemd user unit to ~/.config/systemd/user/agentd.service (if missing)")
+	if code, done := parseFlags(fs, "init", args, stdout, stderr); done {
+		return code
 	}
 	if err := config.WriteExample(c.config); err != nil {
 		fmt.Fprintln(stderr, "agentd init:", err)
@@ -248,8 +247,8 @@ func cmdInit(args []string, stdout, stderr io.Writer) int {
 
 func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	fs, c := newFlags("check", stderr)
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, done := parseFlags(fs, "check", args, stdout, stderr); done {
+		return code
 	}
 	if c.logLevel == "info" {
 		// The check's own lines say what happened; the components' info
@@ -286,11 +285,11 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 
 func cmdPlan(args []string, stdout, stderr io.Writer) int {
 	fs, c := newFlags("plan", stderr)
-	at := fs.String("at", "", "the moment to plan for, RFC 3339 (default: now)")
-	horizon := fs.Duration("horizon", 48*time.Hour, "list reminders due within this long after --at")
-	format := fs.String("format", "text", "output format: text or json (one object per line)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	at := fs.String("at", "", "the moment to plan for, RFC 3339 `TIME` (default: now)")
+	horizon := fs.Duration("horizon", 48*time.Hour, "list reminders due within this `DURATION` after --at")
+	format := fs.String("format", "text", "output `FORMAT`: text or json (one object per line)")
+	if code, done := parseFlags(fs, "plan", args, stdout, stderr); done {
+		return code
 	}
 	if c.logLevel == "info" {
 		c.logLevel = "warn"
@@ -334,6 +333,15 @@ func cmdPlan(args []string, stdout, stderr io.Writer) int {
 	if len(failed) > 0 {
 		return 1
 	}
+	return 0
+}
+
+func cmdVersion(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("agentd version", flag.ContinueOnError)
+	if code, done := parseFlags(fs, "version", args, stdout, stderr); done {
+		return code
+	}
+	fmt.Fprintln(stdout, "agentd", buildVersion())
 	return 0
 }
 
