@@ -399,3 +399,93 @@ func TestSubcommandHelpAndStrayArguments(t *testing.T) {
 		})
 	}
 }
+
+// TestInitThenService follows the README: init, then init --service. The
+// second writes the unit although the config exists, leaves the config
+// alone and says so; a third writes nothing and fails.
+func TestInitThenService(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", dir)
+	gobin := filepath.Join(dir, "gobin")
+	t.Setenv("GOBIN", gobin)
+	t.Setenv("PATH", filepath.Join(dir, "empty")) // no agentd on $PATH
+	cfg := filepath.Join(dir, "agentd", "config.yaml")
+	unitPath := filepath.Join(dir, "systemd", "user", "agentd.service")
+
+	code, out, errOut := runCLI(t, "init", "--config", cfg)
+	if code != 0 || !strings.Contains(out, "wrote "+cfg) {
+		t.Fatalf("init: exit %d\n%s%s", code, out, errOut)
+	}
+	if _, err := os.Stat(unitPath); err == nil {
+		t.Fatal("init without --service wrote a unit")
+	}
+
+	code, out, errOut = runCLI(t, "init", "--config", cfg, "--service")
+	if code != 0 {
+		t.Fatalf("init --service: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"left " + cfg + " as it is", "wrote " + unitPath, "go install ./cmd/agentd"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("init --service output lacks %q:\n%s", want, out)
+		}
+	}
+	unit, err := os.ReadFile(unitPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The test binary is a go-build throwaway, as under go run: the unit
+	// starts the installed agentd instead.
+	if want := "ExecStart=" + filepath.Join(gobin, "agentd") + " run --config " + cfg + "\n"; !strings.Contains(string(unit), want) {
+		t.Errorf("unit lacks %q:\n%s", want, unit)
+	}
+
+	code, out, errOut = runCLI(t, "init", "--config", cfg, "--service")
+	if code == 0 || !strings.Contains(out, "left "+unitPath) || !strings.Contains(errOut, "exists") {
+		t.Fatalf("third init: exit %d\n%s%s", code, out, errOut)
+	}
+	if b, _ := os.ReadFile(unitPath); string(b) != string(unit) {
+		t.Fatal("init overwrote the unit")
+	}
+}
+
+func TestServiceBinary(t *testing.T) {
+	found := func(p string) func(string) (string, error) {
+		return func(string) (string, error) { return p, nil }
+	}
+	notFound := func(string) (string, error) { return "", os.ErrNotExist }
+	env := func(lookPath func(string) (string, error), vars map[string]string, goPath string) exeEnv {
+		return exeEnv{
+			lookPath: lookPath,
+			getenv:   func(k string) string { return vars[k] },
+			goPath:   func() string { return goPath },
+			tempDir:  "/tmp",
+			home:     "/home/ann",
+		}
+	}
+	cases := []struct {
+		name      string
+		exe       string
+		env       exeEnv
+		want      string
+		installed bool
+	}{
+		{"installed binary", "/usr/local/bin/agentd", env(notFound, nil, ""), "/usr/local/bin/agentd", true},
+		{"go run, agentd on PATH", "/tmp/go-build123/b001/exe/agentd", env(found("/home/ann/go/bin/agentd"), nil, ""), "/home/ann/go/bin/agentd", true},
+		{"go run with GOTMPDIR elsewhere", "/var/cache/go-build9/b001/exe/agentd", env(found("/opt/bin/agentd"), nil, ""), "/opt/bin/agentd", true},
+		{"built into the temp dir", "/tmp/x/agentd", env(found("/opt/bin/agentd"), nil, ""), "/opt/bin/agentd", true},
+		{"go run, GOBIN", "/tmp/go-build1/b001/exe/agentd", env(notFound, map[string]string{"GOBIN": "/srv/gobin"}, "/gp"), "/srv/gobin/agentd", false},
+		{"go run, go env GOPATH", "/tmp/go-build1/b001/exe/agentd", env(notFound, nil, "/gp"), "/gp/bin/agentd", false},
+		{"go run, GOPATH list", "/tmp/go-build1/b001/exe/agentd", env(notFound, map[string]string{"GOPATH": "/a:/b"}, ""), "/a/bin/agentd", false},
+		{"go run, no go", "/tmp/go-build1/b001/exe/agentd", env(notFound, nil, ""), "/home/ann/go/bin/agentd", false},
+		{"PATH finds only another throwaway", "/tmp/go-build1/b001/exe/agentd", env(found("/tmp/go-build2/agentd"), nil, "/gp"), "/gp/bin/agentd", false},
+		{"tmp-like name outside the temp dir", "/tmpfoo/agentd", env(notFound, nil, ""), "/tmpfoo/agentd", true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, installed := serviceBinary(tc.exe, tc.env)
+			if got != tc.want || installed != tc.installed {
+				t.Errorf("serviceBinary(%q) = %q, %v; want %q, %v", tc.exe, got, installed, tc.want, tc.installed)
+			}
+		})
+	}
+}

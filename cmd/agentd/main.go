@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -224,23 +225,48 @@ func cmdInit(args []string, stdout, stderr io.Writer) int {
 	if code, done := parseFlags(fs, "init", args, stdout, stderr); done {
 		return code
 	}
-	if err := config.WriteExample(c.config); err != nil {
+	// Each file is written when missing and left alone when it exists, so
+	// `agentd init` then `agentd init --service` gives both.
+	wrote, left := 0, 0
+	err := config.WriteExample(c.config)
+	switch {
+	case errors.Is(err, iofs.ErrExist):
+		fmt.Fprintf(stdout, "left %s as it is (it exists)\n", c.config)
+		left++
+	case err != nil:
 		fmt.Fprintln(stderr, "agentd init:", err)
 		return 1
+	default:
+		fmt.Fprintf(stdout, "wrote %s\nedit it, then run: agentd check --config %s\n", c.config, c.config)
+		wrote++
 	}
-	fmt.Fprintf(stdout, "wrote %s\nedit it, then run: agentd check --config %s\n", c.config, c.config)
 	if *service {
 		exe, err := os.Executable()
 		if err != nil {
 			fmt.Fprintln(stderr, "agentd init:", err)
 			return 1
 		}
-		path, err := writeService(exe, c.config)
-		if err != nil {
+		bin, installed := serviceBinary(exe, hostExeEnv())
+		path, err := writeService(bin, c.config)
+		switch {
+		case errors.Is(err, errExists):
+			fmt.Fprintf(stdout, "left %s as it is (it exists)\n", path)
+			left++
+		case err != nil:
 			fmt.Fprintln(stderr, "agentd init:", err)
 			return 1
+		default:
+			fmt.Fprintf(stdout, "wrote %s\n", path)
+			if !installed {
+				fmt.Fprintf(stdout, "its ExecStart is %s: install agentd there first with: go install ./cmd/agentd\n", bin)
+			}
+			fmt.Fprintf(stdout, "start it with: systemctl --user daemon-reload && systemctl --user enable --now agentd\n")
+			wrote++
 		}
-		fmt.Fprintf(stdout, "wrote %s\nstart it with: systemctl --user daemon-reload && systemctl --user enable --now agentd\n", path)
+	}
+	if wrote == 0 && left > 0 {
+		fmt.Fprintln(stderr, "agentd init: nothing to write, everything exists already (remove a file first to write a new one)")
+		return 1
 	}
 	return 0
 }
