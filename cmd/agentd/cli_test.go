@@ -489,3 +489,52 @@ func TestServiceBinary(t *testing.T) {
 		})
 	}
 }
+
+// TestLogTimesInUserZone: once the config is loaded, log times are in the
+// user's zone, as suggestions are, for both log formats.
+func TestLogTimesInUserZone(t *testing.T) {
+	tokyo := time.FixedZone("JST", 9*60*60)
+	for _, format := range []string{"text", "json"} {
+		t.Run(format, func(t *testing.T) {
+			var buf bytes.Buffer
+			c := &common{logFormat: format, logLevel: "info"}
+			logger, err := c.logger(&buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			logger.Info("before")
+			c.zone.set(tokyo)
+			logger.Info("after", "at", time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC))
+			lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+			if len(lines) != 2 {
+				t.Fatalf("want 2 log lines, got:\n%s", buf.String())
+			}
+			if strings.Contains(lines[0], "+09:00") && time.Now().In(time.Local).Format("-07:00") != "+09:00" {
+				t.Errorf("zone applied before the config was loaded: %s", lines[0])
+			}
+			var stamp string
+			if format == "json" {
+				var rec map[string]any
+				if err := json.Unmarshal([]byte(lines[1]), &rec); err != nil {
+					t.Fatal(err)
+				}
+				stamp, _ = rec["time"].(string)
+				if rec["at"] != "2026-12-03T09:00:00Z" {
+					t.Errorf("an attribute's time was changed: %v", rec["at"])
+				}
+			} else {
+				stamp, _, _ = strings.Cut(strings.TrimPrefix(lines[1], "time="), " ")
+				if !strings.Contains(lines[1], "at=2026-12-03T09:00:00.000Z") {
+					t.Errorf("an attribute's time was changed: %s", lines[1])
+				}
+			}
+			ts, err := time.Parse(time.RFC3339Nano, stamp)
+			if err != nil {
+				t.Fatalf("log time %q: %v\n%s", stamp, err, lines[1])
+			}
+			if _, off := ts.Zone(); off != 9*60*60 {
+				t.Errorf("log time %q is not in the user's zone", stamp)
+			}
+		})
+	}
+}

@@ -75,6 +75,7 @@ type common struct {
 	config    string
 	logFormat string
 	logLevel  string
+	zone      logZone // the zone log times are shown in, once the config says
 }
 
 func newFlags(name string, stderr io.Writer) (*flag.FlagSet, *common) {
@@ -92,7 +93,7 @@ func (c *common) logger(stderr io.Writer) (*slog.Logger, error) {
 	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
 		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", c.logLevel)
 	}
-	opts := &slog.HandlerOptions{Level: level}
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: c.zone.replaceAttr}
 	format := c.logFormat
 	if format == "" {
 		format = "json"
@@ -126,6 +127,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "agentd:", err)
 		return 1
 	}
+	c.zone.set(cfg.User.Location)
 	a, err := app.New(app.Options{Config: cfg, Logger: logger, Stdout: stdout})
 	if err != nil {
 		fmt.Fprintln(stderr, "agentd:", err)
@@ -156,7 +158,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		}
 		if err := a.Reload(ctx, next); err != nil {
 			logger.Error("reload failed", "err", err)
+			return
 		}
+		c.zone.set(next.User.Location)
 	}
 	reloadPending := false
 	for waiting := true; waiting; {
@@ -195,7 +199,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 			}
 			if err := a.Reload(ctx, next); err != nil {
 				logger.Error("reload failed", "err", err)
+				continue
 			}
+			c.zone.set(next.User.Location)
 			continue
 		}
 		break
@@ -291,6 +297,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "FAIL  config  %v\n", err)
 		return 1
 	}
+	c.zone.set(cfg.User.Location)
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer cancel()
 	failed := 0
@@ -342,6 +349,7 @@ func cmdPlan(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "agentd:", err)
 		return 1
 	}
+	c.zone.set(cfg.User.Location)
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer cancel()
 	ss, failed, err := app.Plan(ctx, cfg, app.PlanOptions{At: when, Horizon: *horizon, Logger: logger})
