@@ -141,7 +141,13 @@ func (d *Dispatcher) Deliver(ctx context.Context, s event.Suggestion) (deferUnti
 		switch r.Outcome {
 		case Delivered:
 			d.failures.succeeded(logger, name)
-			logger.Info("suggestion delivered", "kind", s.Kind, "attempts", r.Attempts)
+			// A first-try delivery is routine (the notifier itself shows
+			// it); one that needed retries is worth a line.
+			level := slog.LevelDebug
+			if r.Attempts > 1 {
+				level = slog.LevelInfo
+			}
+			logger.Log(ctx, level, "suggestion delivered", "kind", s.Kind, "attempts", r.Attempts)
 		case Deferred:
 			logger.Info("suggestion held for quiet hours", "until", r.DeferUntil)
 			if deferUntil.IsZero() || r.DeferUntil.Before(deferUntil) {

@@ -334,3 +334,26 @@ func TestDispatcherRejectsSuggestionWithoutID(t *testing.T) {
 		t.Errorf("delivered anyway: %q", r.out.lines())
 	}
 }
+
+// TestDispatcherRoutineDeliveryLogsAtDebug: a first-try delivery, which
+// the terminal shows anyway, logs at Debug; one that needed retries at Info.
+func TestDispatcherRoutineDeliveryLogsAtDebug(t *testing.T) {
+	flaky := newRecorder("flaky")
+	flaky.failures, flaky.retry = 1, true
+	r := newRig(t, monday, nil, notifiers.Target{Notifier: flaky})
+	r.deliver(t, suggestion("routine", event.KindSuggestion, event.PriorityNormal))
+	var levels []string
+	for _, l := range r.logs.lines() {
+		if !strings.Contains(l, `msg="suggestion delivered"`) {
+			continue
+		}
+		lv, _, _ := strings.Cut(l[strings.Index(l, "level=")+len("level="):], " ")
+		_, notifier, _ := strings.Cut(l, "notifier=")
+		notifier, _, _ = strings.Cut(notifier, " ")
+		levels = append(levels, notifier+":"+lv)
+	}
+	slices.Sort(levels)
+	if want := []string{"flaky:INFO", "terminal:DEBUG"}; !slices.Equal(levels, want) {
+		t.Errorf("delivery log levels %v, want %v\n%s", levels, want, strings.Join(r.logs.lines(), "\n"))
+	}
+}

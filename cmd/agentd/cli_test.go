@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -298,5 +299,242 @@ func TestVersion(t *testing.T) {
 	code, out, _ := runCLI(t, "version")
 	if code != 0 || !strings.HasPrefix(out, "agentd ") {
 		t.Fatalf("version: %d %q", code, out)
+	}
+}
+
+func TestFormatVersion(t *testing.T) {
+	cases := []struct {
+		name string
+		bi   debug.BuildInfo
+		want string
+	}{
+		{
+			name: "clone with local changes",
+			bi: debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{
+				{Key: "vcs", Value: "git"},
+				{Key: "vcs.revision", Value: "85fe3791c0ffee85fe3791c0ffee85fe3791c0ff"},
+				{Key: "vcs.time", Value: "2026-12-03T09:00:00Z"},
+				{Key: "vcs.modified", Value: "true"},
+			}},
+			want: "(devel) rev 85fe379 2026-12-03T09:00:00Z modified, go1.26.8",
+		},
+		{
+			name: "clean clone",
+			bi: debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{
+				{Key: "vcs.revision", Value: "85fe3791c0ffee"},
+				{Key: "vcs.time", Value: "2026-12-03T09:00:00Z"},
+				{Key: "vcs.modified", Value: "false"},
+			}},
+			want: "(devel) rev 85fe379 2026-12-03T09:00:00Z, go1.26.8",
+		},
+		{
+			name: "go install module@version",
+			bi:   debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "v1.2.3"}},
+			want: "v1.2.3, go1.26.8",
+		},
+		{
+			name: "no vcs stamping",
+			bi:   debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "(devel)"}},
+			want: "(devel), go1.26.8",
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := formatVersion(&tc.bi); got != tc.want {
+				t.Errorf("formatVersion = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestSubcommandHelpAndStrayArguments: --help and -h print the
+// subcommand's usage with the --flag spelling of the top-level help and
+// exit 0; a positional argument no subcommand takes is an error.
+func TestSubcommandHelpAndStrayArguments(t *testing.T) {
+	cases := []struct {
+		cmd   string
+		flags []string // flags the help must list
+	}{
+		{"run", []string{"--config FILE", "--pprof-addr ADDR", "--log-level LEVEL"}},
+		{"init", []string{"--config FILE", "--service"}},
+		{"check", []string{"--config FILE", "--log-format FORMAT"}},
+		{"plan", []string{"--config FILE", "--at TIME", "--horizon DURATION", "--format FORMAT"}},
+		{"version", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.cmd, func(t *testing.T) {
+			for _, help := range []string{"--help", "-h"} {
+				code, out, errOut := runCLI(t, tc.cmd, help)
+				if code != 0 || errOut != "" {
+					t.Fatalf("%s %s: exit %d, stderr %q", tc.cmd, help, code, errOut)
+				}
+				if !strings.HasPrefix(out, "Usage: agentd "+tc.cmd) {
+					t.Errorf("%s %s: usage line missing:\n%s", tc.cmd, help, out)
+				}
+				for _, f := range tc.flags {
+					if !strings.Contains(out, "\n  "+f+"\n") {
+						t.Errorf("%s %s: lacks %q:\n%s", tc.cmd, help, f, out)
+					}
+				}
+				for _, line := range strings.Split(out, "\n") {
+					if strings.HasPrefix(line, "  -") && !strings.HasPrefix(line, "  --") {
+						t.Errorf("%s %s: single-dash flag %q", tc.cmd, help, line)
+					}
+				}
+			}
+
+			code, out, errOut := runCLI(t, tc.cmd, "--config", filepath.Join(t.TempDir(), "c.yaml"), "extra")
+			if tc.cmd == "version" {
+				code, out, errOut = runCLI(t, tc.cmd, "extra")
+			}
+			if code != 2 || out != "" || !strings.Contains(errOut, `agentd `+tc.cmd+`: unexpected argument "extra"`) {
+				t.Errorf("stray argument: exit %d, stdout %q, stderr %q", code, out, errOut)
+			}
+
+			code, _, errOut = runCLI(t, tc.cmd, "--no-such-flag")
+			if code != 2 || !strings.Contains(errOut, "agentd "+tc.cmd+": flag provided but not defined: -no-such-flag") ||
+				!strings.Contains(errOut, "Usage: agentd "+tc.cmd) {
+				t.Errorf("unknown flag: exit %d, stderr %q", code, errOut)
+			}
+		})
+	}
+}
+
+// TestInitThenService follows the README: init, then init --service. The
+// second writes the unit although the config exists, leaves the config
+// alone and says so; a third writes nothing and fails.
+func TestInitThenService(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", dir)
+	gobin := filepath.Join(dir, "gobin")
+	t.Setenv("GOBIN", gobin)
+	t.Setenv("PATH", filepath.Join(dir, "empty")) // no agentd on $PATH
+	cfg := filepath.Join(dir, "agentd", "config.yaml")
+	unitPath := filepath.Join(dir, "systemd", "user", "agentd.service")
+
+	code, out, errOut := runCLI(t, "init", "--config", cfg)
+	if code != 0 || !strings.Contains(out, "wrote "+cfg) {
+		t.Fatalf("init: exit %d\n%s%s", code, out, errOut)
+	}
+	if _, err := os.Stat(unitPath); err == nil {
+		t.Fatal("init without --service wrote a unit")
+	}
+
+	code, out, errOut = runCLI(t, "init", "--config", cfg, "--service")
+	if code != 0 {
+		t.Fatalf("init --service: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"left " + cfg + " as it is", "wrote " + unitPath, "go install ./cmd/agentd"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("init --service output lacks %q:\n%s", want, out)
+		}
+	}
+	unit, err := os.ReadFile(unitPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The test binary is a go-build throwaway, as under go run: the unit
+	// starts the installed agentd instead.
+	if want := "ExecStart=" + filepath.Join(gobin, "agentd") + " run --config " + cfg + "\n"; !strings.Contains(string(unit), want) {
+		t.Errorf("unit lacks %q:\n%s", want, unit)
+	}
+
+	code, out, errOut = runCLI(t, "init", "--config", cfg, "--service")
+	if code == 0 || !strings.Contains(out, "left "+unitPath) || !strings.Contains(errOut, "exists") {
+		t.Fatalf("third init: exit %d\n%s%s", code, out, errOut)
+	}
+	if b, _ := os.ReadFile(unitPath); string(b) != string(unit) {
+		t.Fatal("init overwrote the unit")
+	}
+}
+
+func TestServiceBinary(t *testing.T) {
+	found := func(p string) func(string) (string, error) {
+		return func(string) (string, error) { return p, nil }
+	}
+	notFound := func(string) (string, error) { return "", os.ErrNotExist }
+	env := func(lookPath func(string) (string, error), vars map[string]string, goPath string) exeEnv {
+		return exeEnv{
+			lookPath: lookPath,
+			getenv:   func(k string) string { return vars[k] },
+			goPath:   func() string { return goPath },
+			tempDir:  "/tmp",
+			home:     "/home/ann",
+		}
+	}
+	cases := []struct {
+		name      string
+		exe       string
+		env       exeEnv
+		want      string
+		installed bool
+	}{
+		{"installed binary", "/usr/local/bin/agentd", env(notFound, nil, ""), "/usr/local/bin/agentd", true},
+		{"go run, agentd on PATH", "/tmp/go-build123/b001/exe/agentd", env(found("/home/ann/go/bin/agentd"), nil, ""), "/home/ann/go/bin/agentd", true},
+		{"go run with GOTMPDIR elsewhere", "/var/cache/go-build9/b001/exe/agentd", env(found("/opt/bin/agentd"), nil, ""), "/opt/bin/agentd", true},
+		{"built into the temp dir", "/tmp/x/agentd", env(found("/opt/bin/agentd"), nil, ""), "/opt/bin/agentd", true},
+		{"go run, GOBIN", "/tmp/go-build1/b001/exe/agentd", env(notFound, map[string]string{"GOBIN": "/srv/gobin"}, "/gp"), "/srv/gobin/agentd", false},
+		{"go run, go env GOPATH", "/tmp/go-build1/b001/exe/agentd", env(notFound, nil, "/gp"), "/gp/bin/agentd", false},
+		{"go run, GOPATH list", "/tmp/go-build1/b001/exe/agentd", env(notFound, map[string]string{"GOPATH": "/a:/b"}, ""), "/a/bin/agentd", false},
+		{"go run, no go", "/tmp/go-build1/b001/exe/agentd", env(notFound, nil, ""), "/home/ann/go/bin/agentd", false},
+		{"PATH finds only another throwaway", "/tmp/go-build1/b001/exe/agentd", env(found("/tmp/go-build2/agentd"), nil, "/gp"), "/gp/bin/agentd", false},
+		{"tmp-like name outside the temp dir", "/tmpfoo/agentd", env(notFound, nil, ""), "/tmpfoo/agentd", true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, installed := serviceBinary(tc.exe, tc.env)
+			if got != tc.want || installed != tc.installed {
+				t.Errorf("serviceBinary(%q) = %q, %v; want %q, %v", tc.exe, got, installed, tc.want, tc.installed)
+			}
+		})
+	}
+}
+
+// TestLogTimesInUserZone: once the config is loaded, log times are in the
+// user's zone, as suggestions are, for both log formats.
+func TestLogTimesInUserZone(t *testing.T) {
+	tokyo := time.FixedZone("JST", 9*60*60)
+	for _, format := range []string{"text", "json"} {
+		t.Run(format, func(t *testing.T) {
+			var buf bytes.Buffer
+			c := &common{logFormat: format, logLevel: "info"}
+			logger, err := c.logger(&buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			logger.Info("before")
+			c.zone.set(tokyo)
+			logger.Info("after", "at", time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC))
+			lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+			if len(lines) != 2 {
+				t.Fatalf("want 2 log lines, got:\n%s", buf.String())
+			}
+			if strings.Contains(lines[0], "+09:00") && time.Now().In(time.Local).Format("-07:00") != "+09:00" {
+				t.Errorf("zone applied before the config was loaded: %s", lines[0])
+			}
+			var stamp string
+			if format == "json" {
+				var rec map[string]any
+				if err := json.Unmarshal([]byte(lines[1]), &rec); err != nil {
+					t.Fatal(err)
+				}
+				stamp, _ = rec["time"].(string)
+				if rec["at"] != "2026-12-03T09:00:00Z" {
+					t.Errorf("an attribute's time was changed: %v", rec["at"])
+				}
+			} else {
+				stamp, _, _ = strings.Cut(strings.TrimPrefix(lines[1], "time="), " ")
+				if !strings.Contains(lines[1], "at=2026-12-03T09:00:00.000Z") {
+					t.Errorf("an attribute's time was changed: %s", lines[1])
+				}
+			}
+			ts, err := time.Parse(time.RFC3339Nano, stamp)
+			if err != nil {
+				t.Fatalf("log time %q: %v\n%s", stamp, err, lines[1])
+			}
+			if _, off := ts.Zone(); off != 9*60*60 {
+				t.Errorf("log time %q is not in the user's zone", stamp)
+			}
+		})
 	}
 }

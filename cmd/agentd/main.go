@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -63,8 +64,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "ledger":
 		return cmdLedger(args, stdout, stderr)
 	case "version", "--version", "-v":
-		fmt.Fprintln(stdout, "agentd", buildVersion())
-		return 0
+		return cmdVersion(args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprintf(stdout, usage, config.DefaultPath())
 		return 0
@@ -79,15 +79,16 @@ type common struct {
 	config    string
 	logFormat string
 	logLevel  string
+	zone      logZone // the zone log times are shown in, once the config says
 }
 
 func newFlags(name string, stderr io.Writer) (*flag.FlagSet, *common) {
 	fs := flag.NewFlagSet("agentd "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c := &common{}
-	fs.StringVar(&c.config, "config", config.DefaultPath(), "config file")
-	fs.StringVar(&c.logFormat, "log-format", "", "log format: text or json (default: text on a terminal, json otherwise)")
-	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&c.config, "config", config.DefaultPath(), "the `FILE` to read")
+	fs.StringVar(&c.logFormat, "log-format", "", "log `FORMAT`: text or json (default: text on a terminal, json otherwise)")
+	fs.StringVar(&c.logLevel, "log-level", "info", "log `LEVEL`: debug, info, warn or error")
 	return fs, c
 }
 
@@ -96,7 +97,7 @@ func (c *common) logger(stderr io.Writer) (*slog.Logger, error) {
 	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
 		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", c.logLevel)
 	}
-	opts := &slog.HandlerOptions{Level: level}
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: c.zone.replaceAttr}
 	format := c.logFormat
 	if format == "" {
 		format = "json"
@@ -116,9 +117,9 @@ func (c *common) logger(stderr io.Writer) (*slog.Logger, error) {
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
 	fs, c := newFlags("run", stderr)
-	pprofAddr := fs.String("pprof-addr", "", "serve Go profiles (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	pprofAddr := fs.String("pprof-addr", "", "serve Go profiles (net/http/pprof) on this loopback `ADDR`, e.g. 127.0.0.1:6060")
+	if code, done := parseFlags(fs, "run", args, stdout, stderr); done {
+		return code
 	}
 	logger, err := c.logger(stderr)
 	if err != nil {
@@ -130,6 +131,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "agentd:", err)
 		return 1
 	}
+	c.zone.set(cfg.User.Location)
 	a, err := app.New(app.Options{Config: cfg, Logger: logger, Stdout: stdout})
 	if err != nil {
 		fmt.Fprintln(stderr, "agentd:", err)
@@ -160,7 +162,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		}
 		if err := a.Reload(ctx, next); err != nil {
 			logger.Error("reload failed", "err", err)
+			return
 		}
+		c.zone.set(next.User.Location)
 	}
 	reloadPending := false
 	for waiting := true; waiting; {
@@ -199,7 +203,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 			}
 			if err := a.Reload(ctx, next); err != nil {
 				logger.Error("reload failed", "err", err)
+				continue
 			}
+			c.zone.set(next.User.Location)
 			continue
 		}
 		break
@@ -225,35 +231,60 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 
 func cmdInit(args []string, stdout, stderr io.Writer) int {
 	fs, c := newFlags("init", stderr)
-	service := fs.Bool("service", false, "also write a systemd user unit to ~/.config/systemd/user/agentd.service")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	service := fs.Bool("service", false, "also write a systemd user unit to ~/.config/systemd/user/agentd.service (if missing)")
+	if code, done := parseFlags(fs, "init", args, stdout, stderr); done {
+		return code
 	}
-	if err := config.WriteExample(c.config); err != nil {
+	// Each file is written when missing and left alone when it exists, so
+	// `agentd init` then `agentd init --service` gives both.
+	wrote, left := 0, 0
+	err := config.WriteExample(c.config)
+	switch {
+	case errors.Is(err, iofs.ErrExist):
+		fmt.Fprintf(stdout, "left %s as it is (it exists)\n", c.config)
+		left++
+	case err != nil:
 		fmt.Fprintln(stderr, "agentd init:", err)
 		return 1
+	default:
+		fmt.Fprintf(stdout, "wrote %s\nedit it, then run: agentd check --config %s\n", c.config, c.config)
+		wrote++
 	}
-	fmt.Fprintf(stdout, "wrote %s\nedit it, then run: agentd check --config %s\n", c.config, c.config)
 	if *service {
 		exe, err := os.Executable()
 		if err != nil {
 			fmt.Fprintln(stderr, "agentd init:", err)
 			return 1
 		}
-		path, err := writeService(exe, c.config)
-		if err != nil {
+		bin, installed := serviceBinary(exe, hostExeEnv())
+		path, err := writeService(bin, c.config)
+		switch {
+		case errors.Is(err, errExists):
+			fmt.Fprintf(stdout, "left %s as it is (it exists)\n", path)
+			left++
+		case err != nil:
 			fmt.Fprintln(stderr, "agentd init:", err)
 			return 1
+		default:
+			fmt.Fprintf(stdout, "wrote %s\n", path)
+			if !installed {
+				fmt.Fprintf(stdout, "its ExecStart is %s: install agentd there first with: go install ./cmd/agentd\n", bin)
+			}
+			fmt.Fprintf(stdout, "start it with: systemctl --user daemon-reload && systemctl --user enable --now agentd\n")
+			wrote++
 		}
-		fmt.Fprintf(stdout, "wrote %s\nstart it with: systemctl --user daemon-reload && systemctl --user enable --now agentd\n", path)
+	}
+	if wrote == 0 && left > 0 {
+		fmt.Fprintln(stderr, "agentd init: nothing to write, everything exists already (remove a file first to write a new one)")
+		return 1
 	}
 	return 0
 }
 
 func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	fs, c := newFlags("check", stderr)
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, done := parseFlags(fs, "check", args, stdout, stderr); done {
+		return code
 	}
 	if c.logLevel == "info" {
 		// The check's own lines say what happened; the components' info
@@ -270,6 +301,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "FAIL  config  %v\n", err)
 		return 1
 	}
+	c.zone.set(cfg.User.Location)
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer cancel()
 	failed := 0
@@ -290,11 +322,11 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 
 func cmdPlan(args []string, stdout, stderr io.Writer) int {
 	fs, c := newFlags("plan", stderr)
-	at := fs.String("at", "", "the moment to plan for, RFC 3339 (default: now)")
-	horizon := fs.Duration("horizon", 48*time.Hour, "list reminders due within this long after --at")
-	format := fs.String("format", "text", "output format: text or json (one object per line)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	at := fs.String("at", "", "the moment to plan for, RFC 3339 `TIME` (default: now)")
+	horizon := fs.Duration("horizon", 48*time.Hour, "list reminders due within this `DURATION` after --at")
+	format := fs.String("format", "text", "output `FORMAT`: text or json (one object per line)")
+	if code, done := parseFlags(fs, "plan", args, stdout, stderr); done {
+		return code
 	}
 	if c.logLevel == "info" {
 		c.logLevel = "warn"
@@ -321,6 +353,7 @@ func cmdPlan(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "agentd:", err)
 		return 1
 	}
+	c.zone.set(cfg.User.Location)
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer cancel()
 	ss, failed, err := app.Plan(ctx, cfg, app.PlanOptions{At: when, Horizon: *horizon, Logger: logger})
@@ -341,14 +374,66 @@ func cmdPlan(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+func cmdVersion(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("agentd version", flag.ContinueOnError)
+	if code, done := parseFlags(fs, "version", args, stdout, stderr); done {
+		return code
+	}
+	fmt.Fprintln(stdout, "agentd", buildVersion())
+	return 0
+}
+
 func buildVersion() string {
 	if version != "" {
 		return version
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "devel"
+	}
+	return formatVersion(bi)
+}
+
+// formatVersion describes a build from its build info: the module version
+// when there is one (go install module@version), otherwise what the VCS
+// stamping recorded, e.g. "(devel) rev 85fe379 2026-12-03T09:00:00Z
+// modified, go1.26.8".
+func formatVersion(bi *debug.BuildInfo) string {
+	if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		if bi.GoVersion != "" {
+			return bi.Main.Version + ", " + bi.GoVersion
+		}
 		return bi.Main.Version
 	}
-	return "devel"
+	var rev, at string
+	modified := false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+			if len(rev) > 7 {
+				rev = rev[:7]
+			}
+		case "vcs.time":
+			at = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	v := "(devel)"
+	if rev != "" {
+		v += " rev " + rev
+	}
+	if at != "" {
+		v += " " + at
+	}
+	if modified {
+		v += " modified"
+	}
+	if bi.GoVersion != "" {
+		v += ", " + bi.GoVersion
+	}
+	return v
 }
 
 var errExists = errors.New("already exists")

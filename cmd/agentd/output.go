@@ -85,7 +85,7 @@ func writeService(exe, configPath string) (string, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		if os.IsExist(err) {
-			return "", fmt.Errorf("%s %w; remove it first to write a new one", path, errExists)
+			return path, fmt.Errorf("%s %w; remove it first to write a new one", path, errExists)
 		}
 		return "", fmt.Errorf("write %s: %w", path, err)
 	}

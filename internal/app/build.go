@@ -64,9 +64,10 @@ func Planner(cfg *config.Config, logger *slog.Logger, now func() time.Time, stor
 		AgendaAt:     cfg.Planner.AgendaAt,
 	}, store, logger.With("enricher", "calendar"))
 	mail := correspondence.New(correspondence.Config{
-		Me:            me,
-		Location:      cfg.User.Location,
-		FollowUpAfter: time.Duration(cfg.Planner.FollowUpAfter),
+		Me:             me,
+		Location:       cfg.User.Location,
+		FollowUpAfter:  time.Duration(cfg.Planner.FollowUpAfter),
+		BackfillSettle: time.Duration(cfg.Planner.LookbackSettle),
 	}, store, logger.With("enricher", "mail"))
 	return planner.New(planner.Config{
 		Interests:     cfg.User.Interests,

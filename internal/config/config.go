@@ -244,6 +244,10 @@ type Planner struct {
 	// FollowUpAfter is how long an unanswered question of yours waits
 	// before agentd suggests a follow-up (3d).
 	FollowUpAfter Duration
+	// LookbackSettle is how long after the last look-back mail of a new
+	// account its summary of open items is delivered (30s): each look-back
+	// mail moves it, so it arrives once, when reading has settled.
+	LookbackSettle Duration
 }
 
 // Rule is a user rule; it adds to or overrides (by name) the built-in rules.
@@ -274,17 +278,18 @@ const (
 
 // Defaults filled in by Parse.
 const (
-	DefaultFeedEvery     = Duration(30 * time.Minute)
-	DefaultFeedTimeout   = Duration(30 * time.Second)
-	DefaultFeedMaxBytes  = 10 << 20
-	DefaultCalendarEvery = Duration(15 * time.Minute)
-	DefaultMailLookback  = Duration(14 * 24 * time.Hour)
-	DefaultFeedMaxAge    = Duration(72 * time.Hour)
-	DefaultRemindBefore  = Duration(10 * time.Minute)
-	DefaultFollowUpAfter = Duration(72 * time.Hour)
-	DefaultAgendaAt      = 7*time.Hour + 30*time.Minute
-	DefaultWorkingHours  = "09:00-18:00 Mon-Fri"
-	MinEvery             = Duration(time.Minute)
+	DefaultFeedEvery      = Duration(30 * time.Minute)
+	DefaultFeedTimeout    = Duration(30 * time.Second)
+	DefaultFeedMaxBytes   = 10 << 20
+	DefaultCalendarEvery  = Duration(15 * time.Minute)
+	DefaultMailLookback   = Duration(14 * 24 * time.Hour)
+	DefaultFeedMaxAge     = Duration(72 * time.Hour)
+	DefaultRemindBefore   = Duration(10 * time.Minute)
+	DefaultFollowUpAfter  = Duration(72 * time.Hour)
+	DefaultLookbackSettle = Duration(30 * time.Second)
+	DefaultAgendaAt       = 7*time.Hour + 30*time.Minute
+	DefaultWorkingHours   = "09:00-18:00 Mon-Fri"
+	MinEvery              = Duration(time.Minute)
 )
 
 // Load reads, parses, fills in defaults and validates the config at path

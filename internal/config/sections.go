@@ -500,10 +500,11 @@ func (d *decoder) kinds(v val) []string {
 }
 
 func (d *decoder) planner(v val, p *Planner) {
-	f, _ := d.fields(v, "planner", "feed_max_age", "remind_before", "agenda_at", "follow_up_after")
+	f, _ := d.fields(v, "planner", "feed_max_age", "remind_before", "agenda_at", "follow_up_after", "lookback_settle")
 	p.FeedMaxAge = d.duration(f.get("feed_max_age"), DefaultFeedMaxAge, Duration(time.Minute))
 	p.RemindBefore = d.duration(f.get("remind_before"), DefaultRemindBefore, 0)
 	p.FollowUpAfter = d.duration(f.get("follow_up_after"), DefaultFollowUpAfter, Duration(time.Hour))
+	p.LookbackSettle = d.duration(f.get("lookback_settle"), DefaultLookbackSettle, Duration(time.Second))
 	p.AgendaAt = DefaultAgendaAt
 	agV := f.get("agenda_at")
 	if raw := strings.TrimSpace(d.str(agV)); raw != "" {

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// synopsis returns a subcommand's usage line and one-line description, as
+// the top-level help shows them.
+func synopsis(name string) (usageLine, what string) {
+	switch name {
+	case "run":
+		return "agentd run [--config FILE] [--pprof-addr ADDR]", "Run the daemon (Ctrl-C stops, SIGHUP reloads the config)."
+	case "init":
+		return "agentd init [--config FILE] [--service]", "Write a commented example config and, with --service, a systemd user unit.\nWrites what is missing, never overwrites."
+	case "check":
+		return "agentd check [--config FILE]", "Validate the config and try every source and notifier once."
+	case "plan":
+		return "agentd plan [--config FILE] [--at TIME] [--horizon 48h] [--format text|json]", "Print what agentd would suggest at TIME, sending nothing."
+	case "version":
+		return "agentd version", "Print the version."
+	}
+	return "agentd " + name, ""
+}
+
+// printUsage writes a subcommand's help, spelling flags --name as the
+// top-level help does.
+func printUsage(w io.Writer, fs *flag.FlagSet, name string) {
+	line, what := synopsis(name)
+	fmt.Fprintf(w, "Usage: %s\n\n", line)
+	if what != "" {
+		fmt.Fprintf(w, "%s\n", what)
+	}
+	first := true
+	fs.VisitAll(func(f *flag.Flag) {
+		if first {
+			fmt.Fprintf(w, "\nFlags:\n")
+			first = false
+		}
+		arg, help := flag.UnquoteUsage(f)
+		head := "  --" + f.Name
+		if arg != "" {
+			head += " " + arg
+		}
+		if f.DefValue != "" && f.DefValue != "false" {
+			help += fmt.Sprintf(" (default %s)", f.DefValue)
+		}
+		fmt.Fprintf(w, "%s\n      %s\n", head, strings.ReplaceAll(help, "\n", "\n      "))
+	})
+}
+
+// parseFlags parses a subcommand's arguments. When done is true the command
+// must stop and exit with code: 0 after --help or -h (the help went to
+// stdout), 2 after a bad flag or a positional argument no subcommand takes
+// (the error and the help went to stderr).
+func parseFlags(fs *flag.FlagSet, name string, args []string, stdout, stderr io.Writer) (code int, done bool) {
+	fs.SetOutput(io.Discard) // errors and help are printed below, to the right stream
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		printUsage(stdout, fs, name)
+		return 0, true
+	case err != nil:
+		fmt.Fprintf(stderr, "agentd %s: %v\n\n", name, err)
+		printUsage(stderr, fs, name)
+		return 2, true
+	case fs.NArg() > 0:
+		fmt.Fprintf(stderr, "agentd %s: unexpected argument %q (flags are spelled --name value; see agentd %s --help)\n",
+			name, fs.Arg(0), name)
+		return 2, true
+	}
+	return 0, false
+}
