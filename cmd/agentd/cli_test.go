@@ -359,6 +359,7 @@ func TestSubcommandHelpAndStrayArguments(t *testing.T) {
 		{"init", []string{"--config FILE", "--service"}},
 		{"check", []string{"--config FILE", "--log-format FORMAT"}},
 		{"plan", []string{"--config FILE", "--at TIME", "--horizon DURATION", "--format FORMAT"}},
+		{"ledger", []string{"--config FILE", "--since DURATION", "--format FORMAT"}},
 		{"version", nil},
 	}
 	for _, tc := range cases {

@@ -20,6 +20,8 @@ func synopsis(name string) (usageLine, what string) {
 		return "agentd check [--config FILE]", "Validate the config and try every source and notifier once."
 	case "plan":
 		return "agentd plan [--config FILE] [--at TIME] [--horizon 48h] [--format text|json]", "Print what agentd would suggest at TIME, sending nothing."
+	case "ledger":
+		return "agentd ledger [--config FILE] [--since 24h] [--format text|json]", "List every request agentd sent to a model: when, what for, how much, what was redacted."
 	case "version":
 		return "agentd version", "Print the version."
 	}

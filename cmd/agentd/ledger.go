@@ -17,14 +17,10 @@ import (
 // cmdLedger prints the egress ledger: every request agentd sent to a model.
 func cmdLedger(args []string, stdout, stderr io.Writer) int {
 	fs, c := newFlags("ledger", stderr)
-	since := fs.String("since", "24h", "how far back: a duration (24h, 7d) or an RFC 3339 time")
-	format := fs.String("format", "text", "output format: text or json (one entry per line)")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "agentd ledger: unexpected argument %q\n", fs.Arg(0))
-		return 2
+	since := fs.String("since", "24h", "how far back: a `DURATION` (24h, 7d) or an RFC 3339 time")
+	format := fs.String("format", "text", "output `FORMAT`: text or json (one entry per line)")
+	if code, done := parseFlags(fs, "ledger", args, stdout, stderr); done {
+		return code
 	}
 	logger, err := c.logger(stderr)
 	if err != nil {
