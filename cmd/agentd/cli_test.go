@@ -269,6 +269,11 @@ func TestCheck(t *testing.T) {
 func TestInitNeverOverwrites(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("XDG_CONFIG_HOME", dir)
+	// init --service may ask `go env GOPATH` under go test; the go command
+	// then writes telemetry files below XDG_CONFIG_HOME, possibly after the
+	// test ends. A fixed GOPATH keeps the go command out of the temp dir.
+	t.Setenv("GOPATH", filepath.Join(t.TempDir(), "gopath"))
+	t.Setenv("GOBIN", "")
 	cfg := filepath.Join(dir, "agentd", "config.yaml")
 	code, out, errOut := runCLI(t, "init", "--config", cfg, "--service")
 	if code != 0 {
@@ -407,6 +412,11 @@ func TestSubcommandHelpAndStrayArguments(t *testing.T) {
 func TestInitThenService(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("XDG_CONFIG_HOME", dir)
+	// init --service may ask `go env GOPATH` under go test; the go command
+	// then writes telemetry files below XDG_CONFIG_HOME, possibly after the
+	// test ends. A fixed GOPATH keeps the go command out of the temp dir.
+	t.Setenv("GOPATH", filepath.Join(t.TempDir(), "gopath"))
+	t.Setenv("GOBIN", "")
 	gobin := filepath.Join(dir, "gobin")
 	t.Setenv("GOBIN", gobin)
 	t.Setenv("PATH", filepath.Join(dir, "empty")) // no agentd on $PATH
