@@ -23,6 +23,7 @@ const (
 	StatusDelivered = "delivered"
 	StatusAccepted  = "accepted"
 	StatusDismissed = "dismissed"
+	StatusDone      = "done"
 	StatusSnoozed   = "snoozed"
 	StatusExpired   = "expired"
 	StatusWithdrawn = "withdrawn"
