@@ -51,13 +51,17 @@ type Record struct {
 	Until time.Time `json:"until,omitzero"`
 }
 
-// Due is when the record asks for the user's attention: the end of a
-// snooze, else the suggestion's due time (zero for "as soon as made").
-func (r Record) Due() time.Time {
-	if r.Status == event.StatusSnoozed && !r.Until.IsZero() {
-		return r.Until
+// Next is the suggestion as it shows next: for a snoozed one, the copy
+// that shows at Until (see SnoozeID).
+func (r Record) Next() event.Suggestion {
+	if r.Status != event.StatusSnoozed || r.Until.IsZero() {
+		return r.Suggestion
 	}
-	return r.Suggestion.Due
+	c := r.Suggestion
+	c.ID = SnoozeID(c.ID)
+	c.Kind = event.KindReminder
+	c.Due = r.Until
+	return c
 }
 
 // Open reports whether the user still has the suggestion in front of them
@@ -256,8 +260,9 @@ type Filter struct {
 	Statuses []string
 }
 
-// List returns the records f selects: those with a due moment first, by
-// that moment, then by priority (highest first) and creation.
+// List returns the records f selects, in the order of Compare on what
+// shows next (Record.Next): reminders and snoozed ones first, by when they
+// fire, then the rest by priority (highest first) and creation.
 func (b *Book) List(ctx context.Context, f Filter) ([]Record, error) {
 	keys, err := b.store.Keys(ctx, "")
 	if err != nil {
@@ -283,14 +288,15 @@ func (b *Book) List(ctx context.Context, f Filter) ([]Record, error) {
 		}
 		out = append(out, rec)
 	}
-	slices.SortStableFunc(out, compareRecords)
+	slices.SortStableFunc(out, func(a, b Record) int { return Compare(a.Next(), b.Next()) })
 	return out, nil
 }
 
 // Answer records the user's answer to suggestion (or snoozed copy) id:
 // ActionAccept, ActionDismiss, ActionDone or ActionSnooze. Dismiss and
 // done drop what is still scheduled for it. Snooze needs until after now:
-// a copy (SnoozeID) is scheduled to show at until. An unknown id is
+// a copy (SnoozeID) is scheduled to show at until, in place of the
+// suggestion if that is still scheduled. An unknown id is
 // state.ErrNotFound, a withdrawn one ErrWithdrawn.
 func (b *Book) Answer(ctx context.Context, id, action string, until time.Time) error {
 	orig, _ := Original(id)
@@ -321,14 +327,16 @@ func (b *Book) Answer(ctx context.Context, id, action string, until time.Time) e
 		}
 		rec.Until = time.Time{}
 	case ActionSnooze:
-		c := rec.Suggestion
-		c.ID = SnoozeID(orig)
-		c.Kind = event.KindReminder
-		c.Due = until
-		if err := b.out.Schedule(ctx, c, now); err != nil {
+		if rec.Suggestion.Due.After(now) {
+			// Not shown yet: the copy takes its place.
+			if err := b.out.Cancel(ctx, rec.Suggestion.ID); err != nil {
+				return fmt.Errorf("answer %s: %w", id, err)
+			}
+		}
+		rec.Status, rec.Until = event.StatusSnoozed, until
+		if err := b.out.Schedule(ctx, rec.Next(), now); err != nil {
 			return fmt.Errorf("answer %s: snooze: %w", id, err)
 		}
-		rec.Until = until
 	default:
 		rec.Until = time.Time{}
 	}
@@ -381,28 +389,27 @@ func (b *Book) get(ctx context.Context, id string) (Record, error) {
 	return rec, nil
 }
 
-// compareRecords orders records with a due moment first, by that moment,
-// then the rest; ties by priority (highest first), creation, then id.
-func compareRecords(a, b Record) int {
-	ad, bd := a.Due(), b.Due()
-	if c := cmp.Compare(boolRank(ad.IsZero()), boolRank(bd.IsZero())); c != 0 {
-		return c
+// Compare orders suggestions as the user is shown a list of them:
+// reminders first, by due time, then the rest by priority (highest first);
+// ties by creation, title and id.
+func Compare(a, b event.Suggestion) int {
+	ar, br := a.Kind == event.KindReminder, b.Kind == event.KindReminder
+	if ar != br {
+		if ar {
+			return -1
+		}
+		return 1
 	}
-	if c := ad.Compare(bd); c != 0 {
-		return c
+	if ar {
+		if c := a.Due.Compare(b.Due); c != 0 {
+			return c
+		}
 	}
-	if c := cmp.Compare(event.PriorityRank(b.Suggestion.Priority), event.PriorityRank(a.Suggestion.Priority)); c != 0 {
+	if c := cmp.Compare(event.PriorityRank(b.Priority), event.PriorityRank(a.Priority)); c != 0 {
 		return c
 	}
 	if c := a.Created.Compare(b.Created); c != 0 {
 		return c
 	}
-	return strings.Compare(a.Suggestion.ID, b.Suggestion.ID)
-}
-
-func boolRank(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
+	return cmp.Or(strings.Compare(a.Title, b.Title), strings.Compare(a.ID, b.ID))
 }

@@ -298,7 +298,7 @@ func TestSnooze(t *testing.T) {
 		t.Fatalf("snoozed copy = %+v", c)
 	}
 	rec, _ := f.book.Get(t.Context(), s.ID)
-	if rec.Status != event.StatusSnoozed || !rec.Until.Equal(until) || !rec.Due().Equal(until) {
+	if rec.Status != event.StatusSnoozed || !rec.Until.Equal(until) || !rec.Next().Due.Equal(until) || rec.Next().ID != copyID {
 		t.Fatalf("record = %+v, want snoozed until %s", rec, until)
 	}
 	// The original is not shown again (a redelivery), the copy is.
@@ -528,5 +528,23 @@ func TestParseUntil(t *testing.T) {
 		if err != nil || !got.Equal(want) || got.Location() != zone {
 			t.Errorf("ParseUntil(%q) = %s, %v; want %s", in, got, err, want)
 		}
+	}
+}
+
+// TestSnoozeBeforeDue: a reminder snoozed before it fired (from the CLI)
+// fires once, at the end of the snooze.
+func TestSnoozeBeforeDue(t *testing.T) {
+	f := newFixture()
+	r := sugg("r", t0.Add(time.Hour))
+	f.offer(t, r)
+	until := t0.Add(3 * time.Hour)
+	if err := f.book.Answer(t.Context(), r.ID, ActionSnooze, until); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.out.Cancelled(); !slices.Equal(got, []string{r.ID}) {
+		t.Fatalf("cancelled %v, want the reminder", got)
+	}
+	if f.shouldDeliver(t, r.ID) || !f.shouldDeliver(t, SnoozeID(r.ID)) {
+		t.Fatal("want the copy delivered, not the original")
 	}
 }
