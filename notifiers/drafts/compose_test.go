@@ -60,7 +60,7 @@ func TestCompose(t *testing.T) {
 	}
 	head := string(raw[:bytes.Index(raw, []byte("\r\n\r\n"))])
 	for _, want := range []string{
-		"Subject: =?utf-8?",            // RFC 2047
+		"Subject: =?utf-8?",           // RFC 2047
 		"To: =?utf-8?q?Zo=C3=AB_M=C3", // an encoded display name
 		"Message-Id: <agentd.abc@example.org>",
 		"In-Reply-To: <q2@example.net>",
