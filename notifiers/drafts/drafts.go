@@ -129,6 +129,13 @@ func (n *Notifier) Save(ctx context.Context, d event.Draft) (string, error) {
 		log.Debug("thread state already has its draft", "released", rec.Released)
 		return msgID, nil
 	}
+	// Composed before anything is removed: a draft that cannot be made
+	// must not cost the thread its current one.
+	now := n.now()
+	raw, err := Compose(d, msgID, now)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrPermanent, err)
+	}
 	if ok && rec.Released == "" {
 		// The thread moved on: agentd's draft of the earlier state goes,
 		// unless the user has made it theirs.
@@ -143,7 +150,6 @@ func (n *Notifier) Save(ctx context.Context, d event.Draft) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("drafts %s: find %s: %w", d.Account, msgID, err)
 	}
-	now := n.now()
 	if found {
 		rec := record{Account: d.Account, MessageID: msgID, InReplyTo: d.InReplyTo, Written: now}
 		if !untouched {
@@ -153,10 +159,6 @@ func (n *Notifier) Save(ctx context.Context, d event.Draft) (string, error) {
 		return msgID, n.put(ctx, d.ThreadKey, rec)
 	}
 
-	raw, err := Compose(d, msgID, now)
-	if err != nil {
-		return "", fmt.Errorf("%w: %w", ErrPermanent, err)
-	}
 	if err := store.Save(ctx, raw, msgID); err != nil {
 		return "", fmt.Errorf("drafts %s: save %s: %w", d.Account, msgID, err)
 	}
