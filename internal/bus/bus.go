@@ -238,7 +238,7 @@ func (b *Bus) ClientURL() string {
 		}
 		return b.srv.ClientURL()
 	}
-	return redact.Link(b.nc.ConnectedUrl()) // nats.go's Redacted keeps a token user
+	return redact.Link(b.nc.ConnectedUrl()) // nats.go's Redacted shows a token user name
 }
 
 // CheckVersion returns nil if the nats-server version v (with or without a

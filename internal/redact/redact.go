@@ -1,3 +1,10 @@
+// Package redact keeps secrets and personal data where they belong. Link,
+// Text and Error hide the credentials that URLs carry (user info, keys in
+// the query, private links) before a URL or an error reaches a log line, an
+// error message, a health report or an event: every package that shows a
+// URL uses them, with the one placeholder Mask. A Redactor replaces the
+// personal identifiers and secrets of mail text before it is sent to a
+// model, and puts them back in the answer.
 package redact
 
 import (

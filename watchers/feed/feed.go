@@ -58,8 +58,8 @@ type Status struct {
 	ConsecutiveFailures int
 	// NextPoll is when Run polls next (zero outside Run).
 	NextPoll time.Time
-	// URL is the URL polled (after a remembered permanent redirect), without
-	// credentials.
+	// URL is the URL polled (after a remembered permanent redirect), as
+	// redact.Link shows it.
 	URL string
 }
 
