@@ -8,7 +8,6 @@
 package redact
 
 import (
-	"errors"
 	"net/url"
 	"regexp"
 	"strings"
@@ -92,8 +91,7 @@ func Error(err error) error {
 	if err == nil {
 		return nil
 	}
-	var ue *url.Error
-	if errors.As(err, &ue) && ue == err {
+	if ue, ok := err.(*url.Error); ok { // as net/http returns it, not wrapped
 		u, inner := Link(ue.URL), Error(ue.Err)
 		if u == ue.URL && inner == ue.Err {
 			return err
