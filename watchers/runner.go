@@ -8,6 +8,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/agentd/agentd/internal/redact"
 )
 
 // Runner runs watchers, reconnecting each with exponential backoff when it
@@ -140,6 +142,7 @@ func (r *Runner) loop(ctx context.Context, w Watcher, publish Publish) {
 }
 
 func (r *Runner) record(log *slog.Logger, name string, connected bool, err error) {
+	err = redact.Error(err) // health and logs show no URL credentials
 	r.mu.Lock()
 	t := r.health[name]
 	r.mu.Unlock()

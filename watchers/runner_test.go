@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -108,5 +110,56 @@ func TestRunnerHealthWhileFailing(t *testing.T) {
 		}
 		cancel()
 		r.Wait()
+	})
+}
+
+// leaky fails Connect with an error that names its URL, credentials and all.
+type leaky struct{}
+
+func (leaky) Name() string { return "mail:leaky" }
+func (leaky) Connect(context.Context) error {
+	return &url.Error{Op: "Get", URL: "https://bob:hunter2@dav.example/private-0a1b2c3d4e5f6a7b8c9d/basic.ics?token=t0psecret", Err: errors.New("connection refused")}
+}
+func (leaky) Run(ctx context.Context, _ Publish) error { <-ctx.Done(); return nil }
+func (leaky) Close(context.Context) error              { return nil }
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestRunnerRedactsSourceErrors(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		var logs syncBuffer
+		r := NewRunner(slog.New(slog.NewTextHandler(&logs, nil)), WithBackoff(time.Second, time.Second))
+		r.Start(ctx, []Watcher{leaky{}}, func(context.Context, event.Event) error { return nil })
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		h := r.Health()
+		cancel()
+		r.Wait()
+		if !strings.Contains(logs.String(), "source failed") || h[0].OK {
+			t.Fatalf("no failure logged or recorded: %s %+v", logs.String(), h[0])
+		}
+		for what, text := range map[string]string{"logs": logs.String(), "health": h[0].LastError} {
+			for _, s := range []string{"bob", "hunter2", "0a1b2c3d4e5f6a7b8c9d", "t0psecret"} {
+				if strings.Contains(text, s) {
+					t.Errorf("%s show %q: %s", what, s, text)
+				}
+			}
+		}
 	})
 }

@@ -85,40 +85,6 @@ func TestFeedbackWhileStopping(t *testing.T) {
 	}
 }
 
-func TestRedactURL(t *testing.T) {
-	tests := map[string]struct {
-		in, want string
-		secrets  []string
-	}{
-		"no user info": {in: "nats://h1:4222", want: "nats://h1:4222"},
-		"password":     {in: "nats://alice:s3cret@h1:4222", want: "nats://REDACTED@h1:4222", secrets: []string{"s3cret", "alice"}},
-		"token":        {in: "nats://tok3n@h1:4222", want: "nats://REDACTED@h1:4222", secrets: []string{"tok3n"}},
-		"cluster, second has the password": {
-			in:      "nats://h1:4222, nats://bob:pw2@h2:4222",
-			want:    "nats://h1:4222,nats://REDACTED@h2:4222",
-			secrets: []string{"pw2", "bob"},
-		},
-		"cluster, both": {
-			in:      "nats://a:pw1@h1:4222,tls://b:pw2@h2:4222",
-			want:    "nats://REDACTED@h1:4222,tls://REDACTED@h2:4222",
-			secrets: []string{"pw1", "pw2"},
-		},
-	}
-	for name, tt := range tests {
-		t.Run(name, func(t *testing.T) {
-			got := redactURL(tt.in)
-			if got != tt.want {
-				t.Errorf("redactURL(%q) = %q, want %q", tt.in, got, tt.want)
-			}
-			for _, s := range tt.secrets {
-				if strings.Contains(got, s) {
-					t.Errorf("redactURL(%q) = %q still shows %q", tt.in, got, s)
-				}
-			}
-		})
-	}
-}
-
 // blockingWriter holds the first write until released, like a terminal
 // that is slow to take a line.
 type blockingWriter struct {

@@ -14,6 +14,7 @@ import (
 	"github.com/agentd/agentd/event"
 	"github.com/agentd/agentd/internal/bus"
 	"github.com/agentd/agentd/internal/config"
+	"github.com/agentd/agentd/internal/redact"
 	"github.com/agentd/agentd/internal/state"
 	"github.com/agentd/agentd/notifiers"
 )
@@ -134,7 +135,7 @@ func checkBus(ctx context.Context, cfg *config.Config, logger *slog.Logger) Chec
 	if b.Embedded() {
 		return CheckResult{Component: "bus", OK: true, Detail: fmt.Sprintf("embedded nats-server %s, data in %s", b.ServerVersion(), busConfig(cfg).DataDir)}
 	}
-	return CheckResult{Component: "bus", OK: true, Detail: fmt.Sprintf("external nats-server %s at %s", b.ServerVersion(), redactURL(bc.URL))}
+	return CheckResult{Component: "bus", OK: true, Detail: fmt.Sprintf("external nats-server %s at %s", b.ServerVersion(), redact.Link(bc.URL))}
 }
 
 func closeNotifier(n notifiers.Notifier) {

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +16,8 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/agentd/agentd/internal/redact"
 )
 
 // Config says which NATS to use.
@@ -141,10 +142,10 @@ func (b *Bus) openExternal(cfg Config, opts []nats.Option) error {
 			if b.closing.Load() {
 				return
 			}
-			b.logger.Warn("bus disconnected", "err", err)
+			b.logger.Warn("bus disconnected", "err", redact.Error(err))
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) {
-			b.logger.Info("bus reconnected", "url", nc.ConnectedUrlRedacted())
+			b.logger.Info("bus reconnected", "url", redact.Link(nc.ConnectedUrl()))
 		}),
 	)
 	if cfg.CredentialsFile != "" {
@@ -152,7 +153,7 @@ func (b *Bus) openExternal(cfg Config, opts []nats.Option) error {
 	}
 	nc, err := nats.Connect(cfg.URL, opts...)
 	if err != nil {
-		return fmt.Errorf("bus: connect to %s: %w", redactURLs(cfg.URL), err)
+		return fmt.Errorf("bus: connect to %s: %w", redact.Link(cfg.URL), redact.Error(err))
 	}
 	b.nc = nc
 	return nil
@@ -237,7 +238,7 @@ func (b *Bus) ClientURL() string {
 		}
 		return b.srv.ClientURL()
 	}
-	return b.nc.ConnectedUrlRedacted()
+	return redact.Link(b.nc.ConnectedUrl()) // nats.go's Redacted shows a token user name
 }
 
 // CheckVersion returns nil if the nats-server version v (with or without a
@@ -306,28 +307,6 @@ func reconnectDelay(attempts int) time.Duration {
 	d := reconnectMin << min(max(attempts-1, 0), 10)
 	d = min(d, reconnectMax)
 	return d/2 + rand.N(d/2+1)
-}
-
-// redactURLs hides passwords and tokens in a comma-separated URL list.
-func redactURLs(urls string) string {
-	parts := strings.Split(urls, ",")
-	for i, p := range parts {
-		p = strings.TrimSpace(p)
-		u, err := url.Parse(p)
-		if err != nil {
-			parts[i] = "<unparsable url>"
-			continue
-		}
-		if u.User != nil {
-			if _, hasPass := u.User.Password(); hasPass {
-				u.User = url.UserPassword(u.User.Username(), "xxxxx")
-			} else {
-				u.User = url.User("xxxxx") // a lone user part is a token
-			}
-		}
-		parts[i] = u.String()
-	}
-	return strings.Join(parts, ",")
 }
 
 // serverLogger sends the embedded server's log to slog. Its notices (the

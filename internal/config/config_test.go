@@ -598,6 +598,64 @@ func TestSecretsNeverInErrors(t *testing.T) {
 	}
 }
 
+// TestURLSecretsNeverInErrors: whatever is wrong with a URL, its message
+// quotes the URL through redact.Link, so no password, token or private
+// link reaches the terminal or the log of a failed reload.
+func TestURLSecretsNeverInErrors(t *testing.T) {
+	const pw, tok, priv = "s3cr3t-pw", "t0k3n-s3cr3t", "9f86d081884c7d659a2f"
+	cases := map[string]struct{ yaml, want string }{
+		"bus token, bad scheme": {
+			yaml: "bus: {url: 'http://nats.example:4222/?token=" + tok + "'}\n",
+			want: `"http://nats.example:4222/?token=REDACTED": scheme "http" is not valid`,
+		},
+		"bus does not parse": {
+			yaml: "bus: {url: 'nats://u:" + pw + "@nats.example:42%zz'}\n",
+			want: `"nats://REDACTED@nats.example:42%zz" is not a NATS URL`,
+		},
+		"feed token, bad scheme": {
+			yaml: "sources:\n  feeds:\n    - {name: a, url: 'ftp://a.example/feed?api_key=" + tok + "'}\n",
+			want: `"ftp://a.example/feed?api_key=REDACTED": scheme "ftp" is not valid`,
+		},
+		"feed password, does not parse": {
+			yaml: "sources:\n  feeds:\n    - {name: a, url: 'https://bob:" + pw + "@a.example/%zz'}\n",
+			want: `"https://REDACTED@a.example/%zz" is not a URL`,
+		},
+		"private calendar, bad scheme": {
+			yaml: "sources:\n  calendars:\n    - {name: c, url: 'ftp://calendar.example/ical/me/private-" + priv + "/basic.ics'}\n",
+			want: `"ftp://calendar.example/ical/me/REDACTED/basic.ics": scheme "ftp" is not valid`,
+		},
+		"private calendar, no host": {
+			yaml: "sources:\n  calendars:\n    - {name: c, url: 'https:///ical/private-" + priv + "/basic.ics?key=" + tok + "'}\n",
+			want: `"https:///ical/REDACTED/basic.ics?key=REDACTED" has no host`,
+		},
+		"imap host is a URL": {
+			yaml: "sources:\n  mail:\n    - name: m\n      imap: {host: 'imaps://bob:" + pw + "@imap.example/', username: u, password_env: P}\n",
+			want: `"imaps://REDACTED@imap.example/" is a URL or path`,
+		},
+		"llm key in the query": {
+			yaml: "llm: {url: 'ftp://llm.example/v1?key=" + tok + "', model: m}\n",
+			want: `"ftp://llm.example/v1?key=REDACTED": scheme "ftp" is not valid`,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := Parse(cfgFile, []byte(tc.yaml))
+			if err == nil {
+				t.Fatal("Parse accepted it")
+			}
+			msg := err.Error()
+			for _, s := range []string{pw, tok, priv} {
+				if strings.Contains(msg, s) {
+					t.Errorf("error shows %q:\n%s", s, msg)
+				}
+			}
+			if !strings.Contains(msg, tc.want) {
+				t.Errorf("error lacks %q:\n%s", tc.want, msg)
+			}
+		})
+	}
+}
+
 func TestErrorsAllAtOnceInOrder(t *testing.T) {
 	yaml := `rules:
   - {name: r, when: x, action: shout}

@@ -11,6 +11,8 @@ import (
 	"os/exec"
 	"strings"
 	"time"
+
+	"github.com/agentd/agentd/internal/redact"
 )
 
 // SecretTimeout bounds a <prefix>_command run by Secret.Resolve, so that a
@@ -126,7 +128,7 @@ func (s Secret) run(ctx context.Context) (string, error) {
 		} else if ctxErr != nil {
 			return "", fmt.Errorf("%s_command: %w", s.name(), ctxErr)
 		}
-		msg := scrub(lastLine(stderr.String()), out)
+		msg := redact.Text(scrub(lastLine(stderr.String()), out))
 		if msg != "" {
 			return "", fmt.Errorf("%s_command failed (%w): %s", s.name(), err, msg)
 		}
@@ -149,16 +151,16 @@ func lastLine(s string) string {
 	return l
 }
 
-// scrub removes anything the command printed on stdout from msg: a command
-// may have printed the secret before failing, and the error must not carry
-// it even if stderr echoes it.
+// scrub replaces anything the command printed on stdout in msg by
+// redact.Mask: a command may have printed the secret before failing, and the
+// error must not carry it even if stderr echoes it.
 func scrub(msg, stdout string) string {
 	if msg == "" || stdout == "" {
 		return msg
 	}
 	for _, line := range strings.Split(stdout, "\n") {
 		if line = strings.TrimSpace(line); line != "" {
-			msg = strings.ReplaceAll(msg, line, "[redacted]")
+			msg = strings.ReplaceAll(msg, line, redact.Mask)
 		}
 	}
 	return msg

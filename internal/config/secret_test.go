@@ -48,7 +48,7 @@ func TestSecretResolve(t *testing.T) {
 		"command in cfg dir":  {s: Secret{Command: "cat pw", dir: dir}, want: secretValue},
 		"command fails":       {s: Secret{Command: "echo 'gpg: decryption failed' >&2; exit 2", key: "sources.mail[0].imap.password"}, wantErr: []string{"sources.mail[0].imap.password_command failed", "exit status 2", "gpg: decryption failed"}},
 		"command prints none": {s: Secret{Command: "true"}, wantErr: []string{"printed nothing"}},
-		"command leaks":       {s: Secret{Command: "echo " + secretValue + "; echo \"bad token " + secretValue + "\" >&2; exit 1"}, wantErr: []string{"failed", "[redacted]"}},
+		"command leaks":       {s: Secret{Command: "echo " + secretValue + "; echo \"bad token " + secretValue + "\" >&2; exit 1"}, wantErr: []string{"failed", "bad token REDACTED"}},
 		"nothing set":         {s: Secret{key: "llm.api_key"}, wantErr: []string{"llm.api_key: no secret configured", "api_key_env"}},
 	}
 	for name, tc := range cases {

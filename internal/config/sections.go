@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/agentd/agentd/event"
+	"github.com/agentd/agentd/internal/redact"
 	"github.com/goccy/go-yaml/ast"
 )
 
@@ -129,30 +130,15 @@ func (d *decoder) natsURL(v val, raw string) {
 	case err != nil || u.Host == "":
 		d.errorf(v, "%s is not a NATS URL (e.g. nats://host:4222; several separated by commas)", quoteURL(raw))
 	case u.User != nil:
-		d.errorf(v, "%q holds credentials: put them in bus.credentials_file (a NATS .creds file) instead", redact(u))
+		d.errorf(v, "%s holds credentials: put them in bus.credentials_file (a NATS .creds file) instead", quoteURL(raw))
 	case !oneOfFold(u.Scheme, "nats", "tls", "ws", "wss"):
-		d.errorf(v, "%q: scheme %q is not valid (valid: nats, tls, ws, wss)", redact(u), u.Scheme)
+		d.errorf(v, "%s: scheme %q is not valid (valid: nats, tls, ws, wss)", quoteURL(raw), u.Scheme)
 	}
 }
 
-// redact hides all user info, not only the password: a NATS token or an API
-// key often sits in the user name.
-func redact(u *url.URL) string {
-	if u.User == nil {
-		return u.String()
-	}
-	c := *u
-	c.User = url.User("xxxxx")
-	return c.String()
-}
-
-// quoteURL quotes a URL that did not parse, unless it may hold credentials.
-func quoteURL(raw string) string {
-	if strings.Contains(raw, "@") {
-		return "the value (not shown: it may hold credentials)"
-	}
-	return strconv.Quote(raw)
-}
+// quoteURL quotes a URL, as written in the config, for an error message:
+// through redact.Link, so that no password, token or private link shows.
+func quoteURL(raw string) string { return strconv.Quote(redact.Link(raw)) }
 
 func oneOfFold(s string, valid ...string) bool {
 	for _, v := range valid {
@@ -224,15 +210,15 @@ func (d *decoder) webURL(v val, raw string, schemes ...string) (*url.URL, bool) 
 		return nil, false
 	}
 	if u.User != nil {
-		d.errorf(v, "%q holds a user name or password: credentials do not belong in URLs (they end up in logs); use username and password_env, password_file or password_command", redact(u))
+		d.errorf(v, "%s holds a user name or password: credentials do not belong in URLs (they end up in logs); use username and password_env, password_file or password_command", quoteURL(raw))
 		return nil, false
 	}
 	if !oneOfFold(u.Scheme, schemes...) {
-		d.errorf(v, "%q: scheme %q is not valid (%s)", raw, u.Scheme, schemeList(schemes))
+		d.errorf(v, "%s: scheme %q is not valid (%s)", quoteURL(raw), u.Scheme, schemeList(schemes))
 		return nil, false
 	}
 	if u.Scheme != "file" && u.Host == "" {
-		d.errorf(v, "%q has no host (e.g. %s://example.com/...)", raw, schemes[0])
+		d.errorf(v, "%s has no host (e.g. %s://example.com/...)", quoteURL(raw), schemes[0])
 		return nil, false
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
@@ -325,9 +311,9 @@ func (d *decoder) imap(v val) *IMAP {
 	im.Host = d.str(hostV)
 	if d.required(hostV, im.Host, "the IMAP server's host name, e.g. imap.example.com") {
 		if _, port, err := net.SplitHostPort(im.Host); err == nil {
-			d.errorf(hostV, "%q: put the port in imap.port (port: %s), not in the host", im.Host, port)
+			d.errorf(hostV, "%s: put the port in imap.port (port: %s), not in the host", quoteURL(im.Host), port)
 		} else if strings.Contains(im.Host, "/") {
-			d.errorf(hostV, "%q is a URL or path, not a host name: write the host alone, e.g. imap.example.com", im.Host)
+			d.errorf(hostV, "%s is a URL or path, not a host name: write the host alone, e.g. imap.example.com", quoteURL(im.Host))
 		}
 	}
 	tlsV := f.get("tls")

@@ -495,7 +495,7 @@ func urlIsSensitive(raw string) bool {
 		if p, err := url.PathUnescape(seg); err == nil {
 			seg = p
 		}
-		if uuidRe.MatchString(seg) || looksRandom(seg, 16) {
+		if tokenLike(seg) {
 			return true
 		}
 	}
@@ -506,7 +506,7 @@ func urlIsSensitive(raw string) bool {
 				if v == "" {
 					continue
 				}
-				if credParamRe.MatchString(k) || uuidRe.MatchString(v) || looksRandom(v, 16) {
+				if secretParam(k) || tokenLike(v) {
 					return true
 				}
 			}

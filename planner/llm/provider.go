@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/agentd/agentd/internal/redact"
 )
 
 // Purpose says what a call is for; it is part of the cache key and of the
@@ -507,7 +509,7 @@ func (p *Provider) transportError(parent, rctx context.Context, err error) error
 	if errors.Is(rctx.Err(), context.DeadlineExceeded) {
 		return &Error{Host: p.host, Retryable: true, Err: fmt.Errorf("no answer within %s: %w", p.timeout, context.DeadlineExceeded)}
 	}
-	// The error text of *url.Error repeats the URL, which never carries
-	// credentials (NewProvider refuses them), so it may be kept.
-	return &Error{Host: p.host, Retryable: true, Err: err}
+	// The error text of *url.Error repeats the URL: NewProvider refuses
+	// user info, and redact.Error masks a key passed in the query.
+	return &Error{Host: p.host, Retryable: true, Err: redact.Error(err)}
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/agentd/agentd/event"
+	"github.com/agentd/agentd/internal/redact"
 	"github.com/agentd/agentd/internal/state"
 	"github.com/agentd/agentd/watchers"
 	"github.com/agentd/agentd/watchers/calendar/source"
@@ -162,6 +163,7 @@ func (w *Watcher) Run(ctx context.Context, publish watchers.Publish) error {
 }
 
 func (w *Watcher) record(err error) {
+	err = redact.Error(err) // the sources redact their URLs; this catches any other
 	changed, failures := w.health.Record(w.now(), err)
 	switch {
 	case err == nil && changed:

@@ -3,7 +3,9 @@ package calendar
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -389,5 +391,33 @@ func TestFailedPublishRetried(t *testing.T) {
 				t.Fatalf("announced %v, want each of %v once", got, want)
 			}
 		})
+	}
+}
+
+// TestFailureLogHidesSecrets: a poll failure whose error names the
+// subscription URL is logged and kept in health without its credentials,
+// even if the source did not redact it.
+func TestFailureLogHidesSecrets(t *testing.T) {
+	var logs strings.Builder
+	store := state.NewMemory()
+	f, err := source.NewLocal(source.LocalConfig{Name: "c", Path: t.TempDir()}, store, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := New(Config{Name: "c", Fetcher: f}, store, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.record(fmt.Errorf("ics c: %w", &url.Error{Op: "Get", URL: "https://bob:pw-Secret@cal.example/private-0a1b2c3d4e5f6a7b8c9d/basic.ics?key=hunter2", Err: errors.New("EOF")}))
+	h := w.Health()
+	if !strings.Contains(logs.String(), "calendar poll failed") || h.OK {
+		t.Fatalf("failure not logged or recorded: %s %+v", logs.String(), h)
+	}
+	for what, text := range map[string]string{"logs": logs.String(), "health": h.LastError} {
+		for _, s := range []string{"bob", "pw-Secret", "0a1b2c3d4e5f6a7b8c9d", "hunter2"} {
+			if strings.Contains(text, s) {
+				t.Errorf("%s show %q: %s", what, s, text)
+			}
+		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+
+	"github.com/agentd/agentd/internal/redact"
 )
 
 // Defaults for the zero values of Config.
@@ -21,8 +23,8 @@ type Config struct {
 	// Name is the configured feed name; events get Source "feed:"+Name.
 	Name string
 	// URL is http://, https:// or file:// (a local file, whose mtime and
-	// size serve as its validator). Userinfo is used for basic auth and is
-	// never logged.
+	// size serve as its validator). Userinfo is used for basic auth; logs,
+	// errors, health and events show the URL through redact.Link.
 	URL string
 	// Every is the poll interval (default 30m); each wait is Every ± up to
 	// 10 % jitter so feeds configured together do not poll together.
@@ -65,17 +67,17 @@ func (cfg Config) validate() error {
 		errs = append(errs, errors.New("url is empty"))
 	case err != nil:
 		// url.Parse errors quote the URL; keep a password out of them.
-		errs = append(errs, fmt.Errorf("url %q is not a valid URL", redactURL(cfg.URL)))
+		errs = append(errs, fmt.Errorf("url %q is not a valid URL", redact.Link(cfg.URL)))
 	case u.Scheme == "http" || u.Scheme == "https":
 		if u.Host == "" {
-			errs = append(errs, fmt.Errorf("url %q has no host", redactURL(cfg.URL)))
+			errs = append(errs, fmt.Errorf("url %q has no host", redact.Link(cfg.URL)))
 		}
 	case u.Scheme == "file":
 		if u.Path == "" {
-			errs = append(errs, fmt.Errorf("url %q has no path", redactURL(cfg.URL)))
+			errs = append(errs, fmt.Errorf("url %q has no path", redact.Link(cfg.URL)))
 		}
 	default:
-		errs = append(errs, fmt.Errorf("url %q: scheme must be http, https or file", redactURL(cfg.URL)))
+		errs = append(errs, fmt.Errorf("url %q: scheme must be http, https or file", redact.Link(cfg.URL)))
 	}
 	if cfg.Every < 0 {
 		errs = append(errs, fmt.Errorf("every %s is negative", cfg.Every))
@@ -98,46 +100,4 @@ func version() string {
 		return strings.TrimPrefix(bi.Main.Version, "v")
 	}
 	return "dev"
-}
-
-// redactURL strips userinfo from a URL and masks query values whose names
-// suggest a credential, for logs and errors.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		// Cannot be parsed, so cannot be cleaned precisely: cut anything
-		// that could be userinfo.
-		if at := strings.LastIndex(raw, "@"); at >= 0 {
-			if scheme := strings.Index(raw, "://"); scheme >= 0 && scheme < at {
-				return raw[:scheme+3] + raw[at+1:]
-			}
-			return "(unparseable URL)"
-		}
-		return raw
-	}
-	u.User = nil
-	if u.RawQuery != "" {
-		q := u.Query()
-		changed := false
-		for k := range q {
-			if secretParam(k) {
-				q[k] = []string{"REDACTED"}
-				changed = true
-			}
-		}
-		if changed {
-			u.RawQuery = q.Encode()
-		}
-	}
-	return u.String()
-}
-
-func secretParam(name string) bool {
-	n := strings.ToLower(name)
-	for _, s := range []string{"token", "key", "secret", "pass", "auth", "sig", "session"} {
-		if strings.Contains(n, s) {
-			return true
-		}
-	}
-	return false
 }

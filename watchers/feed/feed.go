@@ -25,6 +25,7 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"github.com/agentd/agentd/event"
+	"github.com/agentd/agentd/internal/redact"
 	"github.com/agentd/agentd/internal/state"
 	"github.com/agentd/agentd/watchers"
 )
@@ -57,8 +58,8 @@ type Status struct {
 	ConsecutiveFailures int
 	// NextPoll is when Run polls next (zero outside Run).
 	NextPoll time.Time
-	// URL is the URL polled (after a remembered permanent redirect), without
-	// credentials.
+	// URL is the URL polled (after a remembered permanent redirect), as
+	// redact.Link shows it.
 	URL string
 }
 
@@ -144,7 +145,7 @@ func New(cfg Config, store state.Store, logger *slog.Logger, opts ...Option) (*W
 		o(w)
 	}
 	w.client = withRedirectLog(w.client)
-	w.health.URL = redactURL(cfg.URL)
+	w.health.URL = redact.Link(cfg.URL)
 	return w, nil
 }
 
@@ -303,10 +304,13 @@ func (w *Watcher) poll(ctx context.Context, publish watchers.Publish) (time.Dura
 	w.pollMu.Lock()
 	defer w.pollMu.Unlock()
 	retryAfter, target, err := w.pollLocked(ctx, publish)
+	// Every URL in the error was redacted where it was written; this
+	// catches one that came in with a cause (a redirect, a parser).
+	err = redact.Error(err)
 	now := w.now()
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.health.URL = redactURL(target)
+	w.health.URL = redact.Link(target)
 	if err != nil {
 		w.health.LastError = err.Error()
 		w.health.LastErrorAt = now
@@ -344,7 +348,7 @@ func (w *Watcher) pollLocked(ctx context.Context, publish watchers.Publish) (ret
 	m.NotBefore = time.Time{}
 	if res.PermanentURL != "" && res.PermanentURL != target {
 		w.logger.Info("feed moved permanently; polling the new URL from now on",
-			"from", redactURL(target), "to", redactURL(res.PermanentURL))
+			"from", redact.Link(target), "to", redact.Link(res.PermanentURL))
 		m.PermanentURL = res.PermanentURL
 		target = res.PermanentURL
 	}
@@ -360,7 +364,7 @@ func (w *Watcher) pollLocked(ctx context.Context, publish watchers.Publish) (ret
 
 	f, err := Parse(bytes.NewReader(res.Body), res.ContentType)
 	if err != nil {
-		return 0, target, wrap(fmt.Errorf("%s: %w", redactURL(res.FinalURL), err))
+		return 0, target, wrap(fmt.Errorf("%s: %w", redact.Link(res.FinalURL), err))
 	}
 	annErr := w.announce(ctx, f, res.FinalURL, publish)
 	// Adopt this document's validators only once all of it is announced:
@@ -387,7 +391,7 @@ func (w *Watcher) announce(ctx context.Context, f *gofeed.Feed, finalURL string,
 	if err != nil {
 		base = nil
 	}
-	feedURL := redactURL(finalURL)
+	feedURL := redact.Link(finalURL)
 	source := w.Name()
 	var errs []error
 	failed := 0

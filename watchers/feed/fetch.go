@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/agentd/agentd/internal/redact"
 )
 
 // ErrTooLarge is returned when a body exceeds Config.MaxBytes.
@@ -109,7 +111,7 @@ func withRedirectLog(c *http.Client) *http.Client {
 func (w *Watcher) fetch(ctx context.Context, target string, v validators) (fetchResult, error) {
 	u, err := url.Parse(target)
 	if err != nil {
-		return fetchResult{}, fmt.Errorf("invalid url %q", redactURL(target))
+		return fetchResult{}, fmt.Errorf("invalid url %q", redact.Link(target))
 	}
 	if u.Scheme == "file" {
 		return w.fetchFile(u, v)
@@ -125,7 +127,7 @@ func (w *Watcher) fetchHTTP(ctx context.Context, target string, v validators) (f
 
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
-		return fetchResult{}, fmt.Errorf("GET %s: %w", redactURL(target), redactErr(err))
+		return fetchResult{}, fmt.Errorf("GET %s: %w", redact.Link(target), withoutURL(err))
 	}
 	req.Header.Set("User-Agent", w.cfg.UserAgent)
 	req.Header.Set("Accept", "application/rss+xml, application/atom+xml, application/feed+json, "+
@@ -141,7 +143,7 @@ func (w *Watcher) fetchHTTP(ctx context.Context, target string, v validators) (f
 	// size, which is what protects memory.
 	resp, err := w.client.Do(req)
 	if err != nil {
-		return fetchResult{}, fmt.Errorf("GET %s: %w", redactURL(target), redactErr(err))
+		return fetchResult{}, fmt.Errorf("GET %s: %w", redact.Link(target), withoutURL(err))
 	}
 	defer resp.Body.Close()
 
@@ -170,14 +172,14 @@ func (w *Watcher) fetchHTTP(ctx context.Context, target string, v validators) (f
 		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 			serr.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), w.now())
 		}
-		return res, fmt.Errorf("GET %s: %w", redactURL(res.FinalURL), serr)
+		return res, fmt.Errorf("GET %s: %w", redact.Link(res.FinalURL), serr)
 	}
 	if resp.ContentLength > w.cfg.MaxBytes {
-		return res, fmt.Errorf("GET %s: %w (%d bytes, limit %d)", redactURL(res.FinalURL), ErrTooLarge, resp.ContentLength, w.cfg.MaxBytes)
+		return res, fmt.Errorf("GET %s: %w (%d bytes, limit %d)", redact.Link(res.FinalURL), ErrTooLarge, resp.ContentLength, w.cfg.MaxBytes)
 	}
 	body, err := readCapped(resp.Body, w.cfg.MaxBytes)
 	if err != nil {
-		return res, fmt.Errorf("GET %s: %w", redactURL(res.FinalURL), redactErr(err))
+		return res, fmt.Errorf("GET %s: %w", redact.Link(res.FinalURL), withoutURL(err))
 	}
 	res.Body = body
 	return res, nil
@@ -226,12 +228,13 @@ func readCapped(r io.Reader, limit int64) ([]byte, error) {
 	return body, nil
 }
 
-// redactErr drops the *url.Error layer that net/http adds: it repeats the
-// URL (with its userinfo) that the caller's message already names, redacted.
-func redactErr(err error) error {
+// withoutURL drops the *url.Error layer that net/http adds: it repeats the
+// URL, credentials included, that the caller's message already names
+// through redact.Link. What remains goes through redact.Error all the same.
+func withoutURL(err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		return ue.Err
+		err = ue.Err
 	}
-	return err
+	return redact.Error(err)
 }

@@ -115,21 +115,3 @@ func TestNewEntry(t *testing.T) {
 		})
 	}
 }
-
-func TestRedactURL(t *testing.T) {
-	tests := map[string]struct{ in, want string }{
-		"userinfo":    {"https://bob:hunter2@example.org/feed", "https://example.org/feed"},
-		"user only":   {"https://token123@example.org/feed", "https://example.org/feed"},
-		"token param": {"https://example.org/feed?api_key=s3cr3t&page=2", "https://example.org/feed?api_key=REDACTED&page=2"},
-		"plain":       {"https://example.org/feed?page=2", "https://example.org/feed?page=2"},
-		"unparseable": {"https://bob:pw@exa mple.org/%zz", "https://exa mple.org/%zz"},
-		"file url":    {"file:///tmp/feed.xml", "file:///tmp/feed.xml"},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			if got := redactURL(tc.in); got != tc.want {
-				t.Errorf("redactURL(%q) = %q, want %q", tc.in, got, tc.want)
-			}
-		})
-	}
-}

@@ -521,7 +521,7 @@ func TestNoCredentialsInLogsOrErrors(t *testing.T) {
 	}))
 	defer srv.Close()
 	logs := &logBuffer{}
-	u := strings.Replace(srv.URL, "http://", "http://alice:hunter2@", 1) + "/feed?token=t0psecret"
+	u := strings.Replace(srv.URL, "http://", "http://alice:hunter2@", 1) + "/feeds/Zx8kQ2mP9vL4tR7wB1nC5yH3/rss?token=t0psecret"
 	w, _ := newTestWatcher(t, Config{Name: "private", URL: u}, nil, logs.logger())
 	var rec recorder
 	w.step(context.Background(), rec.publish)
@@ -533,7 +533,7 @@ func TestNoCredentialsInLogsOrErrors(t *testing.T) {
 		t.Errorf("basic auth not sent from the URL userinfo")
 	}
 	for what, text := range map[string]string{"error": err.Error(), "logs": logs.String(), "health": fmt.Sprintf("%+v", w.Status())} {
-		for _, secret := range []string{"hunter2", "alice", "t0psecret"} {
+		for _, secret := range []string{"hunter2", "alice", "t0psecret", "Zx8kQ2mP9vL4tR7wB1nC5yH3"} {
 			if strings.Contains(text, secret) {
 				t.Errorf("%s contains %q: %s", what, secret, text)
 			}

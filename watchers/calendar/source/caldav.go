@@ -17,6 +17,7 @@ import (
 
 	"github.com/emersion/go-webdav/caldav"
 
+	"github.com/agentd/agentd/internal/redact"
 	"github.com/agentd/agentd/internal/state"
 )
 
@@ -79,7 +80,7 @@ func NewCalDAV(cfg CalDAVConfig, store state.Store, logger *slog.Logger, opts ..
 	}
 	base, _ := url.Parse(clean)
 	if base.Scheme != "http" && base.Scheme != "https" || base.Host == "" {
-		return nil, fmt.Errorf("caldav %s: url %q: want http:// or https:// and a host", cfg.Name, redactURL(clean))
+		return nil, fmt.Errorf("caldav %s: url %q: want http:// or https:// and a host", cfg.Name, redact.Link(clean))
 	}
 	if base.Path == "" {
 		base.Path = "/"
@@ -308,7 +309,7 @@ func (c *CalDAV) discover(ctx context.Context) (string, error) {
 	}
 	principal, err := cl.FindCurrentUserPrincipal(ctx)
 	if err != nil {
-		return "", fmt.Errorf("caldav %s: find current user principal at %s: %w", c.cfg.Name, redactURL(c.cfg.URL), err)
+		return "", fmt.Errorf("caldav %s: find current user principal at %s: %w", c.cfg.Name, redact.Link(c.cfg.URL), err)
 	}
 	home, err := cl.FindCalendarHomeSet(ctx, principal)
 	if err != nil {

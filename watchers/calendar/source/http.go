@@ -2,13 +2,14 @@ package source
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/agentd/agentd/internal/redact"
 )
 
 // defaultTimeout bounds one HTTP request when the caller gives no client.
@@ -28,7 +29,7 @@ func (a *authClient) Do(req *http.Request) (*http.Response, error) {
 	}
 	resp, err := a.c.Do(req)
 	if err != nil {
-		return nil, redactErr(err)
+		return nil, redact.Error(err)
 	}
 	if resp.StatusCode == http.StatusUnauthorized {
 		drain(resp.Body)
@@ -61,7 +62,7 @@ func readCapped(r io.Reader, max int64) ([]byte, error) {
 func splitUserinfo(raw string) (clean, user, pass string, err error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", "", "", fmt.Errorf("invalid url %q", redactURL(raw))
+		return "", "", "", fmt.Errorf("invalid url %q", redact.Link(raw))
 	}
 	if u.User != nil {
 		user = u.User.Username()
@@ -69,75 +70,6 @@ func splitUserinfo(raw string) (clean, user, pass string, err error) {
 		u.User = nil
 	}
 	return u.String(), user, pass, nil
-}
-
-// redactURL returns raw without userinfo, query values or path segments
-// that look like secret tokens (private calendar links carry them in the
-// path, such as Google's /private-<hex>/basic.ics).
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		if at := strings.LastIndex(raw, "@"); at >= 0 {
-			return "(unparseable URL)"
-		}
-		return raw
-	}
-	u.User = nil
-	if u.RawQuery != "" {
-		q := u.Query()
-		for k := range q {
-			q[k] = []string{"REDACTED"}
-		}
-		u.RawQuery = q.Encode()
-	}
-	segs := strings.Split(u.Path, "/")
-	changed := false
-	for i, s := range segs {
-		if looksLikeToken(s) {
-			segs[i] = "REDACTED"
-			changed = true
-		}
-	}
-	if changed {
-		u.Path = strings.Join(segs, "/")
-		u.RawPath = ""
-	}
-	return u.String()
-}
-
-// looksLikeToken reports a path segment holding a run of 16 or more
-// letters and digits that mixes both: a key, not a word or a date.
-func looksLikeToken(s string) bool {
-	run, letters, digits := 0, 0, 0
-	for i := 0; i <= len(s); i++ {
-		var c byte
-		if i < len(s) {
-			c = s[i]
-		}
-		switch {
-		case c >= '0' && c <= '9':
-			run++
-			digits++
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
-			run++
-			letters++
-		default:
-			if run >= 16 && digits >= 4 && letters >= 4 {
-				return true
-			}
-			run, letters, digits = 0, 0, 0
-		}
-	}
-	return false
-}
-
-// redactErr strips credentials from the URL inside a *url.Error.
-func redactErr(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return &url.Error{Op: ue.Op, URL: redactURL(ue.URL), Err: ue.Err}
-	}
-	return err
 }
 
 // looksLikeICalendar is the one check made on content here: a subscription

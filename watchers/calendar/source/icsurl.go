@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/agentd/agentd/internal/redact"
 	"github.com/agentd/agentd/internal/state"
 )
 
@@ -66,7 +67,7 @@ func NewICSURL(cfg ICSConfig, store state.Store, logger *slog.Logger, opts ...Op
 	}
 	u, _ := url.Parse(clean)
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return nil, fmt.Errorf("ics %s: url %q: want https://, http:// or webcal:// and a host", cfg.Name, redactURL(clean))
+		return nil, fmt.Errorf("ics %s: url %q: want https://, http:// or webcal:// and a host", cfg.Name, redact.Link(clean))
 	}
 	if cfg.Username == "" && cfg.Password == "" {
 		cfg.Username, cfg.Password = user, pass
@@ -82,7 +83,7 @@ func NewICSURL(cfg ICSConfig, store state.Store, logger *slog.Logger, opts ...Op
 	return &ICSURL{
 		cfg:      cfg,
 		target:   clean,
-		href:     redactURL(clean),
+		href:     redact.Link(clean),
 		client:   &authClient{c: hc, username: cfg.Username, password: cfg.Password},
 		logger:   logger.With("source", "ics:"+cfg.Name),
 		maxBytes: o.maxBytes,
@@ -109,7 +110,7 @@ func (f *ICSURL) Fetch(ctx context.Context) (Change, error) {
 
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.target, nil)
 	if err != nil {
-		return Change{}, fmt.Errorf("ics %s: GET %s: %w", f.cfg.Name, f.href, redactErr(err))
+		return Change{}, fmt.Errorf("ics %s: GET %s: %w", f.cfg.Name, f.href, redact.Error(err))
 	}
 	req.Header.Set("User-Agent", f.cfg.UserAgent)
 	req.Header.Set("Accept", "text/calendar, */*;q=0.5")
@@ -139,7 +140,7 @@ func (f *ICSURL) Fetch(ctx context.Context) (Change, error) {
 	}
 	body, err := readCapped(resp.Body, f.maxBytes)
 	if err != nil {
-		return Change{}, fmt.Errorf("ics %s: GET %s: %w", f.cfg.Name, f.href, redactErr(err))
+		return Change{}, fmt.Errorf("ics %s: GET %s: %w", f.cfg.Name, f.href, redact.Error(err))
 	}
 	if !looksLikeICalendar(body) {
 		return Change{}, fmt.Errorf("ics %s: GET %s: %w (Content-Type %q)", f.cfg.Name, f.href, ErrNotCalendar,

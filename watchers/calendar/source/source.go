@@ -31,8 +31,8 @@ type Object struct {
 	// collection's displayname (or folder name), or the source name.
 	Calendar string
 	// Href is the object's stable key: the CalDAV href (a path), the
-	// absolute file path, or the subscription URL with any credentials or
-	// tokens redacted.
+	// absolute file path, or the subscription URL as redact.Link shows it
+	// (credentials and tokens replaced by redact.Mask).
 	Href string
 	// ETag changes whenever Data changes.
 	ETag string
