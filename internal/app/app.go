@@ -14,8 +14,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/agentd/agentd/event"
 	"github.com/agentd/agentd/internal/bus"
 	"github.com/agentd/agentd/internal/config"
@@ -229,7 +227,8 @@ func (a *App) startPipeline(ctx context.Context, cfg *config.Config) (err error)
 	if err != nil {
 		return err
 	}
-	stop, err = b.Consume(runCtx, bus.StreamEvents, "planner", []string{"agentd.events.>"}, a.planHandler(p, suggestionStore))
+	stop, err = b.Consume(runCtx, bus.StreamEvents, "planner", []string{"agentd.events.>"}, a.planHandler(p, suggestionStore),
+		bus.MaxDeliver(maxPlanAttempts))
 	if err != nil {
 		return fmt.Errorf("start planner: %w", err)
 	}
@@ -270,7 +269,8 @@ func (a *App) stopPipeline() {
 }
 
 // maxPlanAttempts bounds how often one event is planned before it is
-// given up on (logged as an error).
+// given up on (dropped by the bus, logged as an error; it stays in the
+// EVENTS stream for inspection).
 const maxPlanAttempts = 20
 
 // bucketPlanner is the planner's memory: scopes, threads, occurrences.
@@ -284,26 +284,15 @@ type record struct {
 }
 
 // planHandler turns one event into suggestions. A suggestion already made
-// (by id) is not made again, also after a restart; the event is acked only
+// (by id) is not made again, also after a restart; the event is done only
 // once every new suggestion is stored on the bus.
 func (a *App) planHandler(p *planner.Planner, store state.Store) bus.Handler {
 	log := a.logger.With("component", "planner")
-	return func(ctx context.Context, m jetstream.Msg) {
+	return func(ctx context.Context, m bus.Message) error {
 		a.trim.touch()
-		if md, err := m.Metadata(); err == nil && md.NumDelivered > maxPlanAttempts {
-			// A poison event must not come back forever; it stays in the
-			// EVENTS stream for inspection.
-			log.Error("giving up on an event that failed too often", "subject", m.Subject(), "attempts", md.NumDelivered)
-			if err := m.Term(); err != nil {
-				log.Warn("term", "err", err)
-			}
-			return
-		}
 		var ev event.Event
-		if err := json.Unmarshal(m.Data(), &ev); err != nil {
-			log.Error("dropping undecodable event", "subject", m.Subject(), "err", err)
-			ackOrLog(log, m)
-			return
+		if err := json.Unmarshal(m.Data, &ev); err != nil {
+			return bus.Drop(fmt.Errorf("undecodable event: %w", err))
 		}
 		res, err := p.Handle(ctx, ev)
 		if err != nil {
@@ -312,9 +301,7 @@ func (a *App) planHandler(p *planner.Planner, store state.Store) bus.Handler {
 		}
 		for _, id := range res.Withdraw {
 			if err := a.withdraw(ctx, store, id); err != nil {
-				log.Warn("withdrawing suggestion", "suggestion", id, "err", err)
-				nak(log, m, 5*time.Second)
-				return
+				return bus.RetryAfter(5*time.Second, fmt.Errorf("withdrawing suggestion %s: %w", id, err))
 			}
 		}
 		for _, s := range res.Suggestions {
@@ -323,9 +310,7 @@ func (a *App) planHandler(p *planner.Planner, store state.Store) bus.Handler {
 			case err == nil && rec.Status != event.StatusWithdrawn && sameSuggestion(rec.Suggestion, s):
 				continue // made before: never twice
 			case err != nil && !errors.Is(err, state.ErrNotFound):
-				log.Warn("suggestion store", "err", err)
-				nak(log, m, 5*time.Second)
-				return
+				return bus.RetryAfter(5*time.Second, fmt.Errorf("suggestion store: %w", err))
 			}
 			if !s.Due.IsZero() {
 				// Reminders, and suggestions meant for a later moment (a
@@ -339,13 +324,11 @@ func (a *App) planHandler(p *planner.Planner, store state.Store) bus.Handler {
 				err = putRecord(ctx, store, s, event.StatusPending, a.now())
 			}
 			if err != nil {
-				log.Warn("storing suggestion", "suggestion", s.ID, "err", err)
-				nak(log, m, 5*time.Second)
-				return
+				return bus.RetryAfter(5*time.Second, fmt.Errorf("storing suggestion %s: %w", s.ID, err))
 			}
 			log.Debug("suggestion", "id", s.ID, "kind", s.Kind, "title", s.Title, "rule", s.Rule)
 		}
-		ackOrLog(log, m)
+		return nil
 	}
 }
 
@@ -353,27 +336,21 @@ func (a *App) planHandler(p *planner.Planner, store state.Store) bus.Handler {
 // temporary failures redeliver the message later.
 func (a *App) deliverHandler(d *notifiers.Dispatcher, store state.Store) bus.Handler {
 	log := a.logger.With("component", "notify")
-	return func(ctx context.Context, m jetstream.Msg) {
+	return func(ctx context.Context, m bus.Message) error {
 		a.trim.touch()
 		var s event.Suggestion
-		if err := json.Unmarshal(m.Data(), &s); err != nil {
-			log.Error("dropping undecodable suggestion", "subject", m.Subject(), "err", err)
-			ackOrLog(log, m)
-			return
+		if err := json.Unmarshal(m.Data, &s); err != nil {
+			return bus.Drop(fmt.Errorf("undecodable suggestion: %w", err))
 		}
 		if rec, err := getRecord(ctx, store, s.ID); err == nil && rec.Status == event.StatusWithdrawn {
-			ackOrLog(log, m)
-			return
+			return nil
 		}
 		until, err := d.Deliver(ctx, s)
 		if err != nil {
-			log.Warn("delivery failed, will retry", "suggestion", s.ID, "err", err)
-			nak(log, m, 30*time.Second)
-			return
+			return bus.RetryAfter(30*time.Second, fmt.Errorf("delivering suggestion %s: %w", s.ID, err))
 		}
 		if !until.IsZero() {
-			nak(log, m, max(until.Sub(a.now()), time.Second))
-			return
+			return bus.RetryAfter(max(until.Sub(a.now()), time.Second), nil) // quiet hours
 		}
 		status := event.StatusDelivered
 		if !s.OpenAt(a.now()) {
@@ -383,7 +360,7 @@ func (a *App) deliverHandler(d *notifiers.Dispatcher, store state.Store) bus.Han
 		if err := putRecord(ctx, store, s, status, a.now()); err != nil {
 			log.Warn("recording delivery", "suggestion", s.ID, "err", err)
 		}
-		ackOrLog(log, m)
+		return nil
 	}
 }
 
@@ -468,18 +445,6 @@ func getRecord(ctx context.Context, store state.Store, id string) (record, error
 		return rec, fmt.Errorf("decode suggestion %s: %w", id, err)
 	}
 	return rec, nil
-}
-
-func ackOrLog(log *slog.Logger, m jetstream.Msg) {
-	if err := m.Ack(); err != nil {
-		log.Warn("ack", "subject", m.Subject(), "err", err)
-	}
-}
-
-func nak(log *slog.Logger, m jetstream.Msg, d time.Duration) {
-	if err := m.NakWithDelay(d); err != nil {
-		log.Warn("nak", "subject", m.Subject(), "err", err)
-	}
 }
 
 func busConfig(cfg *config.Config) bus.Config {
