@@ -63,12 +63,20 @@ func TestForbidden(t *testing.T) {
 		"notifier imports planner":       {"notifiers/desktop", "planner", true},
 		"app knows everyone":             {"internal/app", "watchers/mail/imap", false},
 		"stdlib":                         {"watchers/mail", "strings", false},
+		"bus uses nats.go":               {"internal/bus", "github.com/nats-io/nats.go/jetstream", false},
+		"bus embeds nats-server":         {"internal/bus", "github.com/nats-io/nats-server/v2/server", false},
+		"state imports jetstream":        {"internal/state", "github.com/nats-io/nats.go/jetstream", true},
+		"app imports nats.go":            {"internal/app", "github.com/nats-io/nats.go", true},
+		"cmd imports nats-server":        {"cmd/agentd", "github.com/nats-io/nats-server/v2/server", true},
+		"watcher imports nats.go":        {"watchers/feed", "github.com/nats-io/nats.go", true},
+		"watcher uses the bus":           {"watchers/mail/maildir", "internal/bus", false},
+		"other module":                   {"watchers/feed", "github.com/mmcdole/gofeed", false},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			pkg, imp := module+"/"+tc.pkg, module+"/"+tc.imp
-			if tc.imp == "strings" {
-				imp = tc.imp
+			if tc.imp == "strings" || strings.Contains(tc.imp, ".") {
+				imp = tc.imp // the standard library or another module
 			}
 			if why := forbidden(pkg, imp); (why != "") != tc.bad {
 				t.Errorf("forbidden(%s, %s) = %q, want forbidden: %v", tc.pkg, tc.imp, why, tc.bad)
@@ -80,6 +88,9 @@ func TestForbidden(t *testing.T) {
 // forbidden says why pkg must not import imp, or "" if it may. Both are full
 // import paths.
 func forbidden(pkg, imp string) string {
+	if isNATS(imp) && pkg != module+"/internal/bus" && !strings.HasPrefix(pkg, module+"/internal/bus/") {
+		return "only internal/bus talks to NATS (nats.go, nats-server); use bus.Handler, bus.Message and state.Store"
+	}
 	p, ok1 := strings.CutPrefix(pkg, module+"/")
 	i, ok2 := strings.CutPrefix(imp, module+"/")
 	if !ok1 || !ok2 {
@@ -127,6 +138,9 @@ func forbidden(pkg, imp string) string {
 	}
 	return ""
 }
+
+// isNATS reports whether imp is part of NATS (client, server, their keys).
+func isNATS(imp string) bool { return strings.HasPrefix(imp, "github.com/nats-io/") }
 
 // family is the watcher family of a path under watchers/ ("mail" for
 // watchers/mail/imap), "internal" for the shared leaves under
