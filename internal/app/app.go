@@ -51,7 +51,13 @@ type App struct {
 	cancel  context.CancelFunc
 	stopped bool
 	trim    *memoryTrimmer
+	// stopGrace is how long Stop waits for the pipeline after its
+	// context ended and it cancelled the pipeline's context.
+	stopGrace time.Duration
 }
+
+// stopGrace: see App.stopGrace.
+const stopGrace = 5 * time.Second
 
 // New checks the options; it starts nothing.
 func New(opts Options) (*App, error) {
@@ -67,7 +73,7 @@ func New(opts Options) (*App, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &App{opts: opts, logger: opts.Logger, now: opts.Now, cfg: opts.Config, trim: newMemoryTrimmer()}, nil
+	return &App{opts: opts, logger: opts.Logger, now: opts.Now, cfg: opts.Config, trim: newMemoryTrimmer(), stopGrace: stopGrace}, nil
 }
 
 // Start opens the bus and starts the pipeline: notifiers first, then the
@@ -120,8 +126,12 @@ func (a *App) Reload(ctx context.Context, cfg *config.Config) error {
 	return nil
 }
 
-// Stop stops everything in reverse order of start. It is idempotent and
-// bounded by ctx.
+// Stop stops everything in reverse order of start, the bus last. It is
+// idempotent. The pipeline drains (what is in hand is finished and acked)
+// until ctx ends; then its context is cancelled, aborting what is in hand
+// (not acked, so it comes back), and Stop waits a short grace more before
+// it closes the bus. Stop never blocks for long: if the pipeline is still
+// stuck after the grace, the bus is closed under it and Stop says so.
 func (a *App) Stop(ctx context.Context) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -129,28 +139,50 @@ func (a *App) Stop(ctx context.Context) error {
 		return nil
 	}
 	a.stopped = true
-	cancel := a.cancel
-	done := make(chan struct{})
-	go func() {
-		a.stopPipeline()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		// Abort what is still in hand; it was not acked and comes back.
-		a.logger.Warn("stop timed out waiting for the pipeline to drain")
-		if cancel != nil {
-			cancel()
-		}
+	var errs []error
+	if !awaitStop(ctx, a.stopPipeline, a.cancel, a.stopGrace, a.logger) {
+		errs = append(errs, fmt.Errorf("stop: the pipeline did not stop within %s of cancelling it; closed the bus under it", a.stopGrace))
 	}
 	if a.bus != nil {
 		if err := a.bus.Close(); err != nil {
-			return fmt.Errorf("stop bus: %w", err)
+			errs = append(errs, fmt.Errorf("stop bus: %w", err))
 		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
 	a.logger.Info("agentd stopped")
 	return nil
+}
+
+// awaitStop runs stop and waits for it to return. If ctx ends first, it
+// calls cancel (nil is allowed) and waits at most grace more. It reports
+// whether stop returned; if not, stop's goroutine is left to finish on its
+// own, which is the best a process on its way out can do.
+func awaitStop(ctx context.Context, stop, cancel func(), grace time.Duration, logger *slog.Logger) bool {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		stop()
+	}()
+	select {
+	case <-done:
+		return true
+	case <-ctx.Done():
+	}
+	logger.Warn("stop timed out waiting for the pipeline to drain; cancelling what is in hand", "grace", grace)
+	if cancel != nil {
+		cancel()
+	}
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		logger.Error("pipeline still running after the grace; closing the bus under it", "grace", grace)
+		return false
+	}
 }
 
 // Health reports every watcher's health.
@@ -174,7 +206,8 @@ func (a *App) startPipeline(ctx context.Context, cfg *config.Config) (err error)
 		}
 	}()
 	b := a.bus
-	go a.trim.run(runCtx)
+	// First in, so stopped last.
+	a.stops = append(a.stops, a.trim.start(runCtx))
 	watcherStore, err := b.Store(ctx, bus.BucketWatchers)
 	if err != nil {
 		return err
@@ -257,7 +290,8 @@ func (a *App) startPipeline(ctx context.Context, cfg *config.Config) (err error)
 	return nil
 }
 
-// stopPipeline runs the cleanups in reverse: watchers, planner, notifiers.
+// stopPipeline runs the cleanups in reverse: watchers, planner, notifiers,
+// the memory trimmer; it returns once all of them have.
 func (a *App) stopPipeline() {
 	for i := len(a.stops) - 1; i >= 0; i-- {
 		a.stops[i]()
