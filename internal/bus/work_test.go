@@ -81,6 +81,9 @@ func TestWorkQueue(t *testing.T) {
 	if err := b.PublishWork(ctx, "draft", "odd id/2", draftJob{Suggestion: "s-2"}); err != nil {
 		t.Fatal(err)
 	}
+	if err := b.PublishWork(ctx, "draft", "bad", "not a job"); err != nil {
+		t.Fatal(err) // dropped by the handler: removed as well
+	}
 	if err := b.PublishWork(ctx, "summary", "s-1", draftJob{Suggestion: "s-1"}); err != nil {
 		t.Fatal(err) // same id, other kind: another job
 	}
@@ -90,8 +93,8 @@ func TestWorkQueue(t *testing.T) {
 	if n := streamMsgs(t, ctx, b, StreamWork, WorkSubject("summary", "s-1")); n != 1 {
 		t.Errorf("%d summary jobs, want 1", n)
 	}
-	if n := streamMsgs(t, ctx, b, StreamWork, WorkFilter("draft")); n != 2 {
-		t.Errorf("%d draft jobs queued, want 2", n)
+	if n := streamMsgs(t, ctx, b, StreamWork, WorkFilter("draft")); n != 3 {
+		t.Errorf("%d draft jobs queued, want 3", n)
 	}
 
 	type handled struct {
@@ -132,7 +135,7 @@ func TestWorkQueue(t *testing.T) {
 	}
 	waitSettled(t, ctx, b, StreamWork, "drafts")
 	if n := streamMsgs(t, ctx, b, StreamWork, WorkFilter("draft")); n != 0 {
-		t.Errorf("%d draft jobs left after they were done, want 0", n)
+		t.Errorf("%d draft jobs left after they were done or dropped, want 0", n)
 	}
 	if n := streamMsgs(t, ctx, b, StreamWork, WorkSubject("summary", "s-1")); n != 1 {
 		t.Errorf("the summary job, which nobody consumes, is gone (%d left)", n)
