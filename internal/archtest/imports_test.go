@@ -21,7 +21,7 @@ const module = "github.com/agentd/agentd"
 // run real mails through the watcher's parser to test the whole path.
 func TestImportRules(t *testing.T) {
 	root := moduleRoot(t)
-	imports := packageImports(t, root)
+	imports := packageImports(t, root, false)
 	if len(imports) < 10 {
 		t.Fatalf("found only %d packages under %s; is the walk broken?", len(imports), root)
 	}
@@ -30,6 +30,28 @@ func TestImportRules(t *testing.T) {
 		for _, imp := range imps {
 			if why := forbidden(pkg, imp); why != "" {
 				bad = append(bad, pkg+" imports "+imp+": "+why)
+			}
+		}
+	}
+	sort.Strings(bad)
+	for _, b := range bad {
+		t.Error(b)
+	}
+}
+
+// TestNATSOnlyInBusTests extends the NATS rule to test files: tests
+// elsewhere use the real bus through internal/bus, not a hand-made
+// nats-server (cmd tests may, to run a server as a separate process).
+func TestNATSOnlyInBusTests(t *testing.T) {
+	imports := packageImports(t, moduleRoot(t), true)
+	var bad []string
+	for pkg, imps := range imports {
+		if strings.HasPrefix(pkg, module+"/cmd/") {
+			continue
+		}
+		for _, imp := range imps {
+			if why := forbidden(pkg, imp); why != "" && isNATS(imp) {
+				bad = append(bad, pkg+" (tests) imports "+imp+": "+why)
 			}
 		}
 	}
@@ -155,8 +177,8 @@ func family(p string) string {
 }
 
 // packageImports maps each package's import path to the imports of its
-// non-test files.
-func packageImports(t *testing.T, root string) map[string][]string {
+// non-test files, and of its test files too if tests is set.
+func packageImports(t *testing.T, root string, tests bool) map[string][]string {
 	t.Helper()
 	out := map[string][]string{}
 	fset := token.NewFileSet()
@@ -171,7 +193,7 @@ func packageImports(t *testing.T, root string) map[string][]string {
 			}
 			return nil
 		}
-		if !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+		if !strings.HasSuffix(p, ".go") || (!tests && strings.HasSuffix(p, "_test.go")) {
 			return nil
 		}
 		f, err := parser.ParseFile(fset, p, nil, parser.ImportsOnly)
