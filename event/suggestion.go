@@ -23,6 +23,7 @@ const (
 	StatusDelivered = "delivered"
 	StatusAccepted  = "accepted"
 	StatusDismissed = "dismissed"
+	StatusDone      = "done"
 	StatusSnoozed   = "snoozed"
 	StatusExpired   = "expired"
 	StatusWithdrawn = "withdrawn"
@@ -63,6 +64,9 @@ type Suggestion struct {
 	Rule    string   `json:"rule"`
 	Why     string   `json:"why"`
 	Status  string   `json:"status,omitempty"`
+	// Draft is the reply a kind draft suggestion saves in the user's
+	// Drafts folder (never sent); nil for other kinds.
+	Draft *Draft `json:"draft,omitempty"`
 }
 
 // PriorityRank orders priorities: low 0 … urgent 3; unknown counts as normal.

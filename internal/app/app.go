@@ -17,7 +17,7 @@ import (
 	"github.com/agentd/agentd/event"
 	"github.com/agentd/agentd/internal/bus"
 	"github.com/agentd/agentd/internal/config"
-	"github.com/agentd/agentd/internal/state"
+	"github.com/agentd/agentd/internal/suggestions"
 	"github.com/agentd/agentd/notifiers"
 	"github.com/agentd/agentd/planner"
 	"github.com/agentd/agentd/watchers"
@@ -220,6 +220,7 @@ func (a *App) startPipeline(ctx context.Context, cfg *config.Config) (err error)
 	if err != nil {
 		return err
 	}
+	book := suggestions.New(suggestionStore, busOutbox{b}, a.now)
 
 	// Notifiers: immediate suggestions and reminders that came due.
 	// The callback runs on the desktop notifier's signal goroutine, which
@@ -227,7 +228,7 @@ func (a *App) startPipeline(ctx context.Context, cfg *config.Config) (err error)
 	// while they close the notifiers.
 	targets := Notifiers(cfg, a.opts.Stdout, a.logger, a.now, func(id, action string) {
 		a.logger.Info("notification action", "suggestion", id, "action", action)
-		a.feedback(runCtx, b, id, action)
+		a.feedback(runCtx, book, id, action)
 	})
 	opts := []notifiers.Option{notifiers.WithClock(a.now)}
 	if q := QuietHours(cfg); q != nil {
@@ -239,7 +240,7 @@ func (a *App) startPipeline(ctx context.Context, cfg *config.Config) (err error)
 			closeNotifier(t.Notifier)
 		}
 	})
-	deliver := a.deliverHandler(d, suggestionStore)
+	deliver := a.deliverHandler(d, book)
 	stop, err := b.Consume(runCtx, bus.StreamSuggestions, "notify", []string{"agentd.suggestions.>"}, deliver)
 	if err != nil {
 		return fmt.Errorf("start notifiers: %w", err)
@@ -260,7 +261,7 @@ func (a *App) startPipeline(ctx context.Context, cfg *config.Config) (err error)
 	if err != nil {
 		return err
 	}
-	stop, err = b.Consume(runCtx, bus.StreamEvents, "planner", []string{"agentd.events.>"}, a.planHandler(p, suggestionStore),
+	stop, err = b.Consume(runCtx, bus.StreamEvents, "planner", []string{"agentd.events.>"}, a.planHandler(p, book),
 		bus.MaxDeliver(maxPlanAttempts))
 	if err != nil {
 		return fmt.Errorf("start planner: %w", err)
@@ -310,17 +311,10 @@ const maxPlanAttempts = 20
 // bucketPlanner is the planner's memory: scopes, threads, occurrences.
 const bucketPlanner = "agentd_planner"
 
-// record is what the suggestions bucket keeps per suggestion id.
-type record struct {
-	Suggestion event.Suggestion `json:"suggestion"`
-	Status     string           `json:"status"`
-	Updated    time.Time        `json:"updated"`
-}
-
 // planHandler turns one event into suggestions. A suggestion already made
 // (by id) is not made again, also after a restart; the event is done only
 // once every new suggestion is stored on the bus.
-func (a *App) planHandler(p *planner.Planner, store state.Store) bus.Handler {
+func (a *App) planHandler(p *planner.Planner, book *suggestions.Book) bus.Handler {
 	log := a.logger.With("component", "planner")
 	return func(ctx context.Context, m bus.Message) error {
 		a.trim.touch()
@@ -334,31 +328,17 @@ func (a *App) planHandler(p *planner.Planner, store state.Store) bus.Handler {
 			log.Warn("planning", "event", ev.ID, "source", ev.Source, "err", err)
 		}
 		for _, id := range res.Withdraw {
-			if err := a.withdraw(ctx, store, id); err != nil {
+			if err := book.Withdraw(ctx, id); err != nil {
 				return bus.RetryAfter(5*time.Second, fmt.Errorf("withdrawing suggestion %s: %w", id, err))
 			}
 		}
 		for _, s := range res.Suggestions {
-			rec, err := getRecord(ctx, store, s.ID)
-			switch {
-			case err == nil && rec.Status != event.StatusWithdrawn && sameSuggestion(rec.Suggestion, s):
-				continue // made before: never twice
-			case err != nil && !errors.Is(err, state.ErrNotFound):
-				return bus.RetryAfter(5*time.Second, fmt.Errorf("suggestion store: %w", err))
-			}
-			if !s.Due.IsZero() {
-				// Reminders, and suggestions meant for a later moment (a
-				// birthday morning), wait in a durable schedule; moving one
-				// re-publishes to the same subject, which replaces it.
-				err = a.bus.ScheduleReminder(ctx, s, a.now())
-			} else {
-				err = a.bus.PublishSuggestion(ctx, s)
-			}
-			if err == nil {
-				err = putRecord(ctx, store, s, event.StatusPending, a.now())
-			}
+			offered, err := book.Offer(ctx, s)
 			if err != nil {
 				return bus.RetryAfter(5*time.Second, fmt.Errorf("storing suggestion %s: %w", s.ID, err))
+			}
+			if !offered {
+				continue // made before: never twice
 			}
 			log.Debug("suggestion", "id", s.ID, "kind", s.Kind, "title", s.Title, "rule", s.Rule)
 		}
@@ -368,7 +348,7 @@ func (a *App) planHandler(p *planner.Planner, store state.Store) bus.Handler {
 
 // deliverHandler hands a suggestion to the dispatcher; quiet hours and
 // temporary failures redeliver the message later.
-func (a *App) deliverHandler(d *notifiers.Dispatcher, store state.Store) bus.Handler {
+func (a *App) deliverHandler(d *notifiers.Dispatcher, book *suggestions.Book) bus.Handler {
 	log := a.logger.With("component", "notify")
 	return func(ctx context.Context, m bus.Message) error {
 		a.trim.touch()
@@ -376,8 +356,10 @@ func (a *App) deliverHandler(d *notifiers.Dispatcher, store state.Store) bus.Han
 		if err := json.Unmarshal(m.Data, &s); err != nil {
 			return bus.Drop(fmt.Errorf("undecodable suggestion: %w", err))
 		}
-		if rec, err := getRecord(ctx, store, s.ID); err == nil && rec.Status == event.StatusWithdrawn {
-			return nil
+		if ok, err := book.ShouldDeliver(ctx, s.ID); err != nil {
+			log.Warn("suggestion store", "suggestion", s.ID, "err", err)
+		} else if !ok {
+			return nil // withdrawn, or answered meanwhile
 		}
 		until, err := d.Deliver(ctx, s)
 		if err != nil {
@@ -391,94 +373,11 @@ func (a *App) deliverHandler(d *notifiers.Dispatcher, store state.Store) bus.Han
 			// The dispatcher dropped it: its moment is over.
 			status = event.StatusExpired
 		}
-		if err := putRecord(ctx, store, s, status, a.now()); err != nil {
+		if err := book.Delivered(ctx, s, status); err != nil {
 			log.Warn("recording delivery", "suggestion", s.ID, "err", err)
 		}
 		return nil
 	}
-}
-
-// feedback records what the user did with a notification. It takes no lock:
-// see startPipeline.
-func (a *App) feedback(ctx context.Context, b *bus.Bus, id, action string) {
-	status := map[string]string{
-		"dismiss": event.StatusDismissed, "closed": event.StatusDismissed,
-		"default": event.StatusAccepted, "open": event.StatusAccepted,
-		"snooze": event.StatusSnoozed,
-	}[action]
-	if status == "" {
-		return
-	}
-	store, err := b.Store(ctx, bus.BucketSuggestions)
-	if err != nil {
-		a.logger.Warn("feedback", "err", err)
-		return
-	}
-	rec, err := getRecord(ctx, store, id)
-	if err != nil {
-		a.logger.Warn("feedback for unknown suggestion", "suggestion", id, "err", err)
-		return
-	}
-	if status == event.StatusSnoozed {
-		s := rec.Suggestion
-		s.Kind = event.KindReminder
-		s.Due = a.now().Add(time.Hour)
-		s.ID = event.ID("snooze", id)
-		if err := b.ScheduleReminder(ctx, s, a.now()); err != nil {
-			a.logger.Warn("snooze", "suggestion", id, "err", err)
-		}
-	}
-	if err := putRecord(ctx, store, rec.Suggestion, status, a.now()); err != nil {
-		a.logger.Warn("feedback", "suggestion", id, "err", err)
-	}
-}
-
-// withdraw cancels a suggestion that no longer holds: its pending schedule
-// is purged and its record marked, so a copy already on its way is dropped
-// by the delivery handler.
-func (a *App) withdraw(ctx context.Context, store state.Store, id string) error {
-	rec, err := getRecord(ctx, store, id)
-	if errors.Is(err, state.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if rec.Status == event.StatusWithdrawn {
-		return nil
-	}
-	if !rec.Suggestion.Due.IsZero() {
-		if err := a.bus.CancelReminder(ctx, id); err != nil {
-			return err
-		}
-	}
-	return putRecord(ctx, store, rec.Suggestion, event.StatusWithdrawn, a.now())
-}
-
-// sameSuggestion reports whether b says nothing new over a: same moment,
-// same words.
-func sameSuggestion(a, b event.Suggestion) bool {
-	return a.Due.Equal(b.Due) && a.Title == b.Title && a.Body == b.Body && a.Priority == b.Priority && a.Expires.Equal(b.Expires)
-}
-
-func putRecord(ctx context.Context, store state.Store, s event.Suggestion, status string, now time.Time) error {
-	raw, err := json.Marshal(record{Suggestion: s, Status: status, Updated: now})
-	if err != nil {
-		return fmt.Errorf("encode suggestion %s: %w", s.ID, err)
-	}
-	return store.Put(ctx, s.ID, raw)
-}
-
-func getRecord(ctx context.Context, store state.Store, id string) (record, error) {
-	var rec record
-	raw, err := store.Get(ctx, id)
-	if err != nil {
-		return rec, err
-	}
-	if err := json.Unmarshal(raw, &rec); err != nil {
-		return rec, fmt.Errorf("decode suggestion %s: %w", id, err)
-	}
-	return rec, nil
 }
 
 func busConfig(cfg *config.Config) bus.Config {

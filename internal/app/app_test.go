@@ -12,6 +12,7 @@ import (
 	"github.com/agentd/agentd/event"
 	"github.com/agentd/agentd/internal/bus"
 	"github.com/agentd/agentd/internal/config"
+	"github.com/agentd/agentd/internal/suggestions"
 )
 
 func testConfig(t *testing.T) *config.Config {
@@ -55,15 +56,16 @@ func TestFeedbackWhileStopping(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	book := suggestions.New(store, busOutbox{a.bus}, a.now)
 	s := event.Suggestion{ID: event.ID("test", "feedback"), Kind: event.KindSuggestion, Title: "Read it"}
-	if err := putRecord(ctx, store, s, event.StatusDelivered, time.Now()); err != nil {
+	if err := book.Delivered(ctx, s, event.StatusDelivered); err != nil {
 		t.Fatal(err)
 	}
 
 	a.mu.Lock() // as Stop and Reload do while closing the notifiers
 	done := make(chan struct{})
 	go func() {
-		a.feedback(ctx, a.bus, s.ID, "dismiss")
+		a.feedback(ctx, book, s.ID, "dismiss")
 		close(done)
 	}()
 	select {

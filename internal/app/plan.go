@@ -12,6 +12,7 @@ import (
 	"github.com/agentd/agentd/event"
 	"github.com/agentd/agentd/internal/config"
 	"github.com/agentd/agentd/internal/state"
+	"github.com/agentd/agentd/internal/suggestions"
 	"github.com/agentd/agentd/planner"
 	"github.com/agentd/agentd/watchers"
 )
@@ -56,8 +57,8 @@ func Plan(ctx context.Context, cfg *config.Config, opts PlanOptions) ([]event.Su
 	// Oldest first, as they would have arrived.
 	sort.SliceStable(events, func(i, j int) bool { return eventTime(events[i]).Before(eventTime(events[j])) })
 	// Later events update or withdraw what earlier ones made, as in the
-	// daemon; what is left is what the user would have at At.
-	made := map[string]event.Suggestion{}
+	// daemon; what is left pending is what the user would have at At.
+	book := suggestions.New(state.NewMemory(), &suggestions.MemoryOutbox{}, clock)
 	for _, ev := range events {
 		if eventTime(ev).After(at) {
 			continue
@@ -67,19 +68,26 @@ func Plan(ctx context.Context, cfg *config.Config, opts PlanOptions) ([]event.Su
 			opts.Logger.Warn("planning", "event", ev.ID, "source", ev.Source, "err", err)
 		}
 		for _, id := range res.Withdraw {
-			delete(made, id)
+			if err := book.Withdraw(ctx, id); err != nil {
+				return nil, failed, err
+			}
 		}
 		for _, s := range res.Suggestions {
-			made[s.ID] = s
+			if _, err := book.Offer(ctx, s); err != nil {
+				return nil, failed, err
+			}
 		}
+	}
+	made, err := book.List(ctx, suggestions.Filter{Statuses: []string{event.StatusPending}})
+	if err != nil {
+		return nil, failed, err
 	}
 	var out []event.Suggestion
-	for _, s := range made {
-		if visibleAt(s, at, opts.Horizon) {
-			out = append(out, s)
+	for _, r := range made {
+		if visibleAt(r.Suggestion, at, opts.Horizon) {
+			out = append(out, r.Suggestion)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return lessSuggestion(out[i], out[j]) })
 	return out, failed, nil
 }
 
@@ -96,25 +104,6 @@ func visibleAt(s event.Suggestion, at time.Time, horizon time.Duration) bool {
 		return !s.Due.After(at.Add(horizon))
 	}
 	return s.OpenAt(at)
-}
-
-// lessSuggestion orders reminders by due time first, then the rest by
-// priority (highest first) and creation.
-func lessSuggestion(a, b event.Suggestion) bool {
-	ar, br := a.Kind == event.KindReminder, b.Kind == event.KindReminder
-	if ar != br {
-		return ar
-	}
-	if ar && !a.Due.Equal(b.Due) {
-		return a.Due.Before(b.Due)
-	}
-	if pa, pb := event.PriorityRank(a.Priority), event.PriorityRank(b.Priority); pa != pb {
-		return pa > pb
-	}
-	if a.Title != b.Title {
-		return a.Title < b.Title
-	}
-	return a.ID < b.ID
 }
 
 func eventTime(ev event.Event) time.Time {

@@ -17,7 +17,8 @@
 # scripts/dovecot/stop.sh DIR. Deliver mail with
 #   doveadm -c DIR/dovecot.conf save -u alice -m INBOX < message.eml
 # The user and password can be chosen with DOVECOT_TEST_USER and
-# DOVECOT_TEST_PASSWORD.
+# DOVECOT_TEST_PASSWORD, the name of the SPECIAL-USE \Drafts mailbox with
+# DOVECOT_DRAFTS_MAILBOX (default Drafts).
 #
 # Dovecot refuses to handle mail as root: run as root, mail belongs to
 # `nobody` (override with DOVECOT_MAIL_USER), and DIR and its parents get
@@ -29,6 +30,7 @@ dir=${1:?usage: start.sh DIR [PORT]}
 want_port=${2:-0}
 user=${DOVECOT_TEST_USER:-alice}
 pass=${DOVECOT_TEST_PASSWORD:-agentd-test-password}
+drafts=${DOVECOT_DRAFTS_MAILBOX:-Drafts}
 
 dovecot_bin=$(command -v dovecot || true)
 if [ -z "$dovecot_bin" ] && [ -x /usr/sbin/dovecot ]; then dovecot_bin=/usr/sbin/dovecot; fi
@@ -143,7 +145,7 @@ namespace inbox {
     special_use = \\Sent
     auto = subscribe
   }
-  mailbox Drafts {
+  mailbox "$drafts" {
     special_use = \\Drafts
     auto = subscribe
   }
