@@ -2,50 +2,36 @@ package notifiers_test
 
 import (
 	"log/slog"
+	"sync"
 	"testing"
-	"time"
-
-	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/agentd/agentd/event"
+	"github.com/agentd/agentd/internal/bus"
 	"github.com/agentd/agentd/internal/state"
 	"github.com/agentd/agentd/notifiers"
 )
 
-// startBus runs an embedded JetStream server on dir and returns the
-// delivery-log bucket on it; stop shuts the server down.
-func startBus(t *testing.T, dir string) (kv jetstream.KeyValue, stop func()) {
+// startBus opens the real embedded bus on dir and returns its delivery-log
+// bucket; stop closes the bus.
+func startBus(t *testing.T, dir string) (kv state.Store, stop func()) {
 	t.Helper()
-	s, err := server.NewServer(&server.Options{DontListen: true, JetStream: true, StoreDir: dir, NoSigs: true, NoLog: true})
+	b, err := bus.Open(t.Context(), bus.Config{DataDir: dir}, nil)
 	if err != nil {
-		t.Fatalf("nats-server: %v", err)
+		t.Fatalf("bus.Open: %v", err)
 	}
-	go s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		s.Shutdown()
-		t.Fatal("nats-server not ready")
-	}
-	nc, err := nats.Connect("", nats.InProcessServer(s))
-	if err != nil {
-		s.Shutdown()
-		t.Fatalf("connect: %v", err)
-	}
+	var once sync.Once
 	stop = func() {
-		nc.Close()
-		s.Shutdown()
-		s.WaitForShutdown()
+		once.Do(func() {
+			if err := b.Close(); err != nil {
+				t.Errorf("close bus: %v", err)
+			}
+		})
 	}
-	js, err := jetstream.New(nc)
+	t.Cleanup(stop)
+	kv, err = b.Store(t.Context(), bus.BucketDelivery)
 	if err != nil {
 		stop()
-		t.Fatalf("jetstream: %v", err)
-	}
-	kv, err = js.CreateOrUpdateKeyValue(t.Context(), jetstream.KeyValueConfig{Bucket: "DELIVERY", Storage: jetstream.FileStorage})
-	if err != nil {
-		stop()
-		t.Fatalf("create bucket: %v", err)
+		t.Fatalf("delivery bucket: %v", err)
 	}
 	return kv, stop
 }
@@ -57,7 +43,7 @@ func TestDispatcherDedupSurvivesRestart(t *testing.T) {
 	logger := slog.New(slog.DiscardHandler)
 
 	kv, stop := startBus(t, dir)
-	d := notifiers.NewDispatcher([]notifiers.Target{{Notifier: rec}}, state.NewKV(kv), logger)
+	d := notifiers.NewDispatcher([]notifiers.Target{{Notifier: rec}}, kv, logger)
 	if _, err := d.Deliver(t.Context(), s); err != nil {
 		t.Fatalf("first delivery: %v", err)
 	}
@@ -67,14 +53,14 @@ func TestDispatcherDedupSurvivesRestart(t *testing.T) {
 	// restarted and JetStream redelivers the unacked message.
 	kv, stop = startBus(t, dir)
 	defer stop()
-	d = notifiers.NewDispatcher([]notifiers.Target{{Notifier: rec}}, state.NewKV(kv), logger)
+	d = notifiers.NewDispatcher([]notifiers.Target{{Notifier: rec}}, kv, logger)
 	if _, err := d.Deliver(t.Context(), s); err != nil {
 		t.Fatalf("redelivery: %v", err)
 	}
 	if got := rec.ids(); len(got) != 1 {
 		t.Fatalf("delivered %d times across a restart, want once", len(got))
 	}
-	e, found, err := notifiers.NewDeliveryLog(state.NewKV(kv)).Lookup(t.Context(), "desktop", s.ID)
+	e, found, err := notifiers.NewDeliveryLog(kv).Lookup(t.Context(), "desktop", s.ID)
 	if !found || err != nil || e.Attempt != 1 {
 		t.Errorf("log entry after restart: %+v, %v, %v", e, found, err)
 	}
@@ -92,7 +78,7 @@ func TestDispatcherDedupSurvivesRestart(t *testing.T) {
 func TestDispatcherWithoutDeliveryLogHoldsBack(t *testing.T) {
 	kv, stop := startBus(t, t.TempDir())
 	rec := newRecorder("desktop")
-	d := notifiers.NewDispatcher([]notifiers.Target{{Notifier: rec}}, state.NewKV(kv), slog.New(slog.DiscardHandler))
+	d := notifiers.NewDispatcher([]notifiers.Target{{Notifier: rec}}, kv, slog.New(slog.DiscardHandler))
 	stop() // the bus is gone: the log cannot be read
 
 	_, err := d.Deliver(t.Context(), suggestion("nolog", event.KindSuggestion, event.PriorityNormal))

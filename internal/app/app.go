@@ -14,8 +14,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/agentd/agentd/event"
 	"github.com/agentd/agentd/internal/bus"
 	"github.com/agentd/agentd/internal/config"
@@ -53,7 +51,13 @@ type App struct {
 	cancel  context.CancelFunc
 	stopped bool
 	trim    *memoryTrimmer
+	// stopGrace is how long Stop waits for the pipeline after its
+	// context ended and it cancelled the pipeline's context.
+	stopGrace time.Duration
 }
+
+// stopGrace: see App.stopGrace.
+const stopGrace = 5 * time.Second
 
 // New checks the options; it starts nothing.
 func New(opts Options) (*App, error) {
@@ -69,7 +73,7 @@ func New(opts Options) (*App, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &App{opts: opts, logger: opts.Logger, now: opts.Now, cfg: opts.Config, trim: newMemoryTrimmer()}, nil
+	return &App{opts: opts, logger: opts.Logger, now: opts.Now, cfg: opts.Config, trim: newMemoryTrimmer(), stopGrace: stopGrace}, nil
 }
 
 // Start opens the bus and starts the pipeline: notifiers first, then the
@@ -122,8 +126,12 @@ func (a *App) Reload(ctx context.Context, cfg *config.Config) error {
 	return nil
 }
 
-// Stop stops everything in reverse order of start. It is idempotent and
-// bounded by ctx.
+// Stop stops everything in reverse order of start, the bus last. It is
+// idempotent. The pipeline drains (what is in hand is finished and acked)
+// until ctx ends; then its context is cancelled, aborting what is in hand
+// (not acked, so it comes back), and Stop waits a short grace more before
+// it closes the bus. Stop never blocks for long: if the pipeline is still
+// stuck after the grace, the bus is closed under it and Stop says so.
 func (a *App) Stop(ctx context.Context) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -131,28 +139,50 @@ func (a *App) Stop(ctx context.Context) error {
 		return nil
 	}
 	a.stopped = true
-	cancel := a.cancel
-	done := make(chan struct{})
-	go func() {
-		a.stopPipeline()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		// Abort what is still in hand; it was not acked and comes back.
-		a.logger.Warn("stop timed out waiting for the pipeline to drain")
-		if cancel != nil {
-			cancel()
-		}
+	var errs []error
+	if !awaitStop(ctx, a.stopPipeline, a.cancel, a.stopGrace, a.logger) {
+		errs = append(errs, fmt.Errorf("stop: the pipeline did not stop within %s of cancelling it; closed the bus under it", a.stopGrace))
 	}
 	if a.bus != nil {
 		if err := a.bus.Close(); err != nil {
-			return fmt.Errorf("stop bus: %w", err)
+			errs = append(errs, fmt.Errorf("stop bus: %w", err))
 		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
 	a.logger.Info("agentd stopped")
 	return nil
+}
+
+// awaitStop runs stop and waits for it to return. If ctx ends first, it
+// calls cancel (nil is allowed) and waits at most grace more. It reports
+// whether stop returned; if not, stop's goroutine is left to finish on its
+// own, which is the best a process on its way out can do.
+func awaitStop(ctx context.Context, stop, cancel func(), grace time.Duration, logger *slog.Logger) bool {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		stop()
+	}()
+	select {
+	case <-done:
+		return true
+	case <-ctx.Done():
+	}
+	logger.Warn("stop timed out waiting for the pipeline to drain; cancelling what is in hand", "grace", grace)
+	if cancel != nil {
+		cancel()
+	}
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		logger.Error("pipeline still running after the grace; closing the bus under it", "grace", grace)
+		return false
+	}
 }
 
 // Health reports every watcher's health.
@@ -176,7 +206,8 @@ func (a *App) startPipeline(ctx context.Context, cfg *config.Config) (err error)
 		}
 	}()
 	b := a.bus
-	go a.trim.run(runCtx)
+	// First in, so stopped last.
+	a.stops = append(a.stops, a.trim.start(runCtx))
 	watcherStore, err := b.Store(ctx, bus.BucketWatchers)
 	if err != nil {
 		return err
@@ -230,7 +261,8 @@ func (a *App) startPipeline(ctx context.Context, cfg *config.Config) (err error)
 	if err != nil {
 		return err
 	}
-	stop, err = b.Consume(runCtx, bus.StreamEvents, "planner", []string{"agentd.events.>"}, a.planHandler(p, book))
+	stop, err = b.Consume(runCtx, bus.StreamEvents, "planner", []string{"agentd.events.>"}, a.planHandler(p, book),
+		bus.MaxDeliver(maxPlanAttempts))
 	if err != nil {
 		return fmt.Errorf("start planner: %w", err)
 	}
@@ -259,7 +291,8 @@ func (a *App) startPipeline(ctx context.Context, cfg *config.Config) (err error)
 	return nil
 }
 
-// stopPipeline runs the cleanups in reverse: watchers, planner, notifiers.
+// stopPipeline runs the cleanups in reverse: watchers, planner, notifiers,
+// the memory trimmer; it returns once all of them have.
 func (a *App) stopPipeline() {
 	for i := len(a.stops) - 1; i >= 0; i-- {
 		a.stops[i]()
@@ -271,33 +304,23 @@ func (a *App) stopPipeline() {
 }
 
 // maxPlanAttempts bounds how often one event is planned before it is
-// given up on (logged as an error).
+// given up on (dropped by the bus, logged as an error; it stays in the
+// EVENTS stream for inspection).
 const maxPlanAttempts = 20
 
 // bucketPlanner is the planner's memory: scopes, threads, occurrences.
 const bucketPlanner = "agentd_planner"
 
 // planHandler turns one event into suggestions. A suggestion already made
-// (by id) is not made again, also after a restart; the event is acked only
+// (by id) is not made again, also after a restart; the event is done only
 // once every new suggestion is stored on the bus.
 func (a *App) planHandler(p *planner.Planner, book *suggestions.Book) bus.Handler {
 	log := a.logger.With("component", "planner")
-	return func(ctx context.Context, m jetstream.Msg) {
+	return func(ctx context.Context, m bus.Message) error {
 		a.trim.touch()
-		if md, err := m.Metadata(); err == nil && md.NumDelivered > maxPlanAttempts {
-			// A poison event must not come back forever; it stays in the
-			// EVENTS stream for inspection.
-			log.Error("giving up on an event that failed too often", "subject", m.Subject(), "attempts", md.NumDelivered)
-			if err := m.Term(); err != nil {
-				log.Warn("term", "err", err)
-			}
-			return
-		}
 		var ev event.Event
-		if err := json.Unmarshal(m.Data(), &ev); err != nil {
-			log.Error("dropping undecodable event", "subject", m.Subject(), "err", err)
-			ackOrLog(log, m)
-			return
+		if err := json.Unmarshal(m.Data, &ev); err != nil {
+			return bus.Drop(fmt.Errorf("undecodable event: %w", err))
 		}
 		res, err := p.Handle(ctx, ev)
 		if err != nil {
@@ -306,24 +329,20 @@ func (a *App) planHandler(p *planner.Planner, book *suggestions.Book) bus.Handle
 		}
 		for _, id := range res.Withdraw {
 			if err := book.Withdraw(ctx, id); err != nil {
-				log.Warn("withdrawing suggestion", "suggestion", id, "err", err)
-				nak(log, m, 5*time.Second)
-				return
+				return bus.RetryAfter(5*time.Second, fmt.Errorf("withdrawing suggestion %s: %w", id, err))
 			}
 		}
 		for _, s := range res.Suggestions {
 			offered, err := book.Offer(ctx, s)
 			if err != nil {
-				log.Warn("storing suggestion", "suggestion", s.ID, "err", err)
-				nak(log, m, 5*time.Second)
-				return
+				return bus.RetryAfter(5*time.Second, fmt.Errorf("storing suggestion %s: %w", s.ID, err))
 			}
 			if !offered {
 				continue // made before: never twice
 			}
 			log.Debug("suggestion", "id", s.ID, "kind", s.Kind, "title", s.Title, "rule", s.Rule)
 		}
-		ackOrLog(log, m)
+		return nil
 	}
 }
 
@@ -331,29 +350,23 @@ func (a *App) planHandler(p *planner.Planner, book *suggestions.Book) bus.Handle
 // temporary failures redeliver the message later.
 func (a *App) deliverHandler(d *notifiers.Dispatcher, book *suggestions.Book) bus.Handler {
 	log := a.logger.With("component", "notify")
-	return func(ctx context.Context, m jetstream.Msg) {
+	return func(ctx context.Context, m bus.Message) error {
 		a.trim.touch()
 		var s event.Suggestion
-		if err := json.Unmarshal(m.Data(), &s); err != nil {
-			log.Error("dropping undecodable suggestion", "subject", m.Subject(), "err", err)
-			ackOrLog(log, m)
-			return
+		if err := json.Unmarshal(m.Data, &s); err != nil {
+			return bus.Drop(fmt.Errorf("undecodable suggestion: %w", err))
 		}
 		if ok, err := book.ShouldDeliver(ctx, s.ID); err != nil {
 			log.Warn("suggestion store", "suggestion", s.ID, "err", err)
 		} else if !ok {
-			ackOrLog(log, m) // withdrawn, or answered meanwhile
-			return
+			return nil // withdrawn, or answered meanwhile
 		}
 		until, err := d.Deliver(ctx, s)
 		if err != nil {
-			log.Warn("delivery failed, will retry", "suggestion", s.ID, "err", err)
-			nak(log, m, 30*time.Second)
-			return
+			return bus.RetryAfter(30*time.Second, fmt.Errorf("delivering suggestion %s: %w", s.ID, err))
 		}
 		if !until.IsZero() {
-			nak(log, m, max(until.Sub(a.now()), time.Second))
-			return
+			return bus.RetryAfter(max(until.Sub(a.now()), time.Second), nil) // quiet hours
 		}
 		status := event.StatusDelivered
 		if !s.OpenAt(a.now()) {
@@ -363,19 +376,7 @@ func (a *App) deliverHandler(d *notifiers.Dispatcher, book *suggestions.Book) bu
 		if err := book.Delivered(ctx, s, status); err != nil {
 			log.Warn("recording delivery", "suggestion", s.ID, "err", err)
 		}
-		ackOrLog(log, m)
-	}
-}
-
-func ackOrLog(log *slog.Logger, m jetstream.Msg) {
-	if err := m.Ack(); err != nil {
-		log.Warn("ack", "subject", m.Subject(), "err", err)
-	}
-}
-
-func nak(log *slog.Logger, m jetstream.Msg, d time.Duration) {
-	if err := m.NakWithDelay(d); err != nil {
-		log.Warn("nak", "subject", m.Subject(), "err", err)
+		return nil
 	}
 }
 

@@ -3,7 +3,6 @@ package app
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -12,8 +11,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/agentd/agentd/event"
 	"github.com/agentd/agentd/internal/bus"
@@ -227,18 +224,11 @@ func pendingDue(due time.Time) func(record) bool {
 // onSubject reports whether the SCHEDULE stream holds a message on subject.
 func onSubject(t *testing.T, a *App, subject string) bool {
 	t.Helper()
-	st, err := a.bus.JetStream().Stream(t.Context(), bus.StreamSchedule)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = st.GetLastMsgForSubject(t.Context(), subject)
-	if errors.Is(err, jetstream.ErrMsgNotFound) {
-		return false
-	}
+	n, err := a.bus.Messages(t.Context(), bus.StreamSchedule, subject)
 	if err != nil {
 		t.Fatalf("read %s: %v", subject, err)
 	}
-	return true
+	return n > 0
 }
 
 // waitFiredAndHandled waits until reminder id has fired (its copy is on
@@ -251,15 +241,11 @@ func waitFiredAndHandled(t *testing.T, a *App, id string) {
 	deadline := time.Now().Add(45 * time.Second)
 	for {
 		if onSubject(t, a, bus.DueSubject(id)) {
-			c, err := a.bus.JetStream().Consumer(ctx, bus.StreamSchedule, "notify-due")
+			pending, unacked, err := a.bus.Backlog(ctx, bus.StreamSchedule, "notify-due")
 			if err != nil {
 				t.Fatal(err)
 			}
-			info, err := c.Info(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if info.NumPending == 0 && info.NumAckPending == 0 {
+			if pending == 0 && unacked == 0 {
 				return
 			}
 		}

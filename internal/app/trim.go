@@ -16,10 +16,26 @@ type memoryTrimmer struct {
 	last    atomic.Int64 // unix nanos of the last unit of work
 	trimmed atomic.Int64 // value of last when we last trimmed
 	quiet   time.Duration
+	free    func() // gives memory back; tests count calls
 }
 
 func newMemoryTrimmer() *memoryTrimmer {
-	return &memoryTrimmer{quiet: 10 * time.Second}
+	return &memoryTrimmer{quiet: 10 * time.Second, free: freeOSMemory}
+}
+
+// start runs the trimmer in a goroutine until ctx is done or stop is
+// called; stop waits for the goroutine to return.
+func (m *memoryTrimmer) start(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		m.run(ctx)
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }
 
 // touch records that work happened.
@@ -41,9 +57,13 @@ func (m *memoryTrimmer) run(ctx context.Context) {
 			continue
 		}
 		m.trimmed.Store(last)
-		// Two collections: the first moves pooled buffers to the victim
-		// cache, the second frees them; FreeOSMemory then returns the pages.
-		debug.FreeOSMemory()
-		debug.FreeOSMemory()
+		m.free()
 	}
+}
+
+// freeOSMemory runs two collections: the first moves pooled buffers to the
+// victim cache, the second frees them; FreeOSMemory then returns the pages.
+func freeOSMemory() {
+	debug.FreeOSMemory()
+	debug.FreeOSMemory()
 }

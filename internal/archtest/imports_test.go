@@ -21,7 +21,7 @@ const module = "github.com/agentd/agentd"
 // run real mails through the watcher's parser to test the whole path.
 func TestImportRules(t *testing.T) {
 	root := moduleRoot(t)
-	imports := packageImports(t, root)
+	imports := packageImports(t, root, false)
 	if len(imports) < 10 {
 		t.Fatalf("found only %d packages under %s; is the walk broken?", len(imports), root)
 	}
@@ -30,6 +30,28 @@ func TestImportRules(t *testing.T) {
 		for _, imp := range imps {
 			if why := forbidden(pkg, imp); why != "" {
 				bad = append(bad, pkg+" imports "+imp+": "+why)
+			}
+		}
+	}
+	sort.Strings(bad)
+	for _, b := range bad {
+		t.Error(b)
+	}
+}
+
+// TestNATSOnlyInBusTests extends the NATS rule to test files: tests
+// elsewhere use the real bus through internal/bus, not a hand-made
+// nats-server (cmd tests may, to run a server as a separate process).
+func TestNATSOnlyInBusTests(t *testing.T) {
+	imports := packageImports(t, moduleRoot(t), true)
+	var bad []string
+	for pkg, imps := range imports {
+		if strings.HasPrefix(pkg, module+"/cmd/") {
+			continue
+		}
+		for _, imp := range imps {
+			if why := forbidden(pkg, imp); why != "" && isNATS(imp) {
+				bad = append(bad, pkg+" (tests) imports "+imp+": "+why)
 			}
 		}
 	}
@@ -63,12 +85,20 @@ func TestForbidden(t *testing.T) {
 		"notifier imports planner":       {"notifiers/desktop", "planner", true},
 		"app knows everyone":             {"internal/app", "watchers/mail/imap", false},
 		"stdlib":                         {"watchers/mail", "strings", false},
+		"bus uses nats.go":               {"internal/bus", "github.com/nats-io/nats.go/jetstream", false},
+		"bus embeds nats-server":         {"internal/bus", "github.com/nats-io/nats-server/v2/server", false},
+		"state imports jetstream":        {"internal/state", "github.com/nats-io/nats.go/jetstream", true},
+		"app imports nats.go":            {"internal/app", "github.com/nats-io/nats.go", true},
+		"cmd imports nats-server":        {"cmd/agentd", "github.com/nats-io/nats-server/v2/server", true},
+		"watcher imports nats.go":        {"watchers/feed", "github.com/nats-io/nats.go", true},
+		"watcher uses the bus":           {"watchers/mail/maildir", "internal/bus", false},
+		"other module":                   {"watchers/feed", "github.com/mmcdole/gofeed", false},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			pkg, imp := module+"/"+tc.pkg, module+"/"+tc.imp
-			if tc.imp == "strings" {
-				imp = tc.imp
+			if tc.imp == "strings" || strings.Contains(tc.imp, ".") {
+				imp = tc.imp // the standard library or another module
 			}
 			if why := forbidden(pkg, imp); (why != "") != tc.bad {
 				t.Errorf("forbidden(%s, %s) = %q, want forbidden: %v", tc.pkg, tc.imp, why, tc.bad)
@@ -80,6 +110,9 @@ func TestForbidden(t *testing.T) {
 // forbidden says why pkg must not import imp, or "" if it may. Both are full
 // import paths.
 func forbidden(pkg, imp string) string {
+	if isNATS(imp) && pkg != module+"/internal/bus" && !strings.HasPrefix(pkg, module+"/internal/bus/") {
+		return "only internal/bus talks to NATS (nats.go, nats-server); use bus.Handler, bus.Message and state.Store"
+	}
 	p, ok1 := strings.CutPrefix(pkg, module+"/")
 	i, ok2 := strings.CutPrefix(imp, module+"/")
 	if !ok1 || !ok2 {
@@ -128,6 +161,9 @@ func forbidden(pkg, imp string) string {
 	return ""
 }
 
+// isNATS reports whether imp is part of NATS (client, server, their keys).
+func isNATS(imp string) bool { return strings.HasPrefix(imp, "github.com/nats-io/") }
+
 // family is the watcher family of a path under watchers/ ("mail" for
 // watchers/mail/imap), "internal" for the shared leaves under
 // watchers/internal, and "" for the watchers package itself (the runner
@@ -141,8 +177,8 @@ func family(p string) string {
 }
 
 // packageImports maps each package's import path to the imports of its
-// non-test files.
-func packageImports(t *testing.T, root string) map[string][]string {
+// non-test files, and of its test files too if tests is set.
+func packageImports(t *testing.T, root string, tests bool) map[string][]string {
 	t.Helper()
 	out := map[string][]string{}
 	fset := token.NewFileSet()
@@ -157,7 +193,7 @@ func packageImports(t *testing.T, root string) map[string][]string {
 			}
 			return nil
 		}
-		if !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+		if !strings.HasSuffix(p, ".go") || (!tests && strings.HasSuffix(p, "_test.go")) {
 			return nil
 		}
 		f, err := parser.ParseFile(fset, p, nil, parser.ImportsOnly)

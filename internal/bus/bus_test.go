@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"strconv"
@@ -92,17 +93,14 @@ func testEvent(t testing.TB, key string) event.Event {
 	return ev
 }
 
+// streamMsgs counts the messages of stream on subject (wildcards allowed).
 func streamMsgs(t *testing.T, ctx context.Context, b *Bus, stream, subject string) uint64 {
 	t.Helper()
-	s, err := b.JetStream().Stream(ctx, stream)
+	n, err := b.Messages(ctx, stream, subject)
 	if err != nil {
-		t.Fatalf("stream %s: %v", stream, err)
+		t.Fatal(err)
 	}
-	info, err := s.Info(ctx, jetstream.WithSubjectFilter(subject))
-	if err != nil {
-		t.Fatalf("stream %s info: %v", stream, err)
-	}
-	return info.State.Subjects[subject]
+	return n
 }
 
 func TestEmbeddedStreamsAndDedup(t *testing.T) {
@@ -473,50 +471,43 @@ func TestConsumeAckAndStop(t *testing.T) {
 	ctx := testContext(t, 30*time.Second)
 	b := openEmbedded(t, ctx, t.TempDir())
 
-	// The handler decides: nak the first delivery, ack the second.
+	// The handler decides: retry the first delivery, done on the second.
 	type delivery struct {
 		id  string
-		num uint64
+		num int
 	}
 	got := make(chan delivery, 10)
 	release := make(chan struct{})
 	var finished atomic.Bool
 	slow := testEvent(t, "slow")
-	stop, err := b.Consume(ctx, StreamEvents, "test", []string{"agentd.events.feed.>"}, func(ctx context.Context, m jetstream.Msg) {
-		md, err := m.Metadata()
-		if err != nil {
-			t.Errorf("metadata: %v", err)
-			return
-		}
+	stop, err := b.Consume(ctx, StreamEvents, "test", []string{"agentd.events.feed.>"}, func(ctx context.Context, m Message) error {
 		var ev event.Event
-		if err := json.Unmarshal(m.Data(), &ev); err != nil {
+		if err := json.Unmarshal(m.Data, &ev); err != nil {
 			t.Errorf("decode: %v", err)
-			_ = m.Term()
-			return
+			return Drop(err)
 		}
-		got <- delivery{ev.ID, md.NumDelivered}
+		if m.Subject != EventSubject(ev.Type) || m.HeaderValue(jetstream.MsgIDHeader) != ev.ID {
+			t.Errorf("message subject %q, headers %v; want %s and the event id", m.Subject, m.Header, EventSubject(ev.Type))
+		}
+		got <- delivery{ev.ID, m.Delivered}
 		if ev.ID == slow.ID {
 			<-release
 			finished.Store(true)
-			if err := m.DoubleAck(ctx); err != nil {
-				t.Errorf("ack: %v", err)
-			}
-			return
+			return nil
 		}
-		if md.NumDelivered == 1 {
-			_ = m.Nak()
-			return
+		if m.Delivered == 1 {
+			return RetryAfter(10*time.Millisecond, errors.New("not yet"))
 		}
-		_ = m.Ack()
+		return nil
 	})
 	if err != nil {
 		t.Fatalf("Consume: %v", err)
 	}
-	ev := testEvent(t, "nak-once")
+	ev := testEvent(t, "retry-once")
 	if err := b.PublishEvent(ctx, ev); err != nil {
 		t.Fatal(err)
 	}
-	for want := uint64(1); want <= 2; want++ {
+	for want := 1; want <= 2; want++ {
 		select {
 		case d := <-got:
 			if d.id != ev.ID || d.num != want {
@@ -527,7 +518,7 @@ func TestConsumeAckAndStop(t *testing.T) {
 		}
 	}
 
-	// stop waits for the running handler.
+	// stop waits for the running handler, and its ack.
 	if err := b.PublishEvent(ctx, slow); err != nil {
 		t.Fatal(err)
 	}
@@ -554,7 +545,18 @@ func TestConsumeAckAndStop(t *testing.T) {
 	if err := b.PublishEvent(ctx, late); err != nil {
 		t.Fatal(err)
 	}
-	cons, err := b.JetStream().Consumer(ctx, StreamEvents, "test")
+	info := waitPending(t, ctx, b, StreamEvents, "test", 1)
+	if info.NumPending != 1 || info.NumAckPending != 0 {
+		t.Errorf("after stop: pending %d, ack pending %d; want 1 and 0", info.NumPending, info.NumAckPending)
+	}
+	if info.Config.MaxDeliver != -1 || info.Config.AckPolicy != jetstream.AckExplicitPolicy || len(info.Config.BackOff) != 0 || info.Config.AckWait != ackWait {
+		t.Errorf("consumer config = %+v", info.Config)
+	}
+}
+
+func consumerInfo(t *testing.T, ctx context.Context, b *Bus, stream, durable string) *jetstream.ConsumerInfo {
+	t.Helper()
+	cons, err := b.JetStream().Consumer(ctx, stream, durable)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -562,11 +564,140 @@ func TestConsumeAckAndStop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.NumPending != 1 || info.NumAckPending != 0 {
-		t.Errorf("after stop: pending %d, ack pending %d; want 1 and 0", info.NumPending, info.NumAckPending)
+	return info
+}
+
+// waitPending waits until want messages are pending or unacked on the
+// consumer (Backlog): it learns of new messages asynchronously.
+func waitPending(t *testing.T, ctx context.Context, b *Bus, stream, durable string, want uint64) *jetstream.ConsumerInfo {
+	t.Helper()
+	for {
+		pending, unacked, err := b.Backlog(ctx, stream, durable)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pending+unacked == want {
+			return consumerInfo(t, ctx, b, stream, durable)
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("consumer %s never had %d pending: %d pending, %d unacked", durable, want, pending, unacked)
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
-	if info.Config.MaxDeliver != -1 || info.Config.AckPolicy != jetstream.AckExplicitPolicy || len(info.Config.BackOff) == 0 {
-		t.Errorf("consumer config = %+v", info.Config)
+}
+
+// waitSettled waits until the consumer has nothing pending or unacked.
+func waitSettled(t *testing.T, ctx context.Context, b *Bus, stream, durable string) *jetstream.ConsumerInfo {
+	t.Helper()
+	for {
+		info := consumerInfo(t, ctx, b, stream, durable)
+		if info.NumPending == 0 && info.NumAckPending == 0 && info.NumRedelivered == 0 {
+			return info
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("consumer %s never settled: %+v", durable, info)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// TestConsumeDropAndMaxDeliver: Drop terms a message at once and logs it
+// once; MaxDeliver gives up on a message that keeps failing, without
+// calling the handler again.
+func TestConsumeDropAndMaxDeliver(t *testing.T) {
+	ctx := testContext(t, 30*time.Second)
+	var logs logBuffer
+	b, err := Open(ctx, Config{DataDir: t.TempDir()}, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+
+	poison, bad := testEvent(t, "poison"), testEvent(t, "bad")
+	var calls sync.Map // event id -> *atomic.Int32
+	count := func(id string) *atomic.Int32 {
+		n, _ := calls.LoadOrStore(id, new(atomic.Int32))
+		return n.(*atomic.Int32)
+	}
+	stop, err := b.Consume(ctx, StreamEvents, "drop", nil, func(ctx context.Context, m Message) error {
+		var ev event.Event
+		if err := json.Unmarshal(m.Data, &ev); err != nil {
+			return Drop(err)
+		}
+		count(ev.ID).Add(1)
+		if ev.ID == bad.ID {
+			return fmt.Errorf("wrapped: %w", Drop(errors.New("cannot use this")))
+		}
+		return RetryAfter(time.Millisecond, errors.New("keeps failing"))
+	}, MaxDeliver(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	for _, ev := range []event.Event{poison, bad} {
+		if err := b.PublishEvent(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitSettled(t, ctx, b, StreamEvents, "drop")
+	if n := count(poison.ID).Load(); n != 3 {
+		t.Errorf("poison event handled %d times, want 3 (MaxDeliver)", n)
+	}
+	if n := count(bad.ID).Load(); n != 1 {
+		t.Errorf("dropped event handled %d times, want once", n)
+	}
+	if n := logs.count("dropping message"); n != 2 {
+		t.Errorf("%d drop log lines, want 2 (one each):\n%s", n, logs.String())
+	}
+	for _, want := range []string{"level=ERROR msg=\"dropping message\" stream=EVENTS consumer=drop subject=" + EventSubject(bad.Type), "cannot use this", "more than the limit of 3"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, logs.String())
+		}
+	}
+	// Both stay in the (limits) stream for inspection.
+	if n := streamMsgs(t, ctx, b, StreamEvents, EventSubject(bad.Type)); n != 2 {
+		t.Errorf("%d events in the stream, want 2", n)
+	}
+}
+
+func TestHandlerErrors(t *testing.T) {
+	cause := errors.New("cause")
+	tests := map[string]struct {
+		err   error
+		drop  bool
+		delay time.Duration
+		retry bool
+	}{
+		"nil":               {err: nil},
+		"plain":             {err: cause},
+		"retry":             {err: RetryAfter(time.Minute, cause), delay: time.Minute, retry: true},
+		"retry without why": {err: RetryAfter(time.Second, nil), delay: time.Second, retry: true},
+		"retry wrapped":     {err: fmt.Errorf("x: %w", RetryAfter(2*time.Second, cause)), delay: 2 * time.Second, retry: true},
+		"retry not zero":    {err: RetryAfter(0, cause), delay: time.Millisecond, retry: true},
+		"drop":              {err: Drop(cause), drop: true},
+		"drop without why":  {err: Drop(nil), drop: true},
+		"drop wrapped":      {err: fmt.Errorf("x: %w", Drop(cause)), drop: true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := IsDrop(tc.err); got != tc.drop {
+				t.Errorf("IsDrop = %v, want %v", got, tc.drop)
+			}
+			d, ok := RetryDelay(tc.err)
+			if ok != tc.retry || d != tc.delay {
+				t.Errorf("RetryDelay = %v, %v; want %v, %v", d, ok, tc.delay, tc.retry)
+			}
+			if tc.err != nil && (tc.drop || tc.retry) && !strings.HasSuffix(name, "without why") && !errors.Is(tc.err, cause) {
+				t.Errorf("%v does not wrap its cause", tc.err)
+			}
+		})
+	}
+	for n, want := range map[int]time.Duration{0: 5 * time.Second, 1: 5 * time.Second, 2: 10 * time.Second, 3: 20 * time.Second, 7: 5 * time.Minute, 1 << 30: 5 * time.Minute} {
+		if got := retryBackoff(n); got != want {
+			t.Errorf("retryBackoff(%d) = %s, want %s", n, got, want)
+		}
 	}
 }
 
@@ -575,9 +706,9 @@ func TestConsumeStopsWithContext(t *testing.T) {
 	b := openEmbedded(t, ctx, t.TempDir())
 	cctx, cancel := context.WithCancel(ctx)
 	var n atomic.Int32
-	stop, err := b.Consume(cctx, StreamEvents, "ctx", nil, func(_ context.Context, m jetstream.Msg) {
+	stop, err := b.Consume(cctx, StreamEvents, "ctx", nil, func(context.Context, Message) error {
 		n.Add(1)
-		_ = m.Ack()
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -587,16 +718,12 @@ func TestConsumeStopsWithContext(t *testing.T) {
 	if err := b.PublishEvent(ctx, testEvent(t, "after-cancel")); err != nil {
 		t.Fatal(err)
 	}
-	cons, err := b.JetStream().Consumer(ctx, StreamEvents, "ctx")
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := cons.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n.Load() != 0 || info.NumPending != 1 {
-		t.Errorf("after cancel: handled %d, pending %d; want 0 and 1", n.Load(), info.NumPending)
+	// The server may still hand it to the closing subscription's last
+	// pull request (ack pending, not pending). Either way it is not
+	// handled and comes back.
+	waitPending(t, ctx, b, StreamEvents, "ctx", 1)
+	if n.Load() != 0 {
+		t.Errorf("after cancel: handled %d messages, want 0", n.Load())
 	}
 }
 
@@ -616,5 +743,93 @@ func BenchmarkPublishEvent(b *testing.B) {
 			b.Fatal(err)
 		}
 		i++
+	}
+}
+
+// withAckWait shortens the consumer's ack wait for a test.
+func withAckWait(d time.Duration) ConsumeOption {
+	return func(o *consumeOptions) { o.ackWait = d }
+}
+
+// TestConsumeSlowHandler: a handler that takes several ack waits is told
+// to the server as still in progress, so its message is not delivered
+// again meanwhile.
+func TestConsumeSlowHandler(t *testing.T) {
+	ctx := testContext(t, 30*time.Second)
+	b := openEmbedded(t, ctx, t.TempDir())
+	var calls atomic.Int32
+	done := make(chan int, 1)
+	stop, err := b.Consume(ctx, StreamEvents, "slow", nil, func(ctx context.Context, m Message) error {
+		calls.Add(1)
+		time.Sleep(1500 * time.Millisecond) // three ack waits
+		done <- m.Delivered
+		return nil
+	}, withAckWait(500*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	if err := b.PublishEvent(ctx, testEvent(t, "slow")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case n := <-done:
+		if n != 1 {
+			t.Errorf("first handling saw delivery #%d", n)
+		}
+	case <-ctx.Done():
+		t.Fatal("handler never finished")
+	}
+	info := waitSettled(t, ctx, b, StreamEvents, "slow")
+	if n := calls.Load(); n != 1 || info.Delivered.Consumer != 1 {
+		t.Errorf("handled %d times, %d deliveries; want 1 and 1", n, info.Delivered.Consumer)
+	}
+}
+
+// TestConsumeUpdatesOldConsumer: a durable consumer made by an earlier
+// agentd (AckWait from a BackOff list) is brought to the current config,
+// so a retry asked for on a later delivery is not stretched by the
+// server's back-off.
+func TestConsumeUpdatesOldConsumer(t *testing.T) {
+	ctx := testContext(t, 30*time.Second)
+	b := openEmbedded(t, ctx, t.TempDir())
+	_, err := b.JetStream().CreateOrUpdateConsumer(ctx, StreamEvents, jetstream.ConsumerConfig{
+		Durable:    "old",
+		AckPolicy:  jetstream.AckExplicitPolicy,
+		AckWait:    30 * time.Second,
+		MaxDeliver: -1,
+		BackOff:    []time.Duration{30 * time.Second, time.Minute, 5 * time.Minute},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan int, 10)
+	stop, err := b.Consume(ctx, StreamEvents, "old", nil, func(ctx context.Context, m Message) error {
+		got <- m.Delivered
+		if m.Delivered < 4 {
+			return RetryAfter(50*time.Millisecond, errors.New("again"))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	if err := b.PublishEvent(ctx, testEvent(t, "retried")); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	for want := 1; want <= 4; want++ {
+		select {
+		case n := <-got:
+			if n != want {
+				t.Fatalf("delivery #%d, want #%d", n, want)
+			}
+		case <-ctx.Done():
+			t.Fatalf("delivery #%d never came (after %s)", want, time.Since(start))
+		}
+	}
+	if info := waitSettled(t, ctx, b, StreamEvents, "old"); len(info.Config.BackOff) != 0 || info.Config.AckWait != ackWait {
+		t.Errorf("consumer config not updated: %+v", info.Config)
 	}
 }

@@ -1,6 +1,9 @@
 // Package bus is agentd's NATS JetStream: an embedded nats-server running
 // inside the process (the default) or an external NATS, the streams and KV
 // buckets every component relies on, and small publish/consume helpers.
+// It is the only package that imports NATS (nats.go, nats-server; the
+// archtest import rules enforce it): the rest of agentd sees a [Handler]
+// taking a [Message], and a state.Store from [Bus.Store].
 //
 // # Streams and subjects
 //
@@ -10,10 +13,47 @@
 //	FEEDBACK     agentd.feedback.<id>              file, 365 days, duplicates 1 h
 //	SCHEDULE     agentd.schedule.<id>              file, no age limit, duplicates 1 h
 //	             agentd.due.<id>                   (fired reminders expire after 30 days)
+//	WORK         agentd.work.<kind>.<id>           work queue, file, 30 days, duplicates 1 h
 //
-// Feedback (accept, dismiss, snooze) has its own stream because it is kept
-// longer than suggestions: the planner learns from it which rules to quieten.
-// Publish it with PublishJSON(ctx, FeedbackSubject(id), msgID, v).
+// FEEDBACK is meant for the user's answers (accept, dismiss, snooze), kept
+// longer than suggestions so that a later planner can learn which rules to
+// quieten; publish to it with PublishJSON(ctx, FeedbackSubject(id), msgID,
+// v). Nothing publishes or reads it yet: the daemon records feedback as the
+// suggestion's status in the agentd_suggestions bucket.
+//
+// # Consuming
+//
+// [Bus.Consume] runs a [Handler] on each message of a durable consumer, one
+// at a time. The handler gets a [Message] (subject, data, headers, how often
+// it was delivered) and its error decides what happens to the message: nil
+// acks it (and waits for the server's confirmation); [RetryAfter](d, err)
+// delivers it again after d; [Drop](err) gives up on it for good, logged once
+// at Error with its subject; any other error delivers it again after 5 s,
+// doubling with each delivery up to 5 min. [MaxDeliver](n) drops a message
+// delivered more than n times without calling the handler. A handler that
+// takes long is reported to the server as in progress, so its message is not
+// delivered again meanwhile. The consumer has a plain 30 s AckWait and no
+// BackOff list: with one, the server would stretch every retry delay after
+// the first redelivery.
+//
+// # Work queue
+//
+// WORK holds jobs that must survive restarts and wait for a slow peer (an
+// LLM drafting a reply). [Bus.PublishWork](ctx, kind, id, v) queues v as JSON
+// on [WorkSubject](kind, id) with Nats-Msg-Id "<kind>.<id>", so the same job
+// published twice within an hour (also after it was done) is queued once. An
+// id of [A-Za-z0-9_=-] stays readable in the subject; any other is
+// base64url-encoded behind "b64-" ([WorkSubjectID] decodes it). Consume one
+// kind with Consume(ctx, StreamWork, durable, []string{WorkFilter(kind)}, h):
+// a work queue takes one consumer per kind, with filters that do not
+// overlap. A job is removed once its handler returns nil or Drop.
+//
+// # Key/value state
+//
+// [Bus.Store] returns a KV bucket as a state.Store. Keys made of
+// [A-Za-z0-9_=-] tokens separated by dots are kept as they are (readable in
+// `nats kv ls`); any other key is stored base64url-encoded behind "b64.".
+// Stored data depends on this mapping.
 //
 // # Reminders
 //

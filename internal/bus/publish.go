@@ -11,7 +11,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/agentd/agentd/event"
-	"github.com/agentd/agentd/internal/state"
 )
 
 // PublishEvent publishes ev on agentd.events.<type>. The server drops an
@@ -92,16 +91,6 @@ func (b *Bus) CancelReminder(ctx context.Context, id string) error {
 		return fmt.Errorf("bus: cancel reminder %s: %w", id, err)
 	}
 	return nil
-}
-
-// Store returns the KV bucket as a state.Store, creating the bucket (file
-// storage, one value per key) or bringing an existing one to that config.
-func (b *Bus) Store(ctx context.Context, bucket string) (state.Store, error) {
-	kv, err := b.js.CreateOrUpdateKeyValue(ctx, kvConfig(bucket))
-	if err != nil {
-		return nil, fmt.Errorf("bus: KV bucket %s: %w", bucket, err)
-	}
-	return state.NewKV(kv), nil
 }
 
 // PublishJSON publishes v as JSON on subject, which must belong to one of

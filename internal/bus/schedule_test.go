@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/agentd/agentd/event"
 )
 
@@ -31,21 +29,19 @@ type dueLog struct {
 func consumeDue(t *testing.T, ctx context.Context, b *Bus) *dueLog {
 	t.Helper()
 	l := &dueLog{ch: make(chan fired, 100)}
-	stop, err := b.Consume(ctx, StreamSchedule, "test-due", []string{SubjectDue + ">"}, func(ctx context.Context, m jetstream.Msg) {
-		f := fired{id: DueSubjectID(m.Subject()), at: time.Now(), hdrs: map[string]string{}}
-		for k := range m.Headers() {
-			f.hdrs[k] = m.Headers().Get(k)
+	stop, err := b.Consume(ctx, StreamSchedule, "test-due", []string{SubjectDue + ">"}, func(ctx context.Context, m Message) error {
+		f := fired{id: DueSubjectID(m.Subject), at: time.Now(), hdrs: map[string]string{}}
+		for k := range m.Header {
+			f.hdrs[k] = m.HeaderValue(k)
 		}
-		if err := json.Unmarshal(m.Data(), &f.s); err != nil {
-			t.Errorf("due %s: decode: %v", m.Subject(), err)
-		}
-		if err := m.DoubleAck(ctx); err != nil {
-			t.Errorf("due %s: ack: %v", m.Subject(), err)
+		if err := json.Unmarshal(m.Data, &f.s); err != nil {
+			t.Errorf("due %s: decode: %v", m.Subject, err)
 		}
 		l.mu.Lock()
 		l.all = append(l.all, f)
 		l.mu.Unlock()
 		l.ch <- f
+		return nil
 	})
 	if err != nil {
 		t.Fatalf("consume due reminders: %v", err)

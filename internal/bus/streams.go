@@ -14,6 +14,7 @@ const (
 	StreamSuggestions = "SUGGESTIONS"
 	StreamFeedback    = "FEEDBACK"
 	StreamSchedule    = "SCHEDULE"
+	StreamWork        = "WORK"
 )
 
 // KV bucket names.
@@ -38,12 +39,16 @@ const (
 	SubjectFeedback    = "agentd.feedback."
 	SubjectSchedule    = "agentd.schedule."
 	SubjectDue         = "agentd.due."
+	SubjectWork        = "agentd.work."
 )
 
 const (
 	dedupWindow = time.Hour
 	// dueRetention is how long a fired reminder stays on agentd.due.<id>.
 	dueRetention = 30 * 24 * time.Hour
+	// workRetention is how long a job waits for its consumer; a job is
+	// gone earlier once a handler is done with it.
+	workRetention = 30 * 24 * time.Hour
 )
 
 // EventSubject is the subject of events of type typ.
@@ -110,6 +115,15 @@ func streamConfigs() []jetstream.StreamConfig {
 			// The server needs roll-ups for schedules and turns them on
 			// anyway; saying so keeps CreateOrUpdateStream a no-op.
 			AllowRollup: true,
+		},
+		{
+			Name:        StreamWork,
+			Description: "durable jobs for slow peers (agentd.work.<kind>.<id>), each removed once done",
+			Subjects:    []string{SubjectWork + ">"},
+			Retention:   jetstream.WorkQueuePolicy,
+			Storage:     jetstream.FileStorage,
+			MaxAge:      workRetention,
+			Duplicates:  dedupWindow,
 		},
 	}
 }

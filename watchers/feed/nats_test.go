@@ -5,62 +5,39 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
+	"github.com/agentd/agentd/internal/bus"
 	"github.com/agentd/agentd/internal/state"
 )
 
-// startKV starts an embedded JetStream server on storeDir and returns the
-// state bucket and a stop function that shuts the server down.
-func startKV(t *testing.T, storeDir string) (*state.KV, func()) {
+// startKV opens the real embedded bus on storeDir and returns its watcher
+// bucket and a stop function that closes the bus.
+func startKV(t *testing.T, storeDir string) (state.Store, func()) {
 	t.Helper()
-	srv, err := server.NewServer(&server.Options{
-		JetStream:  true,
-		StoreDir:   storeDir,
-		DontListen: true,
-		NoSigs:     true,
-		NoLog:      true,
-	})
-	if err != nil {
-		t.Fatalf("nats server: %v", err)
-	}
-	srv.Start()
-	if !srv.ReadyForConnections(10 * time.Second) {
-		srv.Shutdown()
-		t.Fatal("nats server not ready")
-	}
-	nc, err := nats.Connect("", nats.InProcessServer(srv))
-	if err != nil {
-		srv.Shutdown()
-		t.Fatalf("nats connect: %v", err)
-	}
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: "agentd_state"})
+	b, err := bus.Open(ctx, bus.Config{DataDir: storeDir}, nil)
 	if err != nil {
-		t.Fatalf("create kv: %v", err)
+		t.Fatalf("bus.Open: %v", err)
 	}
-	stopped := false
+	store, err := b.Store(ctx, bus.BucketWatchers)
+	if err != nil {
+		b.Close()
+		t.Fatalf("watcher bucket: %v", err)
+	}
+	var once sync.Once
 	stop := func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		nc.Close()
-		srv.Shutdown()
-		srv.WaitForShutdown()
+		once.Do(func() {
+			if err := b.Close(); err != nil {
+				t.Errorf("close bus: %v", err)
+			}
+		})
 	}
 	t.Cleanup(stop)
-	return state.NewKV(kv), stop
+	return store, stop
 }
 
 // TestDedupAcrossRestartWithJetStreamKV restarts the NATS server on the same
