@@ -73,6 +73,13 @@ func Plan(ctx context.Context, cfg *config.Config, opts PlanOptions) ([]event.Su
 			}
 		}
 		for _, s := range res.Suggestions {
+			if m, ok := draftMail(cfg, s, ev); ok {
+				// With a model, this thread gets a reply draft: list what
+				// would be written, asking no model and writing nothing.
+				s = draftPreview(cfg, s, m)
+			} else if keepDraft(ctx, book, s) {
+				continue
+			}
 			if _, err := book.Offer(ctx, s); err != nil {
 				return nil, failed, err
 			}
