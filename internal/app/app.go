@@ -252,6 +252,13 @@ func (a *App) startPipeline(ctx context.Context, cfg *config.Config) (err error)
 	}
 	a.stops = append(a.stops, stop)
 
+	// Reply drafts, when a model is configured: their jobs wait on the
+	// WORK stream, so a slow or absent model delays drafts, not the rest.
+	dr, err := a.startDrafting(ctx, runCtx, cfg, book)
+	if err != nil {
+		return err
+	}
+
 	// Planner.
 	plannerStore, err := b.Store(ctx, bucketPlanner)
 	if err != nil {
@@ -261,7 +268,7 @@ func (a *App) startPipeline(ctx context.Context, cfg *config.Config) (err error)
 	if err != nil {
 		return err
 	}
-	stop, err = b.Consume(runCtx, bus.StreamEvents, "planner", []string{"agentd.events.>"}, a.planHandler(p, book),
+	stop, err = b.Consume(runCtx, bus.StreamEvents, "planner", []string{"agentd.events.>"}, a.planHandler(p, book, dr),
 		bus.MaxDeliver(maxPlanAttempts))
 	if err != nil {
 		return fmt.Errorf("start planner: %w", err)
@@ -314,7 +321,7 @@ const bucketPlanner = "agentd_planner"
 // planHandler turns one event into suggestions. A suggestion already made
 // (by id) is not made again, also after a restart; the event is done only
 // once every new suggestion is stored on the bus.
-func (a *App) planHandler(p *planner.Planner, book *suggestions.Book) bus.Handler {
+func (a *App) planHandler(p *planner.Planner, book *suggestions.Book, dr *drafting) bus.Handler {
 	log := a.logger.With("component", "planner")
 	return func(ctx context.Context, m bus.Message) error {
 		a.trim.touch()
@@ -327,20 +334,33 @@ func (a *App) planHandler(p *planner.Planner, book *suggestions.Book) bus.Handle
 			// Rule errors are per rule; what was planned is still good.
 			log.Warn("planning", "event", ev.ID, "source", ev.Source, "err", err)
 		}
+		if err := dr.observe(ctx, ev); err != nil {
+			log.Warn("style examples", "event", ev.ID, "err", err)
+		}
 		for _, id := range res.Withdraw {
+			if err := dr.withdrawing(ctx, id); err != nil {
+				return bus.RetryAfter(5*time.Second, fmt.Errorf("removing the draft of %s: %w", id, err))
+			}
 			if err := book.Withdraw(ctx, id); err != nil {
 				return bus.RetryAfter(5*time.Second, fmt.Errorf("withdrawing suggestion %s: %w", id, err))
 			}
 		}
 		for _, s := range res.Suggestions {
-			offered, err := book.Offer(ctx, s)
-			if err != nil {
-				return bus.RetryAfter(5*time.Second, fmt.Errorf("storing suggestion %s: %w", s.ID, err))
+			// The draft made for a thread stands; else a suggestion
+			// made before is not made twice (Offer).
+			if !keepDraft(ctx, book, s) {
+				offered, err := book.Offer(ctx, s)
+				if err != nil {
+					return bus.RetryAfter(5*time.Second, fmt.Errorf("storing suggestion %s: %w", s.ID, err))
+				}
+				if offered {
+					log.Debug("suggestion", "id", s.ID, "kind", s.Kind, "title", s.Title, "rule", s.Rule)
+				}
 			}
-			if !offered {
-				continue // made before: never twice
+			// Queued once the suggestion is stored: the job reads it.
+			if err := dr.queue(ctx, s, ev); err != nil {
+				return bus.RetryAfter(5*time.Second, fmt.Errorf("queueing a draft for %s: %w", s.ID, err))
 			}
-			log.Debug("suggestion", "id", s.ID, "kind", s.Kind, "title", s.Title, "rule", s.Rule)
 		}
 		return nil
 	}
