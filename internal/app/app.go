@@ -17,6 +17,7 @@ import (
 	"github.com/agentd/agentd/event"
 	"github.com/agentd/agentd/internal/bus"
 	"github.com/agentd/agentd/internal/config"
+	"github.com/agentd/agentd/internal/control"
 	"github.com/agentd/agentd/internal/suggestions"
 	"github.com/agentd/agentd/notifiers"
 	"github.com/agentd/agentd/planner"
@@ -45,6 +46,9 @@ type App struct {
 	cfg      *config.Config
 	bus      *bus.Bus
 	watchers *watchers.Runner
+	// control is the control socket (nil when it could not be opened);
+	// it lives as long as the bus.
+	control *control.Server
 	// stops holds the cleanups of the pipeline (consumers, watchers), run
 	// in reverse order by stopPipeline; the bus outlives a reload.
 	stops   []func()
@@ -78,7 +82,9 @@ func New(opts Options) (*App, error) {
 
 // Start opens the bus and starts the pipeline: notifiers first, then the
 // planner, then the watchers, so nothing is produced before its consumer is
-// there. If a step fails, what was started is stopped again.
+// there. Then it opens the control socket, through which agentd's commands
+// (ledger, suggestions) reach the daemon; without it the daemon still runs.
+// If a step fails, what was started is stopped again.
 func (a *App) Start(ctx context.Context) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -98,6 +104,7 @@ func (a *App) Start(ctx context.Context) error {
 		a.bus = nil
 		return err
 	}
+	a.control = a.openControl(ctx, cfg, b)
 	a.logger.Info("agentd started", "feeds", len(cfg.Sources.Feeds), "bus", busDescription(b, cfg))
 	return nil
 }
@@ -143,6 +150,7 @@ func (a *App) Stop(ctx context.Context) error {
 	if !awaitStop(ctx, a.stopPipeline, a.cancel, a.stopGrace, a.logger) {
 		errs = append(errs, fmt.Errorf("stop: the pipeline did not stop within %s of cancelling it; closed the bus under it", a.stopGrace))
 	}
+	a.closeControl(ctx)
 	if a.bus != nil {
 		if err := a.bus.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("stop bus: %w", err))
