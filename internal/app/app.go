@@ -248,7 +248,11 @@ func (a *App) startPipeline(ctx context.Context, cfg *config.Config) (err error)
 			closeNotifier(t.Notifier)
 		}
 	})
-	deliver := a.deliverHandler(d, book)
+	sum, err := a.newSummarizer(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("start the model: %w", err)
+	}
+	deliver := a.deliverHandler(d, book, sum)
 	stop, err := b.Consume(runCtx, bus.StreamSuggestions, "notify", []string{"agentd.suggestions.>"}, deliver)
 	if err != nil {
 		return fmt.Errorf("start notifiers: %w", err)
@@ -376,7 +380,7 @@ func (a *App) planHandler(p *planner.Planner, book *suggestions.Book, dr *drafti
 
 // deliverHandler hands a suggestion to the dispatcher; quiet hours and
 // temporary failures redeliver the message later.
-func (a *App) deliverHandler(d *notifiers.Dispatcher, book *suggestions.Book) bus.Handler {
+func (a *App) deliverHandler(d *notifiers.Dispatcher, book *suggestions.Book, sum *summarizer) bus.Handler {
 	log := a.logger.With("component", "notify")
 	return func(ctx context.Context, m bus.Message) error {
 		a.trim.touch()
@@ -389,6 +393,7 @@ func (a *App) deliverHandler(d *notifiers.Dispatcher, book *suggestions.Book) bu
 		} else if !ok {
 			return nil // withdrawn, or answered meanwhile
 		}
+		s = sum.enrich(ctx, s)
 		until, err := d.Deliver(ctx, s)
 		if err != nil {
 			return bus.RetryAfter(30*time.Second, fmt.Errorf("delivering suggestion %s: %w", s.ID, err))

@@ -180,6 +180,13 @@ func checkModel(ctx context.Context, cfg *config.Config, logger *slog.Logger, cl
 		}
 	}
 	out = append(out, CheckResult{Component: "llm:privacy", OK: true, Detail: privacyLine(cfg)})
+	if st, err := ReadBudget(ctx, cfg, time.Now(), logger); err == nil {
+		// A spent budget is no fault of the setup: rules work on.
+		line, _ := budgetLine(st, cfg.User.Location, time.Now())
+		out = append(out, CheckResult{Component: "llm:budget", OK: true, Detail: line})
+	} else if logger != nil {
+		logger.Debug("model budget not read", "err", err)
+	}
 	return out
 }
 
