@@ -1,0 +1,58 @@
+package app
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/agentd/agentd/event"
+	"github.com/agentd/agentd/internal/bus"
+)
+
+// hourlyMail is a 676-byte mail whose calendar part holds two endless
+// HOURLY events; expanded over a year it made an event of 1.8 MB, which the
+// bus refused, and the Maildir watcher retried it for ever.
+const hourlyMail = "From: Mallory <m@example.org>\r\nTo: me@example.com\r\nSubject: Every hour\r\n" +
+	"Date: Fri, 20 Nov 2026 10:00:00 +0000\r\nMessage-ID: <hourly@example.org>\r\nMIME-Version: 1.0\r\n" +
+	"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n" +
+	"--b\r\nContent-Type: text/calendar; method=REQUEST\r\n\r\nBEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\n" +
+	"BEGIN:VEVENT\r\nUID:h1@example.org\r\nDTSTAMP:20261120T090000Z\r\nDTSTART:20261120T090000Z\r\nDTEND:20261120T091500Z\r\n" +
+	"RRULE:FREQ=HOURLY\r\nSUMMARY:Ping\r\nEND:VEVENT\r\n" +
+	"BEGIN:VEVENT\r\nUID:h2@example.org\r\nDTSTAMP:20261120T090000Z\r\nDTSTART:20261120T093000Z\r\nDTEND:20261120T094500Z\r\n" +
+	"RRULE:FREQ=HOURLY\r\nSUMMARY:Pong\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n--b--\r\n"
+
+// waitMessages waits until subject holds want messages in stream.
+func waitMessages(t *testing.T, b *bus.Bus, stream, subject string, want uint64) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	var n uint64
+	for time.Now().Before(deadline) {
+		var err error
+		n, err = b.Messages(t.Context(), stream, subject)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n >= want {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s holds %d messages on %s, want %d", stream, n, subject, want)
+}
+
+// TestHourlyInvitationDoesNotStopMaildir: the mail after the hourly
+// invitation is announced, and so is the invitation itself, bounded.
+func TestHourlyInvitationDoesNotStopMaildir(t *testing.T) {
+	good := invitationMail("REQUEST", "req@example.com", "Fri, 20 Nov 2026 10:00:00 +0100", 0)
+	cfg := maildirConfig(t, map[string]string{"1.hourly": hourlyMail, "2.good": good})
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	a, err := New(Options{Config: cfg, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer a.Stop(context.Background())
+	waitMessages(t, a.bus, bus.StreamEvents, bus.EventSubject(event.TypeMailReceived), 2)
+}
