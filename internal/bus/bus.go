@@ -35,6 +35,10 @@ type Config struct {
 	DataDir string
 	// CredentialsFile is a NATS .creds file for an external server.
 	CredentialsFile string
+	// MaxPayload is the largest message the embedded server takes, in
+	// bytes; 0 keeps the server's default (1 MB). Tests lower it to see
+	// what the watchers do with a message the bus refuses for good.
+	MaxPayload int32
 }
 
 // MinServerVersion is the oldest nats-server with message scheduling.
@@ -105,6 +109,7 @@ func (b *Bus) openEmbedded(cfg Config, opts []nats.Option) error {
 		NoSigs:                 true,
 		DontListen:             cfg.Listen == "",
 		DisableJetStreamBanner: true,
+		MaxPayload:             cfg.MaxPayload,
 	}
 	if cfg.Listen != "" {
 		host, port, err := parseListen(cfg.Listen)
