@@ -183,7 +183,7 @@ func (b *Bus) setUp(ctx context.Context) error {
 		}
 		b.streams[cfg.Name] = s
 	}
-	for _, name := range []string{BucketWatchers, BucketSuggestions, BucketDelivery, BucketFeedSeen} {
+	for _, name := range []string{BucketWatchers, BucketSuggestions, BucketDelivery, BucketFeedSeen, BucketPoison} {
 		if _, err := js.CreateOrUpdateKeyValue(ctx, kvConfig(name)); err != nil {
 			return fmt.Errorf("bus: create KV bucket %s: %w", name, err)
 		}
