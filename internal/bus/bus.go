@@ -57,6 +57,7 @@ const (
 type Bus struct {
 	logger   *slog.Logger
 	srv      *server.Server // nil for an external server
+	lock     *dirLock       // the data dir's lock, held with the embedded server
 	nc       *nats.Conn
 	js       jetstream.JetStream
 	streams  map[string]jetstream.Stream
@@ -102,6 +103,18 @@ func (b *Bus) openEmbedded(cfg Config, opts []nats.Option) error {
 	if cfg.DataDir == "" {
 		return errors.New("bus: embedded server: no data directory")
 	}
+	// One embedded server per data dir: a second would announce and
+	// notify everything twice and damage the store.
+	lock, err := lockDir(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			lock.unlock()
+		}
+	}()
 	sopts := &server.Options{
 		ServerName:             "agentd",
 		JetStream:              true,
@@ -135,7 +148,8 @@ func (b *Bus) openEmbedded(cfg Config, opts []nats.Option) error {
 		srv.WaitForShutdown()
 		return fmt.Errorf("bus: connect to embedded server: %w", err)
 	}
-	b.srv, b.nc = srv, nc
+	b.srv, b.nc, b.lock = srv, nc, lock
+	ok = true
 	return nil
 }
 
@@ -212,6 +226,10 @@ func (b *Bus) Close() error {
 			go func() { b.srv.WaitForShutdown(); close(done) }()
 			select {
 			case <-done:
+				// Only a server that has stopped writing lets another
+				// have the data dir; otherwise the lock goes with the
+				// process.
+				b.lock.unlock()
 			case <-time.After(shutdownTimeout):
 				errs = append(errs, fmt.Errorf("bus: embedded server did not shut down in %s", shutdownTimeout))
 			}
