@@ -2,11 +2,17 @@ package app
 
 import (
 	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/agentd/agentd/event"
 	"github.com/agentd/agentd/internal/bus"
+	"github.com/agentd/agentd/watchers"
 )
 
 // hourlyMail is a 676-byte mail whose calendar part holds two endless
@@ -55,4 +61,61 @@ func TestHourlyInvitationDoesNotStopMaildir(t *testing.T) {
 	}
 	defer a.Stop(context.Background())
 	waitMessages(t, a.bus, bus.StreamEvents, bus.EventSubject(event.TypeMailReceived), 2)
+}
+
+// TestPoisonRecordedAndChecked: the watchers' publish skips an event the
+// bus refuses for good (here 2 MB, over the default 1 MB) and records it;
+// `agentd check` shows a line per source with the count and last reason,
+// from the data dir when no daemon runs, and says why it cannot read it
+// beside a daemon that does not answer on a control socket.
+func TestPoisonRecordedAndChecked(t *testing.T) {
+	ctx := t.Context()
+	cfg := maildirConfig(t, nil)
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	a, err := New(Options{Config: cfg, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer a.Stop(context.Background())
+	publish, err := quarantine(ctx, a.bus, a.logger, a.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big, err := event.New("mail:work", event.TypeMailReceived, "big", "Huge", now, now, strings.Repeat("x", 2<<20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := publish(ctx, big); err != nil {
+		t.Fatalf("publish of a 2 MB event: %v, want nil (skipped as poison)", err)
+	}
+
+	// The control API's answer.
+	rr := httptest.NewRecorder()
+	poisonHandler(a.bus)(rr, httptest.NewRequest("GET", PoisonPath, nil))
+	var recs []watchers.PoisonRecord
+	if err := json.Unmarshal(rr.Body.Bytes(), &recs); err != nil || len(recs) != 1 || recs[0].Source != "mail:work" || recs[0].Count != 1 {
+		t.Fatalf("GET %s = %s (%v)", PoisonPath, rr.Body.String(), err)
+	}
+
+	// Beside the running daemon, which holds the data dir.
+	lines := checkPoison(ctx, cfg, nil)
+	if len(lines) != 1 || !lines[0].OK || !strings.Contains(lines[0].Detail, "pid "+strconv.Itoa(os.Getpid())) {
+		t.Fatalf("check beside the daemon: %+v", lines)
+	}
+
+	if err := a.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	lines = checkPoison(ctx, cfg, nil)
+	if len(lines) != 1 || lines[0].Component != "poison:mail:work" || !lines[0].OK {
+		t.Fatalf("check after stop: %+v", lines)
+	}
+	for _, want := range []string{"1 event(s) skipped", `"Huge"`, "2.0 MB, over the bus's message limit of 1.0 MB", "2026-11-20 13:00"} {
+		if !strings.Contains(lines[0].Detail, want) {
+			t.Errorf("check line %q lacks %q", lines[0].Detail, want)
+		}
+	}
 }
