@@ -102,8 +102,13 @@ func checkPoison(ctx context.Context, cfg *config.Config, logger *slog.Logger) [
 	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	recs, err := ReadPoison(cctx, cfg, logger)
-	if errors.Is(err, bus.ErrLocked) {
-		return []CheckResult{{Component: "poison", OK: true, Detail: "not read: " + err.Error() + "; its control socket does not answer"}}
+	if lerr := (*bus.LockedError)(nil); errors.As(err, &lerr) {
+		who := "another process"
+		if lerr.PID > 0 {
+			who = fmt.Sprintf("the running agentd (pid %d)", lerr.PID)
+		}
+		return []CheckResult{{Component: "poison", OK: true, Detail: fmt.Sprintf(
+			"not read: %s holds the data dir %s and does not answer on its control socket", who, lerr.Dir)}}
 	}
 	if err != nil {
 		return []CheckResult{{Component: "poison", OK: true, Detail: "not read: " + err.Error()}}
