@@ -22,6 +22,14 @@ func synopsis(name string) (usageLine, what string) {
 		return "agentd plan [--config FILE] [--at TIME] [--horizon 48h] [--format text|json]", "Print what agentd would suggest at TIME, sending nothing."
 	case "ledger":
 		return "agentd ledger [--config FILE] [--since 24h] [--format text|json]", "List every request agentd sent to a model: when, what for, how much, what was redacted."
+	case "suggestions":
+		return "agentd suggestions [list] [--config FILE] [--all] [--format text|json]\n" +
+				"       agentd suggestions dismiss|done|accept ID [--config FILE] [--format text|json]\n" +
+				"       agentd suggestions snooze ID [10m|1h|tomorrow] [--config FILE] [--format text|json]",
+			"List the suggestions agentd made (open ones; --all for every one) and answer one: dismiss it,\n" +
+				"mark it done, accept it, or snooze it for a while (default 1h; tomorrow is 09:00 the next day in\n" +
+				"your zone). ID is the start of a suggestion's id, as the list shows it. The running daemon is asked\n" +
+				"through its control socket; when none runs, the data dir is read and changed directly."
 	case "version":
 		return "agentd version", "Print the version."
 	}
