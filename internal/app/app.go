@@ -296,12 +296,16 @@ func (a *App) startPipeline(ctx context.Context, cfg *config.Config) (err error)
 	if err != nil {
 		return err
 	}
+	publish, err := quarantine(ctx, b, a.logger, a.now) // no item stops a source
+	if err != nil {
+		return err
+	}
 	// Watchers get their own context: stopping them must not cancel what
 	// the planner and notifiers are doing, so those drain (finish, store
 	// and ack the message in hand) when their consumers stop in turn.
 	watchCtx, stopWatching := context.WithCancel(runCtx)
 	r := watchers.NewRunner(a.logger, watchers.WithClock(a.now))
-	r.Start(watchCtx, ws, b.PublishEvent)
+	r.Start(watchCtx, ws, publish)
 	a.watchers = r
 	a.stops = append(a.stops, func() {
 		stopWatching()

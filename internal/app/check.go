@@ -66,6 +66,7 @@ func Check(ctx context.Context, cfg *config.Config, logger *slog.Logger, client 
 		}
 		res = append(res, CheckResult{Component: w.Name(), OK: true, Detail: fmt.Sprintf("%d items", n)})
 	}
+	res = append(res, checkPoison(ctx, cfg, logger)...)
 
 	if p, err := Planner(cfg, logger, time.Now, state.NewMemory()); err != nil || p == nil {
 		res = append(res, CheckResult{Component: "rules", Detail: fmt.Sprint(err)})
