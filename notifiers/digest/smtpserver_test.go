@@ -9,6 +9,7 @@ import (
 	"crypto/x509/pkix"
 	"errors"
 	"io"
+	"log"
 	"math/big"
 	"net"
 	"strconv"
@@ -64,6 +65,7 @@ func startServer(t testing.TB, o serverOpts) *mailServer {
 	}
 	srv := smtp.NewServer(s)
 	srv.Domain = "localhost"
+	srv.ErrorLog = log.New(io.Discard, "", 0)
 	srv.AllowInsecureAuth = true
 	srv.ReadTimeout = 10 * time.Second
 	srv.WriteTimeout = 10 * time.Second
