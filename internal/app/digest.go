@@ -1,0 +1,208 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/agentd/agentd/internal/bus"
+	"github.com/agentd/agentd/internal/config"
+	"github.com/agentd/agentd/internal/state"
+	"github.com/agentd/agentd/internal/suggestions"
+	"github.com/agentd/agentd/notifiers/digest"
+	"github.com/agentd/agentd/planner/assist"
+	"github.com/agentd/agentd/planner/llm"
+	"github.com/agentd/agentd/watchers"
+)
+
+// bucketDigest holds the digest's record per local date (intent, sent).
+const bucketDigest = "agentd_digest"
+
+// digestDeps is what the digest reads in the daemon.
+type digestDeps struct {
+	book *suggestions.Book
+	// health is the watchers' health; it must not take the app's lock
+	// (Stop holds it while it waits for the digest to stop).
+	health func() []watchers.Health
+	// stores opens a KV bucket (bus.Bus.Store).
+	stores func(ctx context.Context, bucket string) (state.Store, error)
+	logger *slog.Logger
+	now    func() time.Time
+	client *http.Client
+}
+
+// startDigest starts the daily digest when notify.digest is configured
+// (else it does nothing); stop ends it and waits for a send in hand.
+func startDigest(ctx context.Context, cfg *config.Config, d digestDeps) (stop func(), err error) {
+	if cfg.Notify.Digest == nil {
+		return func() {}, nil
+	}
+	g, err := newDigester(ctx, cfg, d)
+	if err != nil {
+		return nil, err
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := g.Run(runCtx); err != nil {
+			d.logger.Error("digest stopped", "err", err)
+		}
+	}()
+	d.logger.Info("daily digest scheduled", "at", g.Spec(), "to", cfg.Notify.Digest.To)
+	return func() {
+		cancel()
+		<-done
+	}, nil
+}
+
+// newDigester builds the digest from the config: the suggestion book, the
+// watchers' health (nil: unknown), the model's summary and budget when a
+// model is configured, and the SMTP server.
+func newDigester(ctx context.Context, cfg *config.Config, d digestDeps) (*digest.Digester, error) {
+	dc := cfg.Notify.Digest
+	if dc == nil {
+		return nil, errors.New("digest: no notify.digest section in the config")
+	}
+	if d.logger == nil {
+		d.logger = slog.New(slog.DiscardHandler)
+	}
+	if d.now == nil {
+		d.now = time.Now
+	}
+	log := d.logger.With("notifier", "digest")
+	store, err := d.stores(ctx, bucketDigest)
+	if err != nil {
+		return nil, err
+	}
+	book := d.book
+	src := digest.Sources{
+		Suggestions: func(ctx context.Context) ([]suggestions.Record, error) { return book.List(ctx, suggestions.Filter{}) },
+		Send:        func(source string) string { return sendFor(cfg, source) },
+	}
+	if d.health != nil {
+		health := d.health
+		src.Health = func() []digest.SourceHealth { return sourceHealth(health()) }
+	}
+	if cfg.LLM.Enabled() {
+		llmStore, err := d.stores(ctx, BucketLLM)
+		if err != nil {
+			return nil, err
+		}
+		// A model that cannot be set up (a locked api_key_command) costs
+		// the paragraph on top, not the digest.
+		model, err := BuildModel(ctx, cfg, llmStore, d.logger, d.client, d.now)
+		if err != nil {
+			log.Warn("digest without a summary: the model cannot be set up", "err", err)
+		} else if model != nil {
+			src.Summarizer = assistSummarizer{model.Assistant}
+			src.Budget = budgetReader(model.Budget, cfg.User.Location)
+		}
+	}
+	sc := dc.SMTP
+	var pw func(context.Context) (string, error)
+	if sc.Password.IsSet() {
+		pw = sc.Password.Resolve
+	}
+	sender, err := digest.NewSMTP(digest.SMTPConfig{Host: sc.Host, Port: sc.Port, TLS: sc.TLS, Username: sc.Username, Password: pw})
+	if err != nil {
+		return nil, fmt.Errorf("notify.digest: %w", err)
+	}
+	return digest.New(digest.Config{
+		At: dc.At, Location: cfg.User.Location, From: dc.From, To: dc.To, Empty: dc.Empty,
+	}, src, sender, store, log, digest.WithClock(d.now)), nil
+}
+
+func sourceHealth(hs []watchers.Health) []digest.SourceHealth {
+	out := make([]digest.SourceHealth, 0, len(hs))
+	for _, h := range hs {
+		out = append(out, digest.SourceHealth{Name: h.Name, OK: h.OK, Failures: h.Failures, Since: h.Since, LastError: h.LastError})
+	}
+	return out
+}
+
+// assistSummarizer lets the digest ask the assistant (notifiers do not
+// import the planner).
+type assistSummarizer struct{ a *assist.Assistant }
+
+func (s assistSummarizer) Summarize(ctx context.Context, purpose string, items []digest.SummaryItem) (string, error) {
+	in := make([]assist.SummaryItem, len(items))
+	for i, it := range items {
+		in[i] = assist.SummaryItem{Text: it.Text, Send: it.Send, Ref: it.Ref}
+	}
+	return s.a.Summarize(ctx, purpose, in)
+}
+
+// budgetReader reports the model's budget today and yesterday (the day
+// totals of yesterday are kept for this).
+func budgetReader(b *llm.Budget, loc *time.Location) func(context.Context, time.Time) (digest.ModelBudget, error) {
+	return func(ctx context.Context, now time.Time) (digest.ModelBudget, error) {
+		today, err := b.Status(ctx, now)
+		if err != nil {
+			return digest.ModelBudget{}, err
+		}
+		yesterday, err := b.Status(ctx, now.In(loc).AddDate(0, 0, -1))
+		if err != nil {
+			return digest.ModelBudget{}, err
+		}
+		return digest.ModelBudget{
+			DailyTokens: today.DailyTokens, SpentToday: today.TokensSpent, SpentYesterday: yesterday.TokensSpent,
+			ResetsAt: today.DayResetsAt, CallsLeft: today.CallsLeft, NextCallAllowed: today.NextCallAllowed,
+		}, nil
+	}
+}
+
+// DigestPreview renders the digest as it would be at at, sending nothing:
+// `agentd digest preview`. It reads the data dir (the daemon must not be
+// running on it); which sources are down is known only to the daemon.
+func DigestPreview(ctx context.Context, cfg *config.Config, at time.Time, logger *slog.Logger) (digest.Rendered, error) {
+	var r digest.Rendered
+	err := withDigester(ctx, cfg, func() time.Time { return at }, logger, func(g *digest.Digester) error {
+		var err error
+		_, r, err = g.Preview(ctx, at)
+		return err
+	})
+	return r, err
+}
+
+// DigestSend builds the digest now and sends it at once: `agentd digest
+// send`. It is not the daily one and does not take its place.
+func DigestSend(ctx context.Context, cfg *config.Config, logger *slog.Logger) (messageID string, err error) {
+	err = withDigester(ctx, cfg, time.Now, logger, func(g *digest.Digester) error {
+		var err error
+		messageID, err = g.SendNow(ctx)
+		return err
+	})
+	return messageID, err
+}
+
+// withDigester opens the data dir and runs f with a digest over it whose
+// clock is now.
+func withDigester(ctx context.Context, cfg *config.Config, now func() time.Time, logger *slog.Logger, f func(*digest.Digester) error) error {
+	if cfg.Notify.Digest == nil {
+		return errors.New("no digest is configured: add notify.digest to the config (see `agentd init` for an example)")
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	bc := busConfig(cfg)
+	b, err := bus.Open(ctx, bc, logger)
+	if err != nil {
+		return fmt.Errorf("open the data dir %s: %w", bc.DataDir, err)
+	}
+	defer b.Close()
+	store, err := b.Store(ctx, bus.BucketSuggestions)
+	if err != nil {
+		return err
+	}
+	g, err := newDigester(ctx, cfg, digestDeps{
+		book: suggestions.New(store, busOutbox{b}, now), stores: b.Store, logger: logger, now: now,
+	})
+	if err != nil {
+		return err
+	}
+	return f(g)
+}
