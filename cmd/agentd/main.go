@@ -36,6 +36,8 @@ Usage:
                                              print what agentd would suggest at TIME, sending nothing
   agentd ledger  [--config FILE] [--since 24h] [--format text|json]
                                              list every request sent to a model (the egress ledger)
+  agentd digest  preview [--at TIME] [--html FILE] | send
+                                             show the daily digest without sending it, or send one now
   agentd version                             print the version
 
 Common flags: --log-format text|json, --log-level debug|info|warn|error
@@ -63,6 +65,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdPlan(args, stdout, stderr)
 	case "ledger":
 		return cmdLedger(args, stdout, stderr)
+	case "digest":
+		return cmdDigest(args, stdout, stderr)
 	case "version", "--version", "-v":
 		return cmdVersion(args, stdout, stderr)
 	case "help", "-h", "--help":
