@@ -102,18 +102,49 @@ func newDigester(ctx context.Context, cfg *config.Config, d digestDeps) (*digest
 			src.Budget = budgetReader(model.Budget, cfg.User.Location)
 		}
 	}
-	sc := dc.SMTP
-	var pw func(context.Context) (string, error)
-	if sc.Password.IsSet() {
-		pw = sc.Password.Resolve
-	}
-	sender, err := digest.NewSMTP(digest.SMTPConfig{Host: sc.Host, Port: sc.Port, TLS: sc.TLS, Username: sc.Username, Password: pw})
+	sender, err := digestSMTP(dc.SMTP)
 	if err != nil {
-		return nil, fmt.Errorf("notify.digest: %w", err)
+		return nil, err
 	}
 	return digest.New(digest.Config{
 		At: dc.At, Location: cfg.User.Location, From: dc.From, To: dc.To, Empty: dc.Empty,
 	}, src, sender, store, log, digest.WithClock(d.now)), nil
+}
+
+// checkDigest logs in to the digest's SMTP server, sending nothing.
+func checkDigest(ctx context.Context, cfg *config.Config) []CheckResult {
+	dc := cfg.Notify.Digest
+	if dc == nil {
+		return nil
+	}
+	const name = "notify:digest"
+	s, err := digestSMTP(dc.SMTP)
+	if err == nil {
+		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err = s.Check(cctx)
+		cancel()
+	}
+	if err != nil {
+		return []CheckResult{{Component: name, Detail: err.Error()}}
+	}
+	login := "no login"
+	if dc.SMTP.Username != "" {
+		login = "logged in as " + dc.SMTP.Username
+	}
+	return []CheckResult{{Component: name, OK: true, Detail: fmt.Sprintf("%s:%d (%s), %s; daily at %02d:%02d to %s",
+		dc.SMTP.Host, dc.SMTP.Port, dc.SMTP.TLS, login, int(dc.At/time.Hour), int(dc.At%time.Hour/time.Minute), dc.To)}}
+}
+
+func digestSMTP(sc config.SMTP) (*digest.SMTP, error) {
+	var pw func(context.Context) (string, error)
+	if sc.Password.IsSet() {
+		pw = sc.Password.Resolve
+	}
+	s, err := digest.NewSMTP(digest.SMTPConfig{Host: sc.Host, Port: sc.Port, TLS: sc.TLS, Username: sc.Username, Password: pw})
+	if err != nil {
+		return nil, fmt.Errorf("notify.digest: %w", err)
+	}
+	return s, nil
 }
 
 func sourceHealth(hs []watchers.Health) []digest.SourceHealth {

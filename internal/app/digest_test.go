@@ -216,3 +216,19 @@ func TestDigestPreviewAndSend(t *testing.T) {
 		t.Errorf("sent digest %s:\n%s", id, msgs[0])
 	}
 }
+
+func TestCheckDigest(t *testing.T) {
+	sink := startSMTPSink(t)
+	cfg := digestConfig(t, sink.port, "07:30")
+	res := checkDigest(t.Context(), cfg)
+	if len(res) != 1 || !res[0].OK || !strings.Contains(res[0].Detail, "logged in as alice") || !strings.Contains(res[0].Detail, "daily at 07:30 to test@example.com") {
+		t.Errorf("check: %+v", res)
+	}
+	t.Setenv("AGENTD_TEST_SMTP_PW", "wrong")
+	if res := checkDigest(t.Context(), cfg); len(res) != 1 || res[0].OK || !strings.Contains(res[0].Detail, "login as alice") {
+		t.Errorf("check with a wrong password: %+v", res)
+	}
+	if n := len(sink.messages()); n != 0 {
+		t.Errorf("check sent %d messages", n)
+	}
+}

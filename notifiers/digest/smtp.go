@@ -1,6 +1,7 @@
 package digest
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -115,10 +116,24 @@ func IsTemporary(err error) bool {
 // Send delivers msg from from to the recipients. The connection is closed
 // when ctx ends.
 func (s *SMTP) Send(ctx context.Context, from string, to []string, msg []byte) error {
+	return s.session(ctx, func(c *smtp.Client) (string, error) {
+		return "send", c.SendMail(from, to, bytes.NewReader(msg))
+	})
+}
+
+// Check connects, secures the connection and logs in, sending nothing:
+// for `agentd check`.
+func (s *SMTP) Check(ctx context.Context) error {
+	return s.session(ctx, func(*smtp.Client) (string, error) { return "", nil })
+}
+
+// session connects, secures the connection as configured, says hello,
+// logs in and runs do, which names its stage for errors.
+func (s *SMTP) session(ctx context.Context, do func(*smtp.Client) (stage string, err error)) error {
 	cfg := s.cfg
 	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
 	fail := func(stage string, err error) error {
-		return &SendError{Server: addr, Stage: stage, Temporary: temporary(err), Err: err}
+		return &SendError{Server: addr, Stage: stage, Temporary: temporary(err), Err: ctxErr(ctx, err)}
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
@@ -151,21 +166,21 @@ func (s *SMTP) Send(ctx context.Context, from string, to []string, msg []byte) e
 		tc := tls.Client(conn, tlsCfg)
 		if err := tc.HandshakeContext(ctx); err != nil {
 			conn.Close()
-			return fail("tls", ctxErr(ctx, err))
+			return fail("tls", err)
 		}
 		c = smtp.NewClient(tc)
 	case TLSStartTLS:
 		c, err = smtp.NewClientStartTLS(conn, tlsCfg)
 		if err != nil {
 			conn.Close()
-			return fail("starttls", ctxErr(ctx, err))
+			return fail("starttls", err)
 		}
 	default:
 		c = smtp.NewClient(conn)
 	}
 	defer c.Close()
 	if err := c.Hello("localhost"); err != nil {
-		return fail("hello", ctxErr(ctx, err))
+		return fail("hello", err)
 	}
 
 	if cfg.Username != "" {
@@ -181,14 +196,13 @@ func (s *SMTP) Send(ctx context.Context, from string, to []string, msg []byte) e
 				Err: fmt.Errorf("the server offers neither AUTH PLAIN nor LOGIN (it offers %q)", mechs)}
 		}
 		if err := c.Auth(mech); err != nil {
-			return fail("login as "+cfg.Username, ctxErr(ctx, err))
+			return fail("login as "+cfg.Username, err)
 		}
 	}
-	if err := c.SendMail(from, to, strings.NewReader(string(msg))); err != nil {
-		return fail("send", ctxErr(ctx, err))
+	if stage, err := do(c); err != nil {
+		return fail(stage, err)
 	}
-	// The message was accepted (SendMail got its 250): a QUIT that fails
-	// changes nothing.
+	// What do sent was accepted: a QUIT that fails changes nothing.
 	_ = c.Quit()
 	return nil
 }

@@ -188,3 +188,20 @@ func TestNewSMTPRefusesClearTextToRemote(t *testing.T) {
 		t.Error("a user without a password source was accepted")
 	}
 }
+
+func TestSMTPCheck(t *testing.T) {
+	srv := startServer(t, serverOpts{StartTLS: true, User: "alice", Pass: "s3cret"})
+	for pw, ok := range map[string]bool{"s3cret": true, "wrong": false} {
+		s, err := NewSMTP(SMTPConfig{Host: srv.Host, Port: srv.Port, TLS: TLSStartTLS, Username: "alice", Password: password(pw),
+			TLSConfig: &tls.Config{RootCAs: srv.Pool}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Check(context.Background()); (err == nil) != ok {
+			t.Errorf("Check with password %q = %v", pw, err)
+		}
+	}
+	if n := len(srv.Messages()); n != 0 {
+		t.Errorf("Check sent %d messages", n)
+	}
+}
