@@ -40,6 +40,9 @@ func startDigest(ctx context.Context, cfg *config.Config, d digestDeps) (stop fu
 	if cfg.Notify.Digest == nil {
 		return func() {}, nil
 	}
+	if d.logger == nil {
+		d.logger = slog.New(slog.DiscardHandler)
+	}
 	g, err := newDigester(ctx, cfg, d)
 	if err != nil {
 		return nil, err

@@ -149,7 +149,7 @@ func problemLine(p Problem, loc *time.Location) string {
 }
 
 func footer(d Digest) string {
-	s := "agentd, " + d.At.Format("Mon 2 Jan 15:04") + " (" + d.Location.String() + "). `agentd suggestions` lists and answers these."
+	s := "agentd, " + d.At.Format("Mon 2 Jan 15:04") + " (" + d.Location.String() + "). Run agentd suggestions to list and answer these."
 	if m := d.Model; m != nil && m.DailyTokens > 0 {
 		s += fmt.Sprintf("\nModel: %s of %s tokens used yesterday.", thousands(m.SpentYesterday), thousands(m.DailyTokens))
 	}
