@@ -74,8 +74,12 @@ const recordTimeout = 5 * time.Second
 // the moment it is for. A meeting moved to the afternoon after its morning
 // reminder went out is reminded again at its new time; an edit that keeps
 // the time (a new room, one more meeting on the day's agenda) is not sent
-// twice.
+// twice. A reply draft is news of its own: the suggestion that became
+// kind draft is delivered again, once per mail the draft answers.
 func deliveryKey(s event.Suggestion) string {
+	if s.Kind == event.KindDraft && s.Draft != nil {
+		return s.ID + "#draft-" + event.ID(s.Draft.InReplyTo)
+	}
 	if s.Due.IsZero() {
 		return s.ID
 	}

@@ -26,6 +26,14 @@ func synopsis(name string) (usageLine, what string) {
 		return "agentd digest preview [--config FILE] [--at TIME] [--html FILE]", "Show the daily digest as it would be at TIME, sending nothing: the text on stdout, the HTML in FILE."
 	case "digest send":
 		return "agentd digest send [--config FILE]", "Build the digest now and send it at once (it does not take the place of the daily one)."
+	case "suggestions":
+		return "agentd suggestions [list] [--config FILE] [--all] [--format text|json]\n" +
+				"       agentd suggestions dismiss|done|accept ID [--config FILE] [--format text|json]\n" +
+				"       agentd suggestions snooze ID [10m|1h|tomorrow] [--config FILE] [--format text|json]",
+			"List the suggestions agentd made (open ones; --all for every one) and answer one: dismiss it,\n" +
+				"mark it done, accept it, or snooze it for a while (default 1h; tomorrow is 09:00 the next day in\n" +
+				"your zone). ID is the start of a suggestion's id, as the list shows it. The running daemon is asked\n" +
+				"through its control socket; when none runs, the data dir is read and changed directly."
 	case "version":
 		return "agentd version", "Print the version."
 	}

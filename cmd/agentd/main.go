@@ -38,6 +38,11 @@ Usage:
                                              list every request sent to a model (the egress ledger)
   agentd digest  preview [--at TIME] [--html FILE] | send
                                              show the daily digest without sending it, or send one now
+  agentd suggestions [list] [--config FILE] [--all] [--format text|json]
+                                             list the suggestions agentd made (open ones; --all: every one)
+  agentd suggestions dismiss|done|accept ID  answer a suggestion (ID: the start of its id, as listed)
+  agentd suggestions snooze ID [10m|1h|tomorrow]
+                                             show it again later (default 1h; tomorrow: 09:00)
   agentd version                             print the version
 
 Common flags: --log-format text|json, --log-level debug|info|warn|error
@@ -67,6 +72,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdLedger(args, stdout, stderr)
 	case "digest":
 		return cmdDigest(args, stdout, stderr)
+	case "suggestions":
+		return cmdSuggestions(args, stdout, stderr)
 	case "version", "--version", "-v":
 		return cmdVersion(args, stdout, stderr)
 	case "help", "-h", "--help":

@@ -17,6 +17,7 @@ import (
 	"github.com/agentd/agentd/event"
 	"github.com/agentd/agentd/internal/bus"
 	"github.com/agentd/agentd/internal/config"
+	"github.com/agentd/agentd/internal/control"
 	"github.com/agentd/agentd/internal/suggestions"
 	"github.com/agentd/agentd/notifiers"
 	"github.com/agentd/agentd/planner"
@@ -45,6 +46,9 @@ type App struct {
 	cfg      *config.Config
 	bus      *bus.Bus
 	watchers *watchers.Runner
+	// control is the control socket (nil when it could not be opened);
+	// it lives as long as the bus.
+	control *control.Server
 	// stops holds the cleanups of the pipeline (consumers, watchers), run
 	// in reverse order by stopPipeline; the bus outlives a reload.
 	stops   []func()
@@ -78,7 +82,9 @@ func New(opts Options) (*App, error) {
 
 // Start opens the bus and starts the pipeline: notifiers first, then the
 // planner, then the watchers, so nothing is produced before its consumer is
-// there. If a step fails, what was started is stopped again.
+// there. Then it opens the control socket, through which agentd's commands
+// (ledger, suggestions) reach the daemon; without it the daemon still runs.
+// If a step fails, what was started is stopped again.
 func (a *App) Start(ctx context.Context) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -98,6 +104,7 @@ func (a *App) Start(ctx context.Context) error {
 		a.bus = nil
 		return err
 	}
+	a.control = a.openControl(ctx, cfg, b)
 	a.logger.Info("agentd started", "feeds", len(cfg.Sources.Feeds), "bus", busDescription(b, cfg))
 	return nil
 }
@@ -143,6 +150,7 @@ func (a *App) Stop(ctx context.Context) error {
 	if !awaitStop(ctx, a.stopPipeline, a.cancel, a.stopGrace, a.logger) {
 		errs = append(errs, fmt.Errorf("stop: the pipeline did not stop within %s of cancelling it; closed the bus under it", a.stopGrace))
 	}
+	a.closeControl(ctx)
 	if a.bus != nil {
 		if err := a.bus.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("stop bus: %w", err))
@@ -252,6 +260,13 @@ func (a *App) startPipeline(ctx context.Context, cfg *config.Config) (err error)
 	}
 	a.stops = append(a.stops, stop)
 
+	// Reply drafts, when a model is configured: their jobs wait on the
+	// WORK stream, so a slow or absent model delays drafts, not the rest.
+	dr, err := a.startDrafting(ctx, runCtx, cfg, book)
+	if err != nil {
+		return err
+	}
+
 	// Planner.
 	plannerStore, err := b.Store(ctx, bucketPlanner)
 	if err != nil {
@@ -261,7 +276,7 @@ func (a *App) startPipeline(ctx context.Context, cfg *config.Config) (err error)
 	if err != nil {
 		return err
 	}
-	stop, err = b.Consume(runCtx, bus.StreamEvents, "planner", []string{"agentd.events.>"}, a.planHandler(p, book),
+	stop, err = b.Consume(runCtx, bus.StreamEvents, "planner", []string{"agentd.events.>"}, a.planHandler(p, book, dr),
 		bus.MaxDeliver(maxPlanAttempts))
 	if err != nil {
 		return fmt.Errorf("start planner: %w", err)
@@ -321,7 +336,7 @@ const bucketPlanner = "agentd_planner"
 // planHandler turns one event into suggestions. A suggestion already made
 // (by id) is not made again, also after a restart; the event is done only
 // once every new suggestion is stored on the bus.
-func (a *App) planHandler(p *planner.Planner, book *suggestions.Book) bus.Handler {
+func (a *App) planHandler(p *planner.Planner, book *suggestions.Book, dr *drafting) bus.Handler {
 	log := a.logger.With("component", "planner")
 	return func(ctx context.Context, m bus.Message) error {
 		a.trim.touch()
@@ -334,20 +349,33 @@ func (a *App) planHandler(p *planner.Planner, book *suggestions.Book) bus.Handle
 			// Rule errors are per rule; what was planned is still good.
 			log.Warn("planning", "event", ev.ID, "source", ev.Source, "err", err)
 		}
+		if err := dr.observe(ctx, ev); err != nil {
+			log.Warn("style examples", "event", ev.ID, "err", err)
+		}
 		for _, id := range res.Withdraw {
+			if err := dr.withdrawing(ctx, id); err != nil {
+				return bus.RetryAfter(5*time.Second, fmt.Errorf("removing the draft of %s: %w", id, err))
+			}
 			if err := book.Withdraw(ctx, id); err != nil {
 				return bus.RetryAfter(5*time.Second, fmt.Errorf("withdrawing suggestion %s: %w", id, err))
 			}
 		}
 		for _, s := range res.Suggestions {
-			offered, err := book.Offer(ctx, s)
-			if err != nil {
-				return bus.RetryAfter(5*time.Second, fmt.Errorf("storing suggestion %s: %w", s.ID, err))
+			// The draft made for a thread stands; else a suggestion
+			// made before is not made twice (Offer).
+			if !keepDraft(ctx, book, s) {
+				offered, err := book.Offer(ctx, s)
+				if err != nil {
+					return bus.RetryAfter(5*time.Second, fmt.Errorf("storing suggestion %s: %w", s.ID, err))
+				}
+				if offered {
+					log.Debug("suggestion", "id", s.ID, "kind", s.Kind, "title", s.Title, "rule", s.Rule)
+				}
 			}
-			if !offered {
-				continue // made before: never twice
+			// Queued once the suggestion is stored: the job reads it.
+			if err := dr.queue(ctx, s, ev); err != nil {
+				return bus.RetryAfter(5*time.Second, fmt.Errorf("queueing a draft for %s: %w", s.ID, err))
 			}
-			log.Debug("suggestion", "id", s.ID, "kind", s.Kind, "title", s.Title, "rule", s.Rule)
 		}
 		return nil
 	}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -165,7 +166,9 @@ func (d *drafter) handle(ctx context.Context, job draftJob) error {
 	m := *job.Mail
 	rec, err := d.book.Get(ctx, key)
 	if errors.Is(err, state.ErrNotFound) {
-		return nil // the planner stores it before queueing: nothing to answer
+		// The planner stores it before queueing: nothing to answer.
+		d.log.Warn("draft job for an unknown suggestion", "suggestion", key)
+		return nil
 	}
 	if err != nil {
 		return err
@@ -217,7 +220,10 @@ func (d *drafter) handle(ctx context.Context, job draftJob) error {
 	if text.Language != "" {
 		draft.Language = text.Language
 	}
-	if _, err := d.saver.Save(ctx, draft); err != nil {
+	if _, err := d.saver.Save(ctx, draft); errors.Is(err, drafts.ErrUserDraft) {
+		d.log.Info("no new draft: the user is writing this reply", "suggestion", key, "mail", m.MessageID)
+		return nil
+	} else if err != nil {
 		return bus.RetryAfter(time.Minute, fmt.Errorf("save the draft for %s: %w", key, err))
 	}
 	s := cur
@@ -289,27 +295,57 @@ func draftStores(cfg *config.Config, logger *slog.Logger) (map[string]drafts.Sto
 	return out, nil
 }
 
-// drafting is the running draft pipeline: the model, the drafts store and
-// the style examples. nil when no model is configured.
+// bucketDrafts is the drafts notifier's memory: which draft agentd wrote
+// for which thread state.
+const bucketDrafts = "agentd_drafts"
+
+// drafting is the running draft pipeline; a nil *drafting (no model, or
+// no account may reach it) does nothing.
 type drafting struct {
-	d *drafter
+	d   *drafter
+	bus *bus.Bus
 }
 
-// newDrafting builds the draft pipeline over the model's bucket, or
-// returns nil when no model is configured or no account may reach it.
-func newDrafting(ctx context.Context, cfg *config.Config, llmStore, draftState state.Store, book *suggestions.Book, logger *slog.Logger, client *http.Client, now func() time.Time) (*drafting, error) {
-	if !cfg.LLM.Enabled() {
+// startDrafting builds the draft pipeline and starts its WORK consumer.
+func (a *App) startDrafting(ctx, runCtx context.Context, cfg *config.Config, book *suggestions.Book) (*drafting, error) {
+	if !draftsWanted(cfg) {
 		return nil, nil
 	}
-	any := false
+	llmStore, err := a.bus.Store(ctx, BucketLLM)
+	if err != nil {
+		return nil, err
+	}
+	draftState, err := a.bus.Store(ctx, bucketDrafts)
+	if err != nil {
+		return nil, err
+	}
+	d, err := newDrafter(ctx, cfg, llmStore, draftState, book, a.logger, a.opts.HTTPClient, a.now)
+	if err != nil {
+		return nil, fmt.Errorf("start drafts: %w", err)
+	}
+	stop, err := a.bus.Consume(runCtx, bus.StreamWork, "drafts", []string{bus.WorkFilter(workDraft)}, d.handler())
+	if err != nil {
+		return nil, fmt.Errorf("start drafts: %w", err)
+	}
+	a.stops = append(a.stops, stop)
+	return &drafting{d: d, bus: a.bus}, nil
+}
+
+// draftsWanted: a model is configured and some mail account may reach it.
+func draftsWanted(cfg *config.Config) bool {
+	if !cfg.LLM.Enabled() {
+		return false
+	}
 	for _, m := range cfg.Sources.Mail {
 		if sendFor(cfg, "mail:"+m.Name) != config.SendNever {
-			any = true
+			return true
 		}
 	}
-	if !any {
-		return nil, nil
-	}
+	return false
+}
+
+// newDrafter builds the drafter over the model's bucket.
+func newDrafter(ctx context.Context, cfg *config.Config, llmStore, draftState state.Store, book *suggestions.Book, logger *slog.Logger, client *http.Client, now func() time.Time) (*drafter, error) {
 	model, err := BuildModel(ctx, cfg, llmStore, logger, client, now)
 	if err != nil {
 		return nil, err
@@ -323,8 +359,59 @@ func newDrafting(ctx context.Context, cfg *config.Config, llmStore, draftState s
 	if err != nil {
 		return nil, err
 	}
-	return &drafting{d: &drafter{
+	return &drafter{
 		cfg: cfg, writer: model.Assistant, saver: saver, book: book,
 		style: styleBook{store: llmStore}, log: log, now: now,
-	}}, nil
+	}, nil
+}
+
+// handler runs draft jobs from the WORK stream.
+func (d *drafter) handler() bus.Handler {
+	return func(ctx context.Context, m bus.Message) error {
+		var job draftJob
+		if err := json.Unmarshal(m.Data, &job); err != nil {
+			return bus.Drop(fmt.Errorf("undecodable draft job: %w", err))
+		}
+		return d.handle(ctx, job)
+	}
+}
+
+// observe keeps the user's sent mail as style examples.
+func (dr *drafting) observe(ctx context.Context, ev event.Event) error {
+	if dr == nil || ev.Type != event.TypeMailSent || sendFor(dr.d.cfg, ev.Source) == config.SendNever {
+		return nil
+	}
+	var m event.Mail
+	if err := ev.Decode(&m); err != nil || m.Backfill && m.Text == "" {
+		return nil
+	}
+	return dr.d.style.Add(ctx, m)
+}
+
+// queue queues a draft job when s, made while planning ev, wants one.
+func (dr *drafting) queue(ctx context.Context, s event.Suggestion, ev event.Event) error {
+	if dr == nil {
+		return nil
+	}
+	m, ok := draftMail(dr.d.cfg, s, ev)
+	if !ok {
+		return nil
+	}
+	// One job per thread state: the same mail queued again (a
+	// redelivered event) is deduplicated by the bus.
+	id := s.ID + "-" + event.ID(m.Account, m.MessageID)
+	return dr.bus.PublishWork(ctx, workDraft, id, draftJob{Op: draftWrite, Suggestion: s, Mail: &m})
+}
+
+// withdrawing queues the removal of agentd's draft for a suggestion being
+// withdrawn (the user replied): only an untouched draft is removed.
+func (dr *drafting) withdrawing(ctx context.Context, id string) error {
+	if dr == nil {
+		return nil
+	}
+	rec, err := dr.d.book.Get(ctx, id)
+	if err != nil || rec.Suggestion.Kind != event.KindDraft || rec.Status == event.StatusWithdrawn {
+		return nil
+	}
+	return dr.bus.PublishWork(ctx, workDraft, id+"-remove-"+event.ID(rec.Updated.String()), draftJob{Op: draftRemove, Suggestion: rec.Suggestion})
 }

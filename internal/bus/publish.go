@@ -29,7 +29,10 @@ func (b *Bus) PublishEvent(ctx context.Context, ev event.Event) error {
 }
 
 // PublishSuggestion publishes s on agentd.suggestions.<kind>. The server
-// drops a suggestion whose id it has seen within the last hour.
+// drops the same version of a suggestion (same id, same words and moment)
+// seen within the last hour, so a retry after a crash is not delivered
+// twice; a changed version of it (a reply draft that replaced the rules'
+// text) goes out.
 func (b *Bus) PublishSuggestion(ctx context.Context, s event.Suggestion) error {
 	if err := checkToken("suggestion kind", s.Kind); err != nil {
 		return fmt.Errorf("bus: publish suggestion %q: %w", s.ID, err)
@@ -37,7 +40,7 @@ func (b *Bus) PublishSuggestion(ctx context.Context, s event.Suggestion) error {
 	if s.ID == "" {
 		return fmt.Errorf("bus: publish suggestion of kind %s: empty id", s.Kind)
 	}
-	if err := b.publishJSON(ctx, SuggestionSubject(s.Kind), s, jetstream.WithMsgID(s.ID)); err != nil {
+	if err := b.publishJSON(ctx, SuggestionSubject(s.Kind), s, jetstream.WithMsgID(suggestionVersion(s))); err != nil {
 		return fmt.Errorf("bus: publish suggestion %s: %w", s.ID, err)
 	}
 	return nil
@@ -122,4 +125,13 @@ func (b *Bus) publishJSON(ctx context.Context, subject string, v any, opts ...je
 		return fmt.Errorf("publish to %s: %w", subject, err)
 	}
 	return nil
+}
+
+// suggestionVersion is the dedup id of one version of s.
+func suggestionVersion(s event.Suggestion) string {
+	v := []string{s.Kind, s.Title, s.Body, s.Priority, s.Due.UTC().Format(time.RFC3339Nano), s.Expires.UTC().Format(time.RFC3339Nano)}
+	if s.Draft != nil {
+		v = append(v, s.Draft.InReplyTo)
+	}
+	return s.ID + "." + event.ID(v...)
 }

@@ -75,6 +75,10 @@ type record struct {
 
 const keyPrefix = "drafts/"
 
+// ErrUserDraft is Save's answer for a thread whose earlier draft the user
+// edited: the reply is theirs now, and agentd writes no other draft there.
+var ErrUserDraft = errors.New("the user edited agentd's draft of this thread")
+
 // ErrPermanent marks failures a retry cannot fix: an unknown account, a
 // draft that cannot be composed.
 var ErrPermanent = errors.New("permanent")
@@ -129,6 +133,10 @@ func (n *Notifier) Save(ctx context.Context, d event.Draft) (string, error) {
 		log.Debug("thread state already has its draft", "released", rec.Released)
 		return msgID, nil
 	}
+	if ok && rec.Released == releasedEdited {
+		log.Info("the user edited agentd's draft of this thread: no new draft")
+		return "", ErrUserDraft
+	}
 	// Composed before anything is removed: a draft that cannot be made
 	// must not cost the thread its current one.
 	now := n.now()
@@ -141,6 +149,10 @@ func (n *Notifier) Save(ctx context.Context, d event.Draft) (string, error) {
 		// unless the user has made it theirs.
 		if err := n.release(ctx, d.ThreadKey, rec, log, true); err != nil {
 			return "", err
+		}
+		if rec, _, err := n.load(ctx, d.ThreadKey); err == nil && rec.Released == releasedEdited {
+			// Found edited just now: the reply is the user's.
+			return "", ErrUserDraft
 		}
 	}
 
