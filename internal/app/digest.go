@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/agentd/agentd/internal/bus"
 	"github.com/agentd/agentd/internal/config"
+	"github.com/agentd/agentd/internal/control"
 	"github.com/agentd/agentd/internal/state"
 	"github.com/agentd/agentd/internal/suggestions"
 	"github.com/agentd/agentd/notifiers/digest"
@@ -190,10 +192,15 @@ func budgetReader(b *llm.Budget, loc *time.Location) func(context.Context, time.
 }
 
 // DigestPreview renders the digest as it would be at at, sending nothing:
-// `agentd digest preview`. It reads the data dir (the daemon must not be
-// running on it); which sources are down is known only to the daemon.
+// `agentd digest preview`. It asks the running daemon through its control
+// socket (which knows the sources' health), or reads the data dir when no
+// daemon runs.
 func DigestPreview(ctx context.Context, cfg *config.Config, at time.Time, logger *slog.Logger) (digest.Rendered, error) {
 	var r digest.Rendered
+	if c, err := control.Dial(ctx, control.SocketPath(busConfig(cfg).DataDir)); err == nil {
+		err := c.Get(ctx, "/v1/digest?at="+url.QueryEscape(at.Format(time.RFC3339Nano)), &r)
+		return r, err
+	}
 	err := withDigester(ctx, cfg, func() time.Time { return at }, logger, func(g *digest.Digester) error {
 		var err error
 		_, r, err = g.Preview(ctx, at)
@@ -203,14 +210,95 @@ func DigestPreview(ctx context.Context, cfg *config.Config, at time.Time, logger
 }
 
 // DigestSend builds the digest now and sends it at once: `agentd digest
-// send`. It is not the daily one and does not take its place.
+// send`, through the running daemon when there is one. It is not the daily
+// one and does not take its place.
 func DigestSend(ctx context.Context, cfg *config.Config, logger *slog.Logger) (messageID string, err error) {
+	if c, err := control.Dial(ctx, control.SocketPath(busConfig(cfg).DataDir)); err == nil {
+		var out digestSent
+		err := c.Post(ctx, "/v1/digest/send", nil, &out)
+		return out.MessageID, err
+	}
 	err = withDigester(ctx, cfg, time.Now, logger, func(g *digest.Digester) error {
 		var err error
 		messageID, err = g.SendNow(ctx)
 		return err
 	})
 	return messageID, err
+}
+
+// digestSent is the answer of POST /v1/digest/send.
+type digestSent struct {
+	MessageID string `json:"message_id"`
+}
+
+// registerDigestControl serves the digest on the control socket: GET
+// /v1/digest[?at=RFC3339] renders it, POST /v1/digest/send sends one now.
+// Each request builds a digest over the daemon's bus with the config and
+// watchers of the moment.
+func (a *App) registerDigestControl(srv *control.Server, cfg *config.Config, b *bus.Bus) {
+	current := func() (*config.Config, func() []watchers.Health) {
+		// Stop and Reload hold a.mu while they wait for the pipeline (and
+		// Stop for this socket's requests): then the config of start
+		// will do, without health, rather than wait.
+		if !a.mu.TryLock() {
+			return cfg, nil
+		}
+		c, r := a.cfg, a.watchers
+		a.mu.Unlock()
+		if r == nil {
+			return c, nil
+		}
+		return c, r.Health
+	}
+	build := func(ctx context.Context, now func() time.Time) (*digest.Digester, error) {
+		c, health := current()
+		if c.Notify.Digest == nil {
+			return nil, errors.New("no digest is configured: add notify.digest to the config and reload")
+		}
+		store, err := b.Store(ctx, bus.BucketSuggestions)
+		if err != nil {
+			return nil, err
+		}
+		return newDigester(ctx, c, digestDeps{
+			book: suggestions.New(store, busOutbox{b}, now), health: health, stores: b.Store,
+			logger: a.logger, now: now, client: a.opts.HTTPClient,
+		})
+	}
+	srv.Handle("GET /v1/digest", func(w http.ResponseWriter, r *http.Request) {
+		at := a.now()
+		if s := r.URL.Query().Get("at"); s != "" {
+			t, err := time.Parse(time.RFC3339Nano, s)
+			if err != nil {
+				control.Error(w, http.StatusBadRequest, fmt.Errorf("at %q is not an RFC 3339 time", s))
+				return
+			}
+			at = t
+		}
+		g, err := build(r.Context(), func() time.Time { return at })
+		if err != nil {
+			control.Error(w, http.StatusConflict, err)
+			return
+		}
+		_, out, err := g.Preview(r.Context(), at)
+		if err != nil {
+			control.Error(w, http.StatusInternalServerError, err)
+			return
+		}
+		control.WriteJSON(w, out)
+	})
+	srv.Handle("POST /v1/digest/send", func(w http.ResponseWriter, r *http.Request) {
+		g, err := build(r.Context(), a.now)
+		if err != nil {
+			control.Error(w, http.StatusConflict, err)
+			return
+		}
+		id, err := g.SendNow(r.Context())
+		if err != nil {
+			control.Error(w, http.StatusBadGateway, err)
+			return
+		}
+		control.WriteJSON(w, digestSent{MessageID: id})
+	})
 }
 
 // withDigester opens the data dir and runs f with a digest over it whose

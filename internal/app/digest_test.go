@@ -232,3 +232,57 @@ func TestCheckDigest(t *testing.T) {
 		t.Errorf("check sent %d messages", n)
 	}
 }
+
+// TestDigestThroughDaemon: while the daemon runs, preview and send go
+// through its control socket, and the preview knows which source is down.
+func TestDigestThroughDaemon(t *testing.T) {
+	sink := startSMTPSink(t)
+	t.Setenv("AGENTD_TEST_SMTP_PW", "s3cret")
+	dir := t.TempDir()
+	yaml := fmt.Sprintf(`user: {name: Test, email: test@example.com, timezone: Europe/Paris}
+bus: {data_dir: %s}
+sources:
+  feeds: [{name: broken, url: "file://%s"}]
+notify:
+  digest:
+    at: "23:59"
+    smtp: {host: 127.0.0.1, port: %d, tls: none, username: alice, password_env: AGENTD_TEST_SMTP_PW}
+`, filepath.Join(dir, "data"), filepath.Join(dir, "missing.xml"), sink.port)
+	cfg, err := config.Parse(filepath.Join(dir, "config.yaml"), []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	a, err := New(Options{Config: cfg, Logger: logToTest(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer stopTestApp(t, a)
+	deadline := time.Now().Add(30 * time.Second)
+	for down := false; !down; {
+		for _, h := range a.Health() {
+			down = down || (h.Name == "feed:broken" && !h.OK && h.Failures > 0)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the broken feed never failed: %+v", a.Health())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	r, err := DigestPreview(ctx, cfg, time.Now(), logToTest(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(r.Text, "WHAT AGENTD COULD NOT DO") || !strings.Contains(r.Text, "feed:broken is down") {
+		t.Errorf("preview through the daemon:\n%s", r.Text)
+	}
+	id, err := DigestSend(ctx, cfg, logToTest(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msgs := sink.waitMessages(t, 1); !strings.Contains(msgs[0], id) || !strings.Contains(msgs[0], "feed:broken is down") {
+		t.Errorf("sent %s:\n%s", id, msgs[0])
+	}
+}

@@ -17,9 +17,9 @@ import (
 
 // Rendered is a digest as the user reads it.
 type Rendered struct {
-	Subject string
-	Text    string
-	HTML    string
+	Subject string `json:"subject"`
+	Text    string `json:"text"`
+	HTML    string `json:"html"`
 }
 
 // Section names, as the user reads them.
