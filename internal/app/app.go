@@ -311,6 +311,13 @@ func (a *App) startPipeline(ctx context.Context, cfg *config.Config) (err error)
 		stopWatching()
 		r.Wait()
 	})
+
+	// The daily digest reads all of the above; stopped first.
+	stop, err = startDigest(runCtx, cfg, digestDeps{book: book, health: r.Health, stores: b.Store, logger: a.logger, now: a.now, client: a.opts.HTTPClient})
+	if err != nil {
+		return fmt.Errorf("start digest: %w", err)
+	}
+	a.stops = append(a.stops, stop)
 	return nil
 }
 

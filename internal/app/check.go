@@ -77,7 +77,7 @@ func Check(ctx context.Context, cfg *config.Config, logger *slog.Logger, client 
 	res = append(res, checkModel(ctx, cfg, logger, client)...)
 
 	targets := Notifiers(cfg, io.Discard, logger, time.Now, nil)
-	if len(targets) == 0 {
+	if len(targets) == 0 && cfg.Notify.Digest == nil {
 		res = append(res, CheckResult{Component: "notify", Detail: "no notifier configured: add notify: {terminal: {}} or desktop: {}"})
 	}
 	for _, t := range targets {
@@ -97,6 +97,7 @@ func Check(ctx context.Context, cfg *config.Config, logger *slog.Logger, client 
 		}
 		closeNotifier(t.Notifier)
 	}
+	res = append(res, checkDigest(ctx, cfg)...)
 	return res
 }
 
