@@ -270,6 +270,10 @@ func (a *App) startPipeline(ctx context.Context, cfg *config.Config) (err error)
 	if err != nil {
 		return err
 	}
+	jd, err := a.startJudging(ctx, runCtx, cfg, book)
+	if err != nil {
+		return err
+	}
 
 	// Planner.
 	plannerStore, err := b.Store(ctx, bucketPlanner)
@@ -280,7 +284,7 @@ func (a *App) startPipeline(ctx context.Context, cfg *config.Config) (err error)
 	if err != nil {
 		return err
 	}
-	stop, err = b.Consume(runCtx, bus.StreamEvents, "planner", []string{"agentd.events.>"}, a.planHandler(p, book, dr),
+	stop, err = b.Consume(runCtx, bus.StreamEvents, "planner", []string{"agentd.events.>"}, a.planHandler(p, book, dr, jd),
 		bus.MaxDeliver(maxPlanAttempts))
 	if err != nil {
 		return fmt.Errorf("start planner: %w", err)
@@ -344,7 +348,7 @@ const bucketPlanner = "agentd_planner"
 // planHandler turns one event into suggestions. A suggestion already made
 // (by id) is not made again, also after a restart; the event is done only
 // once every new suggestion is stored on the bus.
-func (a *App) planHandler(p *planner.Planner, book *suggestions.Book, dr *drafting) bus.Handler {
+func (a *App) planHandler(p *planner.Planner, book *suggestions.Book, dr *drafting, jd *judging) bus.Handler {
 	log := a.logger.With("component", "planner")
 	return func(ctx context.Context, m bus.Message) error {
 		a.trim.touch()
@@ -384,6 +388,9 @@ func (a *App) planHandler(p *planner.Planner, book *suggestions.Book, dr *drafti
 			if err := dr.queue(ctx, s, ev); err != nil {
 				return bus.RetryAfter(5*time.Second, fmt.Errorf("queueing a draft for %s: %w", s.ID, err))
 			}
+		}
+		if err := jd.queue(ctx, ev, res.Suggestions); err != nil {
+			return bus.RetryAfter(5*time.Second, fmt.Errorf("queueing a judgement of %s: %w", ev.ID, err))
 		}
 		return nil
 	}
