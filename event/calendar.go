@@ -31,7 +31,13 @@ type CalendarEvent struct {
 	WindowStart time.Time `json:"window_start"`
 	WindowEnd   time.Time `json:"window_end"`
 	// Occurrences inside the window, cancelled ones included (Cancelled).
+	// They are the first ones of the window, at most a bounded number:
+	// when some were left out, WindowEnd is the start of the first one
+	// left out and Truncated lists "occurrences".
 	Occurrences []Occurrence `json:"occurrences"`
+	// Truncated names the fields that were cut to keep the event small
+	// ("summary", "attendees", "occurrences"…); a cut text ends in "…".
+	Truncated []string `json:"truncated,omitempty"`
 }
 
 // Person is an organizer or attendee.

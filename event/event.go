@@ -112,6 +112,9 @@ type FeedItem struct {
 	Authors    []string  `json:"authors,omitempty"`
 	Published  time.Time `json:"published,omitzero"`
 	Updated    time.Time `json:"updated,omitzero"`
+	// Truncated names the fields that were cut to keep the event small
+	// ("categories", "link"…); a cut text ends in "…".
+	Truncated []string `json:"truncated,omitempty"`
 }
 
 // Ref returns the item's stable reference: its GUID, else its link.

@@ -34,6 +34,9 @@ type Mail struct {
 	// Backfill marks mail read during a new account's look-back: it builds
 	// context; what it reveals is summarised instead of notified one by one.
 	Backfill bool `json:"backfill,omitempty"`
+	// Truncated names the fields that were cut to keep the event small
+	// ("subject", "to", "invitations"…); a cut text ends in "…".
+	Truncated []string `json:"truncated,omitempty"`
 }
 
 // Address is a mailbox.

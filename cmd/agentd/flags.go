@@ -22,6 +22,10 @@ func synopsis(name string) (usageLine, what string) {
 		return "agentd plan [--config FILE] [--at TIME] [--horizon 48h] [--format text|json]", "Print what agentd would suggest at TIME, sending nothing."
 	case "ledger":
 		return "agentd ledger [--config FILE] [--since 24h] [--format text|json]", "List every request agentd sent to a model: when, what for, how much, what was redacted."
+	case "digest preview":
+		return "agentd digest preview [--config FILE] [--at TIME] [--html FILE]", "Show the daily digest as it would be at TIME, sending nothing: the text on stdout, the HTML in FILE."
+	case "digest send":
+		return "agentd digest send [--config FILE]", "Build the digest now and send it at once (it does not take the place of the daily one)."
 	case "suggestions":
 		return "agentd suggestions [list] [--config FILE] [--all] [--format text|json]\n" +
 				"       agentd suggestions dismiss|done|accept ID [--config FILE] [--format text|json]\n" +

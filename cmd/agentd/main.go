@@ -36,6 +36,8 @@ Usage:
                                              print what agentd would suggest at TIME, sending nothing
   agentd ledger  [--config FILE] [--since 24h] [--format text|json]
                                              list every request sent to a model (the egress ledger)
+  agentd digest  preview [--at TIME] [--html FILE] | send
+                                             show the daily digest without sending it, or send one now
   agentd suggestions [list] [--config FILE] [--all] [--format text|json]
                                              list the suggestions agentd made (open ones; --all: every one)
   agentd suggestions dismiss|done|accept ID  answer a suggestion (ID: the start of its id, as listed)
@@ -68,6 +70,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdPlan(args, stdout, stderr)
 	case "ledger":
 		return cmdLedger(args, stdout, stderr)
+	case "digest":
+		return cmdDigest(args, stdout, stderr)
 	case "suggestions":
 		return cmdSuggestions(args, stdout, stderr)
 	case "version", "--version", "-v":

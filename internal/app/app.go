@@ -248,7 +248,11 @@ func (a *App) startPipeline(ctx context.Context, cfg *config.Config) (err error)
 			closeNotifier(t.Notifier)
 		}
 	})
-	deliver := a.deliverHandler(d, book)
+	sum, err := a.newSummarizer(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("start the model: %w", err)
+	}
+	deliver := a.deliverHandler(d, book, sum)
 	stop, err := b.Consume(runCtx, bus.StreamSuggestions, "notify", []string{"agentd.suggestions.>"}, deliver)
 	if err != nil {
 		return fmt.Errorf("start notifiers: %w", err)
@@ -292,17 +296,28 @@ func (a *App) startPipeline(ctx context.Context, cfg *config.Config) (err error)
 	if err != nil {
 		return err
 	}
+	publish, err := quarantine(ctx, b, a.logger, a.now) // no item stops a source
+	if err != nil {
+		return err
+	}
 	// Watchers get their own context: stopping them must not cancel what
 	// the planner and notifiers are doing, so those drain (finish, store
 	// and ack the message in hand) when their consumers stop in turn.
 	watchCtx, stopWatching := context.WithCancel(runCtx)
 	r := watchers.NewRunner(a.logger, watchers.WithClock(a.now))
-	r.Start(watchCtx, ws, b.PublishEvent)
+	r.Start(watchCtx, ws, publish)
 	a.watchers = r
 	a.stops = append(a.stops, func() {
 		stopWatching()
 		r.Wait()
 	})
+
+	// The daily digest reads all of the above; stopped first.
+	stop, err = startDigest(runCtx, cfg, digestDeps{book: book, health: r.Health, stores: b.Store, logger: a.logger, now: a.now, client: a.opts.HTTPClient})
+	if err != nil {
+		return fmt.Errorf("start digest: %w", err)
+	}
+	a.stops = append(a.stops, stop)
 	return nil
 }
 
@@ -376,7 +391,7 @@ func (a *App) planHandler(p *planner.Planner, book *suggestions.Book, dr *drafti
 
 // deliverHandler hands a suggestion to the dispatcher; quiet hours and
 // temporary failures redeliver the message later.
-func (a *App) deliverHandler(d *notifiers.Dispatcher, book *suggestions.Book) bus.Handler {
+func (a *App) deliverHandler(d *notifiers.Dispatcher, book *suggestions.Book, sum *summarizer) bus.Handler {
 	log := a.logger.With("component", "notify")
 	return func(ctx context.Context, m bus.Message) error {
 		a.trim.touch()
@@ -389,6 +404,7 @@ func (a *App) deliverHandler(d *notifiers.Dispatcher, book *suggestions.Book) bu
 		} else if !ok {
 			return nil // withdrawn, or answered meanwhile
 		}
+		s = sum.enrich(ctx, s)
 		until, err := d.Deliver(ctx, s)
 		if err != nil {
 			return bus.RetryAfter(30*time.Second, fmt.Errorf("delivering suggestion %s: %w", s.ID, err))

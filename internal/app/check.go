@@ -66,6 +66,7 @@ func Check(ctx context.Context, cfg *config.Config, logger *slog.Logger, client 
 		}
 		res = append(res, CheckResult{Component: w.Name(), OK: true, Detail: fmt.Sprintf("%d items", n)})
 	}
+	res = append(res, checkPoison(ctx, cfg, logger)...)
 
 	if p, err := Planner(cfg, logger, time.Now, state.NewMemory()); err != nil || p == nil {
 		res = append(res, CheckResult{Component: "rules", Detail: fmt.Sprint(err)})
@@ -76,7 +77,7 @@ func Check(ctx context.Context, cfg *config.Config, logger *slog.Logger, client 
 	res = append(res, checkModel(ctx, cfg, logger, client)...)
 
 	targets := Notifiers(cfg, io.Discard, logger, time.Now, nil)
-	if len(targets) == 0 {
+	if len(targets) == 0 && cfg.Notify.Digest == nil {
 		res = append(res, CheckResult{Component: "notify", Detail: "no notifier configured: add notify: {terminal: {}} or desktop: {}"})
 	}
 	for _, t := range targets {
@@ -96,6 +97,7 @@ func Check(ctx context.Context, cfg *config.Config, logger *slog.Logger, client 
 		}
 		closeNotifier(t.Notifier)
 	}
+	res = append(res, checkDigest(ctx, cfg)...)
 	return res
 }
 
@@ -180,6 +182,13 @@ func checkModel(ctx context.Context, cfg *config.Config, logger *slog.Logger, cl
 		}
 	}
 	out = append(out, CheckResult{Component: "llm:privacy", OK: true, Detail: privacyLine(cfg)})
+	if st, err := ReadBudget(ctx, cfg, time.Now(), logger); err == nil {
+		// A spent budget is no fault of the setup: rules work on.
+		line, _ := budgetLine(st, cfg.User.Location, time.Now())
+		out = append(out, CheckResult{Component: "llm:budget", OK: true, Detail: line})
+	} else if logger != nil {
+		logger.Debug("model budget not read", "err", err)
+	}
 	return out
 }
 

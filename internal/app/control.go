@@ -47,6 +47,9 @@ func (a *App) openControl(ctx context.Context, cfg *config.Config, b *bus.Bus) *
 	}
 	book := suggestions.New(suggestionStore, busOutbox{b}, a.now)
 	registerControl(srv, llm.NewStoreLedger(llm.StoreLedgerConfig{Store: llmStore}), book, cfg.User.Location, a.now)
+	srv.Handle("GET /v1/llm/budget", budgetHandler(newBudget(cfg, llmStore), a.now))
+	srv.Handle("GET "+PoisonPath, poisonHandler(b))
+	a.registerDigestControl(srv, cfg, b)
 	srv.Serve()
 	log.Debug("control socket open", "path", control.SocketPath(bc.DataDir))
 	return srv

@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/agentd/agentd/internal/bus"
 	"github.com/agentd/agentd/internal/config"
+	"github.com/agentd/agentd/internal/control"
 	"github.com/agentd/agentd/internal/state"
 	"github.com/agentd/agentd/planner/assist"
 	"github.com/agentd/agentd/planner/llm"
@@ -57,10 +59,7 @@ func BuildModel(ctx context.Context, cfg *config.Config, store state.Store, logg
 		return nil, err
 	}
 	log := logger.With("component", "llm")
-	budget := llm.NewBudget(llm.BudgetConfig{
-		DailyTokens: int(l.DailyTokenBudget), CallsPerHour: l.MaxCallsPerHour,
-		Location: cfg.User.Location, Store: store,
-	})
+	budget := newBudget(cfg, store)
 	cache := llm.NewCache(llm.CacheConfig{Store: store})
 	ledger := llm.NewStoreLedger(llm.StoreLedgerConfig{Store: store, Retention: time.Duration(l.LedgerRetention)})
 	m := &Model{Ledger: ledger, Budget: budget}
@@ -147,4 +146,65 @@ func cutSource(s string) (kind, name string, ok bool) {
 		}
 	}
 	return s, "", false
+}
+
+// newBudget is the model's daily token budget and hourly call limit over
+// store (BucketLLM).
+func newBudget(cfg *config.Config, store state.Store) *llm.Budget {
+	return llm.NewBudget(llm.BudgetConfig{
+		DailyTokens: int(cfg.LLM.DailyTokenBudget), CallsPerHour: cfg.LLM.MaxCallsPerHour,
+		Location: cfg.User.Location, Store: store,
+	})
+}
+
+// budgetHandler answers GET /v1/llm/budget with the budget's status.
+func budgetHandler(b *llm.Budget, now func() time.Time) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		st, err := b.Status(r.Context(), now())
+		if err != nil {
+			control.Error(w, http.StatusInternalServerError, err)
+			return
+		}
+		control.WriteJSON(w, st)
+	}
+}
+
+// ReadBudget returns the model budget's status: from the running daemon
+// through its control socket, or from the data dir when no daemon runs.
+func ReadBudget(ctx context.Context, cfg *config.Config, now time.Time, logger *slog.Logger) (llm.BudgetStatus, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	bc := busConfig(cfg)
+	var st llm.BudgetStatus
+	if c, err := control.Dial(ctx, control.SocketPath(bc.DataDir)); err == nil {
+		err := c.Get(ctx, "/v1/llm/budget", &st)
+		return st, err
+	}
+	b, err := bus.Open(ctx, bc, logger)
+	if err != nil {
+		return st, fmt.Errorf("open the data dir %s: %w", bc.DataDir, err)
+	}
+	defer b.Close()
+	store, err := b.Store(ctx, BucketLLM)
+	if err != nil {
+		return st, err
+	}
+	return newBudget(cfg, store).Status(ctx, now)
+}
+
+// budgetLine says what of today's model budget is spent, for check.
+func budgetLine(st llm.BudgetStatus, loc *time.Location, now time.Time) (string, bool) {
+	s := fmt.Sprintf("%d tokens spent today", st.TokensSpent)
+	if st.DailyTokens > 0 {
+		s = fmt.Sprintf("%d of %d tokens spent today", st.TokensSpent, st.DailyTokens)
+	}
+	s += fmt.Sprintf(", %d calls in the last hour", st.CallsLastHour)
+	if st.CallsPerHour > 0 {
+		s += fmt.Sprintf(" (limit %d)", st.CallsPerHour)
+	}
+	if st.NextCallAllowed.After(now) {
+		return s + "; budget spent: rules only until " + st.NextCallAllowed.In(loc).Format("Mon 15:04"), false
+	}
+	return s, true
 }

@@ -4,9 +4,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/agentd/agentd/internal/config"
 	"github.com/agentd/agentd/internal/state"
+	"github.com/agentd/agentd/planner/llm"
 	"github.com/agentd/agentd/planner/llm/llmtest"
 )
 
@@ -28,8 +30,11 @@ func llmConfig(t *testing.T, url, extra string) *config.Config {
 func TestCheckProbesTheModel(t *testing.T) {
 	srv := llmtest.New(t, llmtest.Config{Models: []string{"small", "big"}})
 	res := checkModel(t.Context(), llmConfig(t, srv.BaseURL(), ", drafts_model: big"), nil, nil)
-	if len(res) != 3 {
-		t.Fatalf("results %+v, want small, big and privacy", res)
+	if len(res) != 4 {
+		t.Fatalf("results %+v, want small, big, privacy and budget", res)
+	}
+	if b := res[3]; b.Component != "llm:budget" || !strings.Contains(b.Detail, "of 50000 tokens spent today") {
+		t.Errorf("budget line %+v", b)
 	}
 	for _, r := range res[:2] {
 		if !r.OK || !strings.Contains(r.Detail, "listed by /models") || !strings.Contains(r.Detail, "JSON mode json_schema") {
@@ -63,5 +68,18 @@ func TestFrameSecretIsStable(t *testing.T) {
 	b, _ := frameSecret(t.Context(), s)
 	if string(a) != string(b) {
 		t.Error("frame secret changed between calls on the same store")
+	}
+}
+
+func TestBudgetLine(t *testing.T) {
+	now := time.Date(2026, 3, 10, 15, 0, 0, 0, time.UTC)
+	loc := time.FixedZone("X", 3600)
+	line, ok := budgetLine(llm.BudgetStatus{TokensSpent: 50000, DailyTokens: 50000, CallsLastHour: 3, CallsPerHour: 30, NextCallAllowed: now.Add(9 * time.Hour)}, loc, now)
+	if ok || line != "50000 of 50000 tokens spent today, 3 calls in the last hour (limit 30); budget spent: rules only until Wed 01:00" {
+		t.Errorf("spent: %q %v", line, ok)
+	}
+	line, ok = budgetLine(llm.BudgetStatus{TokensSpent: 1200, CallsLastHour: 2}, loc, now)
+	if !ok || line != "1200 tokens spent today, 2 calls in the last hour" {
+		t.Errorf("unlimited: %q %v", line, ok)
 	}
 }

@@ -35,6 +35,10 @@ type Config struct {
 	DataDir string
 	// CredentialsFile is a NATS .creds file for an external server.
 	CredentialsFile string
+	// MaxPayload is the largest message the embedded server takes, in
+	// bytes; 0 keeps the server's default (1 MB). Tests lower it to see
+	// what the watchers do with a message the bus refuses for good.
+	MaxPayload int32
 }
 
 // MinServerVersion is the oldest nats-server with message scheduling.
@@ -53,6 +57,7 @@ const (
 type Bus struct {
 	logger   *slog.Logger
 	srv      *server.Server // nil for an external server
+	lock     *dirLock       // the data dir's lock, held with the embedded server
 	nc       *nats.Conn
 	js       jetstream.JetStream
 	streams  map[string]jetstream.Stream
@@ -98,6 +103,18 @@ func (b *Bus) openEmbedded(cfg Config, opts []nats.Option) error {
 	if cfg.DataDir == "" {
 		return errors.New("bus: embedded server: no data directory")
 	}
+	// One embedded server per data dir: a second would announce and
+	// notify everything twice and damage the store.
+	lock, err := lockDir(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			lock.unlock()
+		}
+	}()
 	sopts := &server.Options{
 		ServerName:             "agentd",
 		JetStream:              true,
@@ -105,6 +122,7 @@ func (b *Bus) openEmbedded(cfg Config, opts []nats.Option) error {
 		NoSigs:                 true,
 		DontListen:             cfg.Listen == "",
 		DisableJetStreamBanner: true,
+		MaxPayload:             cfg.MaxPayload,
 	}
 	if cfg.Listen != "" {
 		host, port, err := parseListen(cfg.Listen)
@@ -130,7 +148,8 @@ func (b *Bus) openEmbedded(cfg Config, opts []nats.Option) error {
 		srv.WaitForShutdown()
 		return fmt.Errorf("bus: connect to embedded server: %w", err)
 	}
-	b.srv, b.nc = srv, nc
+	b.srv, b.nc, b.lock = srv, nc, lock
+	ok = true
 	return nil
 }
 
@@ -178,7 +197,7 @@ func (b *Bus) setUp(ctx context.Context) error {
 		}
 		b.streams[cfg.Name] = s
 	}
-	for _, name := range []string{BucketWatchers, BucketSuggestions, BucketDelivery, BucketFeedSeen} {
+	for _, name := range []string{BucketWatchers, BucketSuggestions, BucketDelivery, BucketFeedSeen, BucketPoison} {
 		if _, err := js.CreateOrUpdateKeyValue(ctx, kvConfig(name)); err != nil {
 			return fmt.Errorf("bus: create KV bucket %s: %w", name, err)
 		}
@@ -207,6 +226,10 @@ func (b *Bus) Close() error {
 			go func() { b.srv.WaitForShutdown(); close(done) }()
 			select {
 			case <-done:
+				// Only a server that has stopped writing lets another
+				// have the data dir; otherwise the lock goes with the
+				// process.
+				b.lock.unlock()
 			case <-time.After(shutdownTimeout):
 				errs = append(errs, fmt.Errorf("bus: embedded server did not shut down in %s", shutdownTimeout))
 			}

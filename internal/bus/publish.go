@@ -17,10 +17,10 @@ import (
 // event whose id it has seen within the last hour.
 func (b *Bus) PublishEvent(ctx context.Context, ev event.Event) error {
 	if err := checkToken("event type", ev.Type); err != nil {
-		return fmt.Errorf("bus: publish event %q: %w", ev.ID, err)
+		return fmt.Errorf("bus: publish event %q: %w", ev.ID, &PoisonError{Subject: SubjectEvents + ev.Type, Reason: err.Error(), Err: err})
 	}
 	if ev.ID == "" {
-		return fmt.Errorf("bus: publish event of type %s: empty id", ev.Type)
+		return fmt.Errorf("bus: publish event of type %s: %w", ev.Type, &PoisonError{Subject: EventSubject(ev.Type), Reason: "empty id"})
 	}
 	if err := b.publishJSON(ctx, EventSubject(ev.Type), ev, jetstream.WithMsgID(ev.ID)); err != nil {
 		return fmt.Errorf("bus: publish event %s: %w", ev.ID, err)
@@ -116,9 +116,15 @@ func (b *Bus) PublishJSON(ctx context.Context, subject, msgID string, v any) err
 func (b *Bus) publishJSON(ctx context.Context, subject string, v any, opts ...jetstream.PublishOpt) error {
 	data, err := json.Marshal(v)
 	if err != nil {
-		return fmt.Errorf("encode: %w", err)
+		return &PoisonError{Subject: subject, Reason: "cannot be encoded: " + err.Error(), Err: err}
+	}
+	if err := b.checkSize(subject, data); err != nil {
+		return err
 	}
 	if _, err := b.js.Publish(ctx, subject, data, opts...); err != nil {
+		if perr := classify(subject, len(data), err); perr != err {
+			return perr
+		}
 		if errors.Is(err, jetstream.ErrNoStreamResponse) {
 			return fmt.Errorf("publish to %s (no stream answered; is the server running?): %w", subject, err)
 		}

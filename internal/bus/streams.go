@@ -26,6 +26,10 @@ const (
 	// expire after FeedSeenTTL unless the feed watcher re-arms them while
 	// the item is still in the feed, so the set stays bounded over years.
 	BucketFeedSeen = "agentd_feed_seen"
+	// BucketPoison holds, per source, the events the bus refused for good
+	// (too large, say): skipped so that the source goes on, and shown by
+	// `agentd check`. One bounded record per source.
+	BucketPoison = "agentd_poison"
 )
 
 // FeedSeenTTL is how long a feed item is remembered after it was last

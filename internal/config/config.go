@@ -218,6 +218,42 @@ func stricterSend(a, b string) string {
 type Notify struct {
 	Terminal *Terminal
 	Desktop  *Desktop
+	Digest   *Digest
+}
+
+// Digest is the daily digest mail, sent once a day at At over SMTP.
+type Digest struct {
+	// At is the local time of day it is sent, since midnight in the
+	// user's zone (default 07:30).
+	At time.Duration
+	// To is the address it goes to (default user.email); From the sender
+	// (default To).
+	To   string
+	From string
+	// Empty says what happens on a day with nothing to tell:
+	// DigestEmptyShort (default) sends a short mail, DigestEmptySkip none.
+	Empty string
+	SMTP  SMTP
+}
+
+// What a digest does on a day with nothing to tell (notify.digest.empty).
+const (
+	DigestEmptyShort = "short"
+	DigestEmptySkip  = "skip"
+)
+
+// DefaultDigestAt is when the digest is sent unless notify.digest.at says.
+const DefaultDigestAt = 7*time.Hour + 30*time.Minute
+
+// SMTP is the mail server the digest is sent through: the same shape as an
+// IMAP account.
+type SMTP struct {
+	Host string
+	Port int    // default 465, or 587 with starttls, 25 with none
+	TLS  string // TLSImplicit (default), TLSStartTLS or TLSNone (loopback only)
+	// Username is the login name; empty = no AUTH (a local relay).
+	Username string
+	Password Secret
 }
 
 // Terminal prints suggestions on agentd's standard output.

@@ -73,7 +73,9 @@ func TestLoadFull(t *testing.T) {
 		"desktop":           {*c.Notify.Desktop, Desktop{MinPriority: "high", Kinds: []string{"reminder", "draft"}, QuietHours: &f}},
 		"planner":           {c.Planner.FeedMaxAge, Duration(36 * time.Hour)},
 		"rules":             {len(c.Rules), 3},
-		"rule0.line":        {c.Rules[0].Line, 64},
+		"rule0.line":        {c.Rules[0].Line, 72},
+		"digest":            {*c.Notify.Digest, Digest{At: 6*time.Hour + 45*time.Minute, To: "alice@example.com", From: "alice@example.com", Empty: DigestEmptySkip, SMTP: c.Notify.Digest.SMTP}},
+		"digest.smtp":       {[]any{c.Notify.Digest.SMTP.Host, c.Notify.Digest.SMTP.Port, c.Notify.Digest.SMTP.TLS, c.Notify.Digest.SMTP.Username, c.Notify.Digest.SMTP.Password.String()}, []any{"smtp.example.com", 587, TLSStartTLS, "alice", "env:AGENTD_SMTP_PW"}},
 		"rule1.enabled":     {c.Rules[1].Enabled, &f},
 		"rule1.priority":    {c.Rules[1].Priority, "urgent"},
 		"rule2.body":        {c.Rules[2].Body, "Someone asked you to call back.\n"},
@@ -250,6 +252,24 @@ func TestParseSpecifics(t *testing.T) {
 		"no llm sends nothing": {
 			yaml:  `sources: {mail: [{name: a, maildir: /a, llm: full}]}`,
 			check: func(c *Config) (any, any) { return c.LLM.SendFor(c.Sources.Mail[0].LLM), SendNever },
+		},
+		"digest defaults": {
+			yaml: "user: {email: a@example.com}\nnotify: {digest: {smtp: {host: smtp.example.com, username: a, password_env: P}}}",
+			check: func(c *Config) (any, any) {
+				d := c.Notify.Digest
+				return []any{d.At, d.To, d.From, d.Empty, d.SMTP.Port, d.SMTP.TLS}, []any{DefaultDigestAt, "a@example.com", "a@example.com", DigestEmptyShort, 465, TLSImplicit}
+			},
+		},
+		"digest local relay without login": {
+			yaml: "notify: {digest: {to: me@example.com, from: agentd@example.com, at: '18:05', smtp: {host: 127.0.0.1, tls: none}}}",
+			check: func(c *Config) (any, any) {
+				d := c.Notify.Digest
+				return []any{d.At, d.To, d.From, d.SMTP.Port, d.SMTP.Username, d.SMTP.Password.IsSet()}, []any{18*time.Hour + 5*time.Minute, "me@example.com", "agentd@example.com", 25, "", false}
+			},
+		},
+		"digest absent is nil": {
+			yaml:  "notify: {terminal: {}}",
+			check: func(c *Config) (any, any) { return c.Notify.Digest == nil, true },
 		},
 		"data dir default": {
 			yaml:  `user: {name: a}`,
@@ -429,6 +449,62 @@ func TestBadConfigs(t *testing.T) {
 		"mail env name holds a secret": {
 			yaml: "sources:\n  mail:\n    - name: m\n      imap: {host: h.example, username: u, password_env: 'hunter2 !'}\n",
 			line: 4, path: "sources.mail[0].imap.password_env", want: []string{"not an environment variable name"},
+		},
+		"digest at not a time": {
+			yaml: "user: {email: a@example.com}\nnotify:\n  digest:\n    at: 7.30\n    smtp: {host: h.example, username: u, password_env: P}\n",
+			line: 4, path: "notify.digest.at", want: []string{`"7.30" is not a time of day HH:MM`, "07:30"},
+		},
+		"digest at out of range": {
+			yaml: "user: {email: a@example.com}\nnotify:\n  digest:\n    at: '24:00'\n    smtp: {host: h.example, username: u, password_env: P}\n",
+			line: 4, path: "notify.digest.at", want: []string{"00:00 to 23:59"},
+		},
+		"digest without to or user email": {
+			yaml: "notify:\n  digest:\n    smtp: {host: h.example, username: u, password_env: P}\n",
+			line: 3, path: "notify.digest.to", want: []string{"required", "alice@example.com", "user.email"},
+		},
+		"digest bad to": {
+			yaml: "notify:\n  digest:\n    to: me\n    smtp: {host: h.example, username: u, password_env: P}\n",
+			line: 3, path: "notify.digest.to", want: []string{`"me" is not an email address`},
+		},
+		"digest empty invalid": {
+			yaml: "user: {email: a@example.com}\nnotify:\n  digest:\n    empty: never\n    smtp: {host: h.example, username: u, password_env: P}\n",
+			line: 4, path: "notify.digest.empty", want: []string{`"never" is not a valid empty mode`, "short, skip"},
+		},
+		"digest without smtp": {
+			yaml: "user: {email: a@example.com}\nnotify:\n  digest:\n    at: '07:30'\n",
+			line: 4, path: "notify.digest.smtp", want: []string{"required", "host, port, tls"},
+		},
+		"digest unknown key": {
+			yaml: "user: {email: a@example.com}\nnotify:\n  digest:\n    time: '07:30'\n    smtp: {host: h.example}\n",
+			line: 4, path: "notify.digest.time", want: []string{`unknown key "time"`, "at, to, from, empty, smtp"},
+		},
+		"digest smtp tls none remote": {
+			yaml: "user: {email: a@example.com}\nnotify:\n  digest:\n    smtp:\n      host: smtp.example.com\n      tls: none\n",
+			line: 6, path: "notify.digest.smtp.tls", want: []string{"clear text", "loopback hosts", "implicit (port 465)", "starttls (port 587)"},
+		},
+		"digest smtp tls invalid": {
+			yaml: "user: {email: a@example.com}\nnotify:\n  digest:\n    smtp:\n      host: smtp.example.com\n      tls: ssl\n",
+			line: 6, path: "notify.digest.smtp.tls", want: []string{`"ssl" is not a valid tls mode`, "implicit, starttls, none"},
+		},
+		"digest smtp host with port": {
+			yaml: "user: {email: a@example.com}\nnotify:\n  digest:\n    smtp:\n      host: 'smtp.example.com:587'\n",
+			line: 5, path: "notify.digest.smtp.host", want: []string{"put the port in smtp.port"},
+		},
+		"digest smtp port": {
+			yaml: "user: {email: a@example.com}\nnotify:\n  digest:\n    smtp:\n      host: smtp.example.com\n      port: 0\n",
+			line: 6, path: "notify.digest.smtp.port", want: []string{"whole number from 1 to 65535"},
+		},
+		"digest smtp literal password": {
+			yaml: "user: {email: a@example.com}\nnotify:\n  digest:\n    smtp:\n      host: smtp.example.com\n      username: u\n      password: hunter2\n",
+			line: 7, path: "notify.digest.smtp.password", want: []string{"not written in the config", "password_env", "password_file", "password_command"},
+		},
+		"digest smtp password missing": {
+			yaml: "user: {email: a@example.com}\nnotify:\n  digest:\n    smtp:\n      host: smtp.example.com\n      username: u\n",
+			line: 5, path: "notify.digest.smtp.password", want: []string{"required", "password_env, password_file or password_command"},
+		},
+		"digest smtp password without username": {
+			yaml: "user: {email: a@example.com}\nnotify:\n  digest:\n    smtp:\n      host: smtp.example.com\n      password_env: P\n",
+			line: 5, path: "notify.digest.smtp.username", want: []string{"required with a password", "login name"},
 		},
 		"mail lookback": {
 			yaml: "sources:\n  mail:\n    - {name: m, maildir: /m, lookback: forever}\n", line: 3, path: "sources.mail[0].lookback",

@@ -24,6 +24,9 @@ type decoder struct {
 	env     environment
 	anchors map[string]ast.Node
 	errs    []*Error
+	// digestTo is where notify.digest.to is (or would be): its default
+	// comes from user.email, known only once both sections are read.
+	digestTo val
 }
 
 // val is a value in the tree at a key path. node is nil when the key is

@@ -166,6 +166,23 @@ func (c *Config) mapSlice() yaml.MapSlice {
 		m = put(m, "quiet_hours", d.QuietHours)
 		notify = append(notify, kv{Key: "desktop", Value: m})
 	}
+	if d := c.Notify.Digest; d != nil {
+		m := yaml.MapSlice{}
+		m = put(m, "at", fmtClock(d.At))
+		m = put(m, "to", d.To)
+		m = put(m, "from", d.From)
+		m = put(m, "empty", d.Empty)
+		s := yaml.MapSlice{}
+		s = put(s, "host", d.SMTP.Host)
+		if d.SMTP.Port != 0 {
+			s = put(s, "port", d.SMTP.Port)
+		}
+		s = put(s, "tls", d.SMTP.TLS)
+		s = put(s, "username", d.SMTP.Username)
+		s = putSecret(s, "password", d.SMTP.Password)
+		m = append(m, kv{Key: "smtp", Value: s})
+		notify = append(notify, kv{Key: "digest", Value: m})
+	}
 
 	planner := put(yaml.MapSlice{}, "feed_max_age", c.Planner.FeedMaxAge)
 	planner = put(planner, "remind_before", c.Planner.RemindBefore)

@@ -38,6 +38,9 @@ func (d *decoder) config(v val, c *Config) {
 	d.notify(f.get("notify"), &c.Notify)
 	d.planner(f.get("planner"), &c.Planner)
 	c.Rules = d.rules(f.get("rules"))
+	if dg := c.Notify.Digest; dg != nil {
+		d.digestDefaults(dg, c.User)
+	}
 }
 
 func (d *decoder) user(v val, u *User) {
@@ -447,7 +450,7 @@ func (d *decoder) llm(v val, l *LLM) {
 func sendModes() []string { return []string{SendNever, SendRedacted, SendFull} }
 
 func (d *decoder) notify(v val, n *Notify) {
-	f, _ := d.fields(v, "notify", "terminal", "desktop")
+	f, _ := d.fields(v, "notify", "terminal", "desktop", "digest")
 	// A key present, even empty ("terminal: {}" or "terminal:"), turns the
 	// channel on with its defaults.
 	if tv := f.get("terminal"); !tv.absent() {
@@ -473,6 +476,95 @@ func (d *decoder) notify(v val, n *Notify) {
 			}
 		}
 	}
+	if gv := f.get("digest"); !gv.absent() {
+		n.Digest = d.digest(gv)
+	}
+}
+
+func emptyModes() []string { return []string{DigestEmptyShort, DigestEmptySkip} }
+
+func (d *decoder) digest(v val) *Digest {
+	f, ok := d.fields(v, "notify.digest", "at", "to", "from", "empty", "smtp")
+	if !ok {
+		return nil
+	}
+	dg := &Digest{At: DefaultDigestAt}
+	atV := f.get("at")
+	if raw := strings.TrimSpace(d.str(atV)); raw != "" {
+		at, err := parseClock(raw, false)
+		if err != nil {
+			d.errorf(atV, "%v (expected a time of day HH:MM in your time zone, e.g. \"07:30\")", err)
+		} else {
+			dg.At = at
+		}
+	}
+	d.digestTo = f.get("to")
+	dg.To = d.email(d.digestTo)
+	dg.From = d.email(f.get("from"))
+	dg.Empty = d.oneOf(f.get("empty"), "empty mode (what a day with nothing to tell sends)", DigestEmptyShort, emptyModes()...)
+	smtpV := f.get("smtp")
+	if smtpV.null() {
+		d.errorf(smtpV, "required: the mail server to send through (host, port, tls, username, password_env|_file|_command)")
+		return dg
+	}
+	if s := d.smtp(smtpV); s != nil {
+		dg.SMTP = *s
+	}
+	return dg
+}
+
+// digestDefaults fills in to and from from the user section, once both
+// sections are read.
+func (d *decoder) digestDefaults(dg *Digest, u User) {
+	if dg.To == "" && d.str(d.digestTo) == "" {
+		dg.To = u.Email
+		if dg.To == "" {
+			d.errorf(d.digestTo, "required: the address the digest goes to, e.g. alice@example.com (or set user.email)")
+		}
+	}
+	if dg.From == "" {
+		dg.From = dg.To
+	}
+}
+
+func (d *decoder) smtp(v val) *SMTP {
+	f, ok := d.fields(v, "notify.digest.smtp", "host", "port", "tls", "username", "password_env", "password_file", "password_command")
+	if !ok {
+		return nil
+	}
+	s := &SMTP{}
+	hostV := f.get("host")
+	s.Host = d.str(hostV)
+	if d.required(hostV, s.Host, "the SMTP server's host name, e.g. smtp.example.com") {
+		if _, port, err := net.SplitHostPort(s.Host); err == nil {
+			d.errorf(hostV, "%s: put the port in smtp.port (port: %s), not in the host", quoteURL(s.Host), port)
+		} else if strings.Contains(s.Host, "/") {
+			d.errorf(hostV, "%s is a URL or path, not a host name: write the host alone, e.g. smtp.example.com", quoteURL(s.Host))
+		}
+	}
+	tlsV := f.get("tls")
+	s.TLS = d.oneOf(tlsV, "tls mode", TLSImplicit, tlsModes()...)
+	if s.TLS == TLSNone && s.Host != "" && !isLoopback(s.Host) {
+		d.errorf(tlsV, "\"none\" would send your mail and password in clear text to %q: it is allowed only for loopback hosts (localhost, 127.0.0.1, ::1); use implicit (port 465) or starttls (port 587)", s.Host)
+	}
+	switch s.TLS {
+	case TLSStartTLS:
+		s.Port = 587
+	case TLSNone:
+		s.Port = 25
+	default:
+		s.Port = 465
+	}
+	if p, ok := d.integer(f.get("port"), 1, 65535); ok {
+		s.Port = int(p)
+	}
+	s.Username = d.str(f.get("username"))
+	if s.Username != "" {
+		s.Password = d.requiredSecret(f, "password")
+	} else if s.Password = d.secret(f, "password"); s.Password.IsSet() {
+		d.errorf(f.get("username"), "required with a password: the SMTP login name (leave both out for a server that needs no login)")
+	}
+	return s
 }
 
 func (d *decoder) kinds(v val) []string {

@@ -68,6 +68,10 @@ type Watcher struct {
 	// one committed. It is held across the fetch, publishes and commit.
 	syncMu sync.Mutex
 	broken map[string]string // href -> etag of an object that failed to parse, logged once; under syncMu
+	// unexpandable: href -> etag of an object with events that cannot be
+	// expanded, logged once (one line for the object, not one per event)
+	// until it changes; under syncMu.
+	unexpandable map[string]string
 
 	// mu guards the state a successful poll leaves behind. It is never
 	// held across I/O, so Connect does not wait for a slow bus.
@@ -105,7 +109,7 @@ func New(cfg Config, store state.Store, logger *slog.Logger, opts ...Option) (*W
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	w := &Watcher{cfg: cfg, store: store, logger: logger, now: time.Now, objects: map[string]*object{}, broken: map[string]string{}}
+	w := &Watcher{cfg: cfg, store: store, logger: logger, now: time.Now, objects: map[string]*object{}, broken: map[string]string{}, unexpandable: map[string]string{}}
 	for _, o := range opts {
 		o(w)
 	}
@@ -240,6 +244,7 @@ func (w *Watcher) SyncOnce(ctx context.Context, publish watchers.Publish) error 
 	}
 	for _, href := range ch.Removed {
 		delete(w.broken, href)
+		delete(w.unexpandable, href)
 	}
 	present := uids(objects)
 	for _, old := range dropped {
@@ -263,14 +268,20 @@ func (w *Watcher) SyncOnce(ctx context.Context, publish watchers.Publish) error 
 		if !full && !touched[href] {
 			continue
 		}
+		skipped, firstUID := 0, ""
+		var firstErr error
 		for _, e := range o.cal.Events {
 			ce, err := w.describe(o, href, e, from, to)
 			if err != nil {
-				w.logger.Warn("skipping an event whose recurrence cannot be expanded", "href", href, "uid", e.UID, "err", err)
+				if skipped == 0 {
+					firstUID, firstErr = e.UID, err
+				}
+				skipped++
 				continue
 			}
 			changed = append(changed, ce)
 		}
+		w.noteUnexpandable(href, o.etag, skipped, len(o.cal.Events), firstUID, firstErr)
 	}
 	sort.Slice(changed, func(i, j int) bool { return changed[i].UID < changed[j].UID })
 
@@ -300,6 +311,23 @@ func (w *Watcher) SyncOnce(ctx context.Context, publish watchers.Publish) error 
 	w.objects, w.loaded, w.window = objects, true, from
 	w.mu.Unlock()
 	return nil
+}
+
+// noteUnexpandable logs, once per version of the object at href, that
+// skipped of its total events cannot be expanded: one line for the file,
+// however many events it holds (a file of 2,001 such events logged 2,001
+// lines at every full expansion). Called under syncMu.
+func (w *Watcher) noteUnexpandable(href, etag string, skipped, total int, firstUID string, firstErr error) {
+	if skipped == 0 {
+		delete(w.unexpandable, href)
+		return
+	}
+	if prev, ok := w.unexpandable[href]; ok && prev == etag {
+		return
+	}
+	w.unexpandable[href] = etag
+	w.logger.Warn("skipping events whose recurrence cannot be expanded; logged once until the object changes",
+		"href", href, "events", skipped, "of", total, "first_uid", firstUID, "err", firstErr)
 }
 
 // vanished lists, as cancellations, the UIDs announced earlier (they have a

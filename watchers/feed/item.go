@@ -13,10 +13,15 @@ import (
 	"github.com/agentd/agentd/event"
 )
 
-// Bounds on what an event carries.
+// Bounds on what an event carries: however large an item, its event
+// stays far below the bus's 1 MB limit. A cut text ends in "…"; a cut
+// list or link is named in FeedItem.Truncated.
 const (
 	maxSummaryRunes = 500
 	maxTitleRunes   = 300
+	maxLinkBytes    = 2048 // a GUID or a link; a longer link is dropped
+	maxListLen      = 20   // categories, authors
+	maxNameRunes    = 100  // one category or author
 )
 
 // entry is one feed item ready to announce: its event data, the key its
@@ -42,25 +47,35 @@ func newEntry(feedName string, f *gofeed.Feed, it *gofeed.Item, feedURL string, 
 	guid := strings.TrimSpace(it.GUID)
 
 	item := event.FeedItem{
-		Feed:       feedName,
-		FeedTitle:  clip(collapseSpace(f.Title), maxTitleRunes),
-		FeedURL:    feedURL,
-		GUID:       guid,
-		Link:       link,
-		Title:      title,
-		Summary:    summary,
-		Categories: it.Categories,
+		Feed:      feedName,
+		FeedTitle: clip(collapseSpace(f.Title), maxTitleRunes),
+		FeedURL:   feedURL,
+		GUID:      guid,
+		Link:      link,
+		Title:     title,
+		Summary:   summary,
 	}
+	var authors []string
 	for _, a := range it.Authors {
 		if a == nil {
 			continue
 		}
 		switch {
 		case a.Name != "":
-			item.Authors = append(item.Authors, a.Name)
+			authors = append(authors, a.Name)
 		case a.Email != "":
-			item.Authors = append(item.Authors, a.Email)
+			authors = append(authors, a.Email)
 		}
+	}
+	item.Categories = boundList(&item, "categories", it.Categories)
+	item.Authors = boundList(&item, "authors", authors)
+	if len(item.Link) > maxLinkBytes {
+		item.Link = "" // a cut link leads nowhere
+		item.Truncated = append(item.Truncated, "link")
+	}
+	if len(item.GUID) > maxLinkBytes {
+		item.GUID = clip(item.GUID, maxLinkBytes)
+		item.Truncated = append(item.Truncated, "guid")
 	}
 	if it.PublishedParsed != nil {
 		item.Published = it.PublishedParsed.UTC()
@@ -85,6 +100,25 @@ func newEntry(feedName string, f *gofeed.Feed, it *gofeed.Item, feedURL string, 
 		e.Dedup = append(e.Dedup, event.Hash("title", feedName, n)[:32])
 	}
 	return e
+}
+
+// boundList keeps the first maxListLen names, each cut to maxNameRunes,
+// and marks a cut in item.Truncated as field.
+func boundList(item *event.FeedItem, field string, names []string) []string {
+	cut := len(names) > maxListLen
+	if cut {
+		names = names[:maxListLen]
+	}
+	var out []string
+	for _, n := range names {
+		c := clip(n, maxNameRunes)
+		cut = cut || c != n
+		out = append(out, c)
+	}
+	if cut {
+		item.Truncated = append(item.Truncated, field)
+	}
+	return out
 }
 
 // when is the event time: published, else updated, else zero.

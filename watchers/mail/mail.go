@@ -80,11 +80,12 @@ func FromMessage(m *message.Message, meta Meta, fallback string) (event.Event, e
 		data.Size = m.Size
 	}
 	data.Invitations = invitations(m.Calendars, meta)
+	bound(&data)
 	typ := event.TypeMailReceived
 	if meta.Sent {
 		typ = event.TypeMailSent
 	}
-	subject := m.Subject
+	subject := data.Subject
 	if subject == "" {
 		subject = "(no subject)"
 	}

@@ -83,6 +83,10 @@ func Describe(calendar, collection, href string, e *Event, from, to time.Time, l
 		}
 		ce.Occurrences = append(ce.Occurrences, eo)
 	}
+	if ce.Description != strings.TrimSpace(e.Description) {
+		markTruncated(&ce, "description")
+	}
+	bound(&ce)
 	return ce, nil
 }
 
