@@ -153,6 +153,7 @@ const draftBodyLines = 4
 // handle runs one job. Its error says when to try again (the model or the
 // mail server is away, the budget is spent) or that the job is done with.
 func (d *drafter) handle(ctx context.Context, job draftJob) error {
+	start := time.Now() // for the log: how long the model and the save took
 	key := job.Suggestion.ID
 	if job.Op == draftRemove {
 		if err := d.saver.Withdraw(ctx, key); err != nil {
@@ -237,7 +238,7 @@ func (d *drafter) handle(ctx context.Context, job draftJob) error {
 	if _, err := d.book.Offer(ctx, s); err != nil {
 		return fmt.Errorf("offer the draft for %s: %w", key, err)
 	}
-	d.log.Info("draft saved", "suggestion", key, "account", m.Account, "mail", m.MessageID)
+	d.log.Info("draft saved", "suggestion", key, "account", m.Account, "mail", m.MessageID, "took", time.Since(start).Round(time.Microsecond))
 	return nil
 }
 

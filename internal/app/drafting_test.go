@@ -69,7 +69,7 @@ func questionMail(id, inReplyTo string, date time.Time, text string) string {
 	return h + "Content-Type: text/plain; charset=utf-8\r\n\r\n" + text + "\r\n"
 }
 
-func deliver(t *testing.T, dir, name, raw string) {
+func deliver(t testing.TB, dir, name, raw string) {
 	t.Helper()
 	tmp := filepath.Join(dir, "tmp", name)
 	if err := os.WriteFile(tmp, []byte(raw), 0o600); err != nil {
@@ -81,7 +81,7 @@ func deliver(t *testing.T, dir, name, raw string) {
 }
 
 // draftFiles returns the messages in the account's Drafts folder.
-func draftFiles(t *testing.T, root string) map[string]string {
+func draftFiles(t testing.TB, root string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	for _, sub := range []string{"cur", "new"} {
