@@ -28,8 +28,10 @@ import (
 //     the expectations hit);
 //   - another output about the same story (matching that expectation too, or
 //     sharing its about reference) is a duplicate;
-//   - a summary (the morning agenda, the look-back summary) counts once and
-//     is neutral unless a scenario names it in expect or must_not;
+//   - a summary (the morning agenda, the look-back summary) counts once, not
+//     per line: it is neutral beside expected stories, one false alarm in a
+//     quiet scenario, and judged by a matcher only when it names its rule;
+//   - an output matching allow (acceptable, not required) is neutral;
 //   - anything else is a false alarm: a must_not hit, an output about an
 //     expected story that gets it wrong (the wrong time, not saying what is
 //     due; listed as WRONG), or noise nobody asked for.
@@ -39,20 +41,23 @@ import (
 // the misses and the false alarms; SCENARIO=NN limits it to scenarios whose
 // directory starts with NN.
 
-// Thresholds at the planner's figures when the set was written: the test
-// fails when a change makes them worse. Raise them as the planner improves
-// (issue 10 asks for recall ≥ 0.90 and no story nudged twice).
+// Thresholds at the planner's figures when the set was written (rules
+// only, 53 scenarios: precision 0.22, recall 10/45, 3 duplicates, 33 false
+// alarms): the test fails when a change makes any of them worse. Raise them
+// as the planner improves; issue 10 asks for recall ≥ 0.90 and no story
+// nudged twice.
 const (
-	minPrecision  = 0.60
-	minRecall     = 0.40
-	maxDuplicates = 10
+	minPrecision   = 0.21
+	minRecall      = 0.22
+	maxDuplicates  = 3
+	maxFalseAlarms = 33
 )
 
 type scenario struct {
 	Title string `yaml:"title"`
 	// Class is the issue 10 class it exercises ("03-dates"…) or "corpus".
 	Class string `yaml:"class"`
-	// Quiet: nothing (beyond summaries) should be raised.
+	// Quiet: nothing should be raised (a third of the set).
 	Quiet bool   `yaml:"quiet"`
 	Lang  string `yaml:"lang"`
 	User  struct {
@@ -93,10 +98,13 @@ type matcher struct {
 }
 
 type scored struct {
+	scenarios, quietKept                       int
 	hits, expected, dups, falseAlarms, outputs int
 }
 
 func (s *scored) add(o scored) {
+	s.scenarios += o.scenarios
+	s.quietKept += o.quietKept
 	s.hits += o.hits
 	s.expected += o.expected
 	s.dups += o.dups
@@ -120,8 +128,8 @@ func (s scored) recall() float64 {
 }
 
 func (s scored) String() string {
-	return fmt.Sprintf("precision %.2f recall %.2f (hit %d/%d) duplicates %d false alarms %d",
-		s.precision(), s.recall(), s.hits, s.expected, s.dups, s.falseAlarms)
+	return fmt.Sprintf("%2d scenarios  precision %.2f  recall %.2f (%d/%d)  duplicates %d  false alarms %d",
+		s.scenarios, s.precision(), s.recall(), s.hits, s.expected, s.dups, s.falseAlarms)
 }
 
 func TestScenarios(t *testing.T) {
@@ -135,7 +143,6 @@ func TestScenarios(t *testing.T) {
 	byClass := map[string]*scored{}
 	var total, quiet scored
 	var report []string
-	ran := 0
 	for _, dir := range dirs {
 		name := filepath.Base(dir)
 		if only != "" && !strings.HasPrefix(name, only) {
@@ -146,7 +153,6 @@ func TestScenarios(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 			continue
 		}
-		ran++
 		res, lines := runScenario(t, dir, sc)
 		report = append(report, lines...)
 		if byClass[sc.Class] == nil {
@@ -170,10 +176,13 @@ func TestScenarios(t *testing.T) {
 	for _, c := range classes {
 		t.Logf("  %-22s %s", c, byClass[c])
 	}
-	t.Logf("  %-22s %s", "quiet scenarios", quiet)
-	t.Logf("overall (%d scenarios): %s", ran, total)
+	t.Logf("  %-22s %d of %d stayed quiet, %d false alarms", "quiet scenarios", quiet.quietKept, quiet.scenarios, quiet.falseAlarms)
+	t.Logf("overall: %s", total)
 	if only != "" {
 		return
+	}
+	if total.scenarios < 40 {
+		t.Errorf("%d scenarios read, the set has at least 40", total.scenarios)
 	}
 	if p := total.precision(); p < minPrecision {
 		t.Errorf("precision %.2f fell below %.2f", p, minPrecision)
@@ -183,6 +192,9 @@ func TestScenarios(t *testing.T) {
 	}
 	if total.dups > maxDuplicates {
 		t.Errorf("%d duplicates, at most %d", total.dups, maxDuplicates)
+	}
+	if total.falseAlarms > maxFalseAlarms {
+		t.Errorf("%d false alarms, at most %d", total.falseAlarms, maxFalseAlarms)
 	}
 }
 
@@ -315,6 +327,7 @@ func scenarioConfig(t *testing.T, dir string, sc *scenario) *config.Config {
 			}
 			plain = append(plain, in)
 		}
+		t.Logf("%s: interests %v are not read yet (%v); using the topics alone", filepath.Base(dir), sc.User.Interests, err)
 		cfg, err = parse(plain)
 	}
 	if err != nil {
@@ -344,7 +357,7 @@ func runScenario(t *testing.T, dir string, sc *scenario) (scored, []string) {
 	for _, f := range failed {
 		t.Errorf("%s: source failed: %v", name, f)
 	}
-	var res scored
+	res := scored{scenarios: 1}
 	res.expected = len(sc.Expect)
 	res.outputs = len(ss)
 	var lines []string
@@ -401,14 +414,21 @@ func runScenario(t *testing.T, dir string, sc *scenario) (scored, []string) {
 		case bad >= 0:
 			res.falseAlarms++
 			lines = append(lines, fmt.Sprintf("%s: FALSE ALARM %s (must not: %s)", name, show(s), sc.MustNot[bad].describe()))
+		case allowed:
+			// Acceptable, not required.
 		case story >= 0:
 			res.dups++
 			lines = append(lines, fmt.Sprintf("%s: DUPLICATE %s (same story as %s)", name, show(s), show(ss[hitBy[story]])))
 		case wrong >= 0:
 			res.falseAlarms++
 			lines = append(lines, fmt.Sprintf("%s: WRONG %s (about an expected story, but not %s)", name, show(s), sc.Expect[wrong].describe()))
-		case isSummary(s) || allowed:
-			// Neutral: one summary, not judged line by line.
+		case isSummary(s) && sc.Quiet:
+			// One summary, one output: in a scenario where nothing is
+			// open, whatever it lists is noise.
+			res.falseAlarms++
+			lines = append(lines, fmt.Sprintf("%s: FALSE ALARM %s (a summary where nothing is open)", name, show(s)))
+		case isSummary(s):
+			// Neutral beside expected stories: not judged line by line.
 		default:
 			res.falseAlarms++
 			lines = append(lines, fmt.Sprintf("%s: FALSE ALARM %s (not expected)", name, show(s)))
@@ -418,6 +438,9 @@ func runScenario(t *testing.T, dir string, sc *scenario) (scored, []string) {
 		if hitBy[i] < 0 {
 			lines = append(lines, fmt.Sprintf("%s: MISS %s", name, m.describe()))
 		}
+	}
+	if sc.Quiet && res.falseAlarms == 0 {
+		res.quietKept = 1
 	}
 	if testing.Verbose() && os.Getenv("SCENARIO") != "" {
 		for _, s := range ss {
