@@ -236,7 +236,7 @@ func (a *App) startPipeline(ctx context.Context, cfg *config.Config) (err error)
 	// while they close the notifiers.
 	targets := Notifiers(cfg, a.opts.Stdout, a.logger, a.now, func(id, action string) {
 		a.logger.Info("notification action", "suggestion", id, "action", action)
-		a.feedback(runCtx, book, id, action)
+		a.feedback(runCtx, book, cfg.User.Location, id, action)
 	})
 	opts := []notifiers.Option{notifiers.WithClock(a.now)}
 	if q := QuietHours(cfg); q != nil {
