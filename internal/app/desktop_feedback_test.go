@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,5 +99,53 @@ func TestDesktopActions(t *testing.T) {
 				t.Errorf("%s: scheduled %s at %v, want the snoozed copy at %v", tc.key, last.ID, last.Due, tc.wantUntil)
 			}
 		}
+	}
+
+	// The rule's suggestions dismissed again and again on the desktop: the
+	// next one is quieter, then digest only (not shown).
+	show := func(name string) (event.Suggestion, int) {
+		t.Helper()
+		s := event.Suggestion{ID: event.ID("desktop-test", name), Kind: event.KindSuggestion, Priority: event.PriorityNormal,
+			Title: name, Rule: "desktop-test", Created: now}
+		if _, err := book.Offer(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+		rec, err := book.Get(ctx, s.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := len(srv.Received())
+		if _, err := d.Deliver(ctx, rec.Suggestion); err != nil {
+			t.Fatal(err)
+		}
+		return rec.Suggestion, len(srv.Received()) - before
+	}
+	for i := range 5 { // one dismissed above: six in all
+		s, shown := show(fmt.Sprintf("dismissed %d", i))
+		if shown != 1 {
+			t.Fatalf("%s: shown %d times", s.Title, shown)
+		}
+		if i == 2 {
+			// Three dismissals so far: this one came quieter.
+			if s.Priority != event.PriorityLow || !strings.Contains(s.Why, "quieter: you dismissed 3 of these lately") {
+				t.Errorf("after 3 dismissals: priority %s, why %q; want low and quieter", s.Priority, s.Why)
+			}
+			if n := srv.Received(); n[len(n)-1].Hints["urgency"].Value() != byte(0) {
+				t.Errorf("quieter suggestion shown with urgency %v, want 0 (low)", n[len(n)-1].Hints["urgency"])
+			}
+		}
+		r := srv.Received()
+		if err := srv.Invoke(r[len(r)-1].ID, "dismiss"); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-answered:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: no feedback", s.Title)
+		}
+	}
+	s, shown := show("digest only")
+	if !s.Quiet || shown != 0 || !strings.Contains(s.Why, "digest only: you dismissed 6 of these lately") {
+		t.Errorf("after 6 dismissals: quiet %v, shown %d times, why %q; want digest only, not shown", s.Quiet, shown, s.Why)
 	}
 }
