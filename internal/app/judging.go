@@ -257,7 +257,7 @@ func (j *judging) handle(ctx context.Context, job judgeJob) error {
 		}
 		if !v.Keep {
 			j.log.Info("the model dropped a suggestion", "suggestion", v.ID, "rule", rec.Suggestion.Rule, "reason", v.Reason, "mail", job.Mail.MessageID)
-			if err := j.book.Answer(ctx, v.ID, suggestions.ActionDismiss, time.Time{}); err != nil && !errors.Is(err, suggestions.ErrWithdrawn) {
+			if err := j.book.Drop(ctx, v.ID); err != nil && !errors.Is(err, suggestions.ErrWithdrawn) {
 				return err
 			}
 			continue

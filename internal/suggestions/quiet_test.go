@@ -153,3 +153,51 @@ func TestRemindersNotQuieted(t *testing.T) {
 		t.Errorf("dismissed reminders counted: %d", n)
 	}
 }
+
+// TestQuieterOfferedAgain: offering the stored, quieter version again
+// with a new title (as the model's judgement does) does not lower it a
+// second time; a new priority from the caller is lowered once.
+func TestQuieterOfferedAgain(t *testing.T) {
+	f := newFixture()
+	f.offerDismiss(t, "test", QuieterAfter)
+	s := suggestion("judged")
+	s.Priority = event.PriorityHigh
+	f.offer(t, s)
+	stored := f.record(t, s.ID).Suggestion
+	if stored.Priority != event.PriorityNormal {
+		t.Fatalf("stored %s, want normal", stored.Priority)
+	}
+	stored.Title = "Judged, with a better title"
+	if !f.offer(t, stored) {
+		t.Fatal("new title not offered")
+	}
+	rec := f.record(t, s.ID)
+	if rec.Suggestion.Priority != event.PriorityNormal || strings.Count(rec.Suggestion.Why, "quieter") != 1 {
+		t.Errorf("offered again: priority %s, why %q; want normal, one note", rec.Suggestion.Priority, rec.Suggestion.Why)
+	}
+	again := rec.Suggestion
+	again.Priority = event.PriorityUrgent
+	f.offer(t, again)
+	if got := f.record(t, s.ID).Suggestion.Priority; got != event.PriorityHigh {
+		t.Errorf("offered as urgent: %s, want high (one lower)", got)
+	}
+}
+
+// TestDropDoesNotCount: the model dropping a suggestion is no dismissal
+// by the user.
+func TestDropDoesNotCount(t *testing.T) {
+	f := newFixture()
+	for i := range 4 {
+		s := suggestion(fmt.Sprintf("dropped %d", i))
+		f.offer(t, s)
+		if err := f.book.Drop(t.Context(), s.ID); err != nil {
+			t.Fatal(err)
+		}
+		if st := f.status(t, s.ID); st != event.StatusDismissed {
+			t.Fatalf("dropped: status %s", st)
+		}
+	}
+	if n, _ := f.book.Dismissals(t.Context(), "test"); n != 0 {
+		t.Errorf("drops counted as %d dismissals", n)
+	}
+}

@@ -158,7 +158,11 @@ func (b *Book) Offer(ctx context.Context, s event.Suggestion) (offered bool, err
 	}
 	if quieter != nil {
 		q := *quieter
-		q.Priority = s.Priority
+		// The stored version's priority is the quieter one: a caller that
+		// offers it again (with a new title, say) keeps the rule's own.
+		if !found || s.Priority != rec.Suggestion.Priority {
+			q.Priority = s.Priority
+		}
 		quieter = &q
 		s = q.apply(s)
 	}
@@ -321,6 +325,20 @@ func (b *Book) List(ctx context.Context, f Filter) ([]Record, error) {
 // suggestion if that is still scheduled. An unknown id is
 // state.ErrNotFound, a withdrawn one ErrWithdrawn.
 func (b *Book) Answer(ctx context.Context, id, action string, until time.Time) error {
+	return b.answer(ctx, id, action, until, true)
+}
+
+// Drop dismisses suggestion id for the user, as the model's judgement
+// does with one that does not hold (a scam, no question after all): like
+// Answer with ActionDismiss, but it does not count towards making the
+// rule quieter, since the user did not dismiss it.
+func (b *Book) Drop(ctx context.Context, id string) error {
+	return b.answer(ctx, id, ActionDismiss, time.Time{}, false)
+}
+
+// answer is Answer; byUser says whether a dismissal counts towards the
+// rule's quieting.
+func (b *Book) answer(ctx context.Context, id, action string, until time.Time, byUser bool) error {
 	orig, _ := Original(id)
 	now := b.now()
 	status := map[string]string{
@@ -368,7 +386,7 @@ func (b *Book) Answer(ctx context.Context, id, action string, until time.Time) e
 		return fmt.Errorf("answer %s: %w", id, err)
 	}
 	switch {
-	case action == ActionDismiss && was != event.StatusDismissed:
+	case action == ActionDismiss && was != event.StatusDismissed && byUser:
 		if err := b.noteDismissal(ctx, rec.Suggestion, now); err != nil {
 			return fmt.Errorf("answer %s: count the dismissal: %w", id, err)
 		}
