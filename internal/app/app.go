@@ -55,6 +55,9 @@ type App struct {
 	cancel  context.CancelFunc
 	stopped bool
 	trim    *memoryTrimmer
+	// interestEvery overrides how often feed items wait for the model
+	// (llm.feed_interests); tests shorten it.
+	interestEvery time.Duration
 	// stopGrace is how long Stop waits for the pipeline after its
 	// context ended and it cancelled the pipeline's context.
 	stopGrace time.Duration

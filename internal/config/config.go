@@ -164,6 +164,10 @@ type LLM struct {
 	// LedgerRetention is how long the egress ledger keeps its entries
 	// (default 90 days).
 	LedgerRetention Duration
+	// FeedInterests asks the model, in batches, whether new feed items
+	// the rules did not match match an interest in meaning. Off by
+	// default: it costs calls even on a quiet day.
+	FeedInterests bool
 }
 
 // What may be sent to the model (llm.send and a source's llm key).

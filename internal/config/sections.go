@@ -406,11 +406,14 @@ func (d *decoder) caldav(v val) *CalDAV {
 
 func (d *decoder) llm(v val, l *LLM) {
 	f, _ := d.fields(v, "llm", "url", "model", "drafts_model", "api_key_env", "api_key_file", "api_key_command",
-		"timeout", "daily_token_budget", "max_calls_per_hour", "send", "ledger_retention")
+		"timeout", "daily_token_budget", "max_calls_per_hour", "send", "ledger_retention", "feed_interests")
 	urlV, modelV := f.get("url"), f.get("model")
 	raw := d.str(urlV)
 	l.Model = d.str(modelV)
 	l.DraftsModel = d.str(f.get("drafts_model"))
+	if b := d.boolp(f.get("feed_interests")); b != nil {
+		l.FeedInterests = *b
+	}
 	l.APIKey = d.secret(f, "api_key")
 	l.Timeout = d.duration(f.get("timeout"), DefaultLLMTimeout, Duration(time.Second))
 	l.LedgerRetention = d.duration(f.get("ledger_retention"), DefaultLLMLedgerRetention, Duration(24*time.Hour))
