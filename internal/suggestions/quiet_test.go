@@ -201,3 +201,23 @@ func TestDropDoesNotCount(t *testing.T) {
 		t.Errorf("drops counted as %d dismissals", n)
 	}
 }
+
+// TestQuietSnoozedComesBack: a digest-only suggestion the user snoozes
+// comes back on every channel.
+func TestQuietSnoozedComesBack(t *testing.T) {
+	f := newFixture()
+	f.offerDismiss(t, "test", DigestOnlyAfter)
+	s := suggestion("quiet")
+	f.offer(t, s)
+	if !f.record(t, s.ID).Suggestion.Quiet {
+		t.Fatal("not digest only")
+	}
+	until := f.clock.Now().Add(time.Hour)
+	if err := f.book.Answer(t.Context(), s.ID, ActionSnooze, until); err != nil {
+		t.Fatal(err)
+	}
+	sch := f.out.Scheduled()
+	if last := sch[len(sch)-1]; last.ID != SnoozeID(s.ID) || last.Quiet {
+		t.Errorf("snoozed copy %s quiet %v, want it pushed", last.ID, last.Quiet)
+	}
+}

@@ -55,7 +55,8 @@ type Record struct {
 }
 
 // Next is the suggestion as it shows next: for a snoozed one, the copy
-// that shows at Until (see SnoozeID).
+// that shows at Until (see SnoozeID), pushed even if the suggestion is
+// digest only.
 func (r Record) Next() event.Suggestion {
 	if r.Status != event.StatusSnoozed || r.Until.IsZero() {
 		return r.Suggestion
@@ -64,6 +65,8 @@ func (r Record) Next() event.Suggestion {
 	c.ID = SnoozeID(c.ID)
 	c.Kind = event.KindReminder
 	c.Due = r.Until
+	// The user asked to see it again: a digest-only one is shown too.
+	c.Quiet = false
 	return c
 }
 
