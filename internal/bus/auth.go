@@ -146,3 +146,15 @@ func externalAuth(cfg Config) ([]nats.Option, error) {
 	}
 	return opts, nil
 }
+
+// CheckTLS loads a listening server's certificate and key, so that a bad
+// file shows in `agentd check` rather than at the daemon's start.
+func CheckTLS(tc TLSConfig) error {
+	if tc.CertFile == "" {
+		return nil
+	}
+	if _, err := server.GenTLSConfig(&server.TLSConfigOpts{CertFile: tc.CertFile, KeyFile: tc.KeyFile}); err != nil {
+		return fmt.Errorf("bus.tls: %w", err)
+	}
+	return nil
+}
