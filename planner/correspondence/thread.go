@@ -43,23 +43,23 @@ type thread struct {
 type msgRecord struct {
 	// Key identifies the message: a hash of its Message-ID, else of the
 	// event id.
-	Key       string    `json:"key"`
-	MessageID string    `json:"message_id,omitempty"`
+	Key       string `json:"key"`
+	MessageID string `json:"message_id,omitempty"`
 	// Digest is event.Mail.Digest (sender, Date, text): a mail that
 	// claims the Message-ID of a different one is another mail. Empty in
 	// records from before it was kept.
 	Digest string `json:"digest,omitempty"`
 	// Ref, when set, is the message's About.Ref instead of its
 	// Message-ID: for a mail whose Message-ID a different mail had first.
-	Ref string `json:"ref,omitempty"`
-	Source    string    `json:"source"`
-	Type      string    `json:"type"`
-	Subject   string    `json:"subject,omitempty"`
-	From      string    `json:"from,omitempty"` // lower-cased address
-	FromName  string    `json:"from_name,omitempty"`
-	To        []string  `json:"to,omitempty"` // display names of the To recipients, for follow-ups
-	Date      time.Time `json:"date"`
-	Mine      bool      `json:"mine,omitempty"`
+	Ref      string    `json:"ref,omitempty"`
+	Source   string    `json:"source"`
+	Type     string    `json:"type"`
+	Subject  string    `json:"subject,omitempty"`
+	From     string    `json:"from,omitempty"` // lower-cased address
+	FromName string    `json:"from_name,omitempty"`
+	To       []string  `json:"to,omitempty"` // display names of the To recipients, for follow-ups
+	Date     time.Time `json:"date"`
+	Mine     bool      `json:"mine,omitempty"`
 	// Direct: the user is in To (not only Cc or Bcc).
 	Direct bool `json:"direct,omitempty"`
 	// Others: someone other than the user is a recipient.
