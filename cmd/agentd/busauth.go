@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"github.com/agentd/agentd/internal/app"
 	"github.com/agentd/agentd/internal/config"
@@ -26,5 +27,6 @@ func showBusCredentials(configPath string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "tls    the server presents %s: trust the authority that signed it\n", cfg.Bus.TLS.CertFile)
 	}
 	fmt.Fprintf(stdout, "connect, e.g.: nats --server %s --token %s stream ls\n", url, token)
+	fmt.Fprintf(stdout, "another agentd joins with: bus: {url: %q, token_file: %q}\n", url, filepath.Join(app.BusDataDir(cfg), "bus.token"))
 	return 0
 }

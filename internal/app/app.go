@@ -437,7 +437,7 @@ func busConfig(cfg *config.Config) bus.Config {
 		dir = config.DefaultDataDir()
 	}
 	return bus.Config{URL: cfg.Bus.URL, Listen: cfg.Bus.Listen, DataDir: dir, CredentialsFile: cfg.Bus.CredentialsFile,
-		NKeySeedFile: cfg.Bus.NKeySeedFile, TLS: busTLS(cfg)}
+		NKeySeedFile: cfg.Bus.NKeySeedFile, TokenFile: cfg.Bus.TokenFile, TLS: busTLS(cfg)}
 }
 
 func busDescription(b *bus.Bus, cfg *config.Config) string {

@@ -30,6 +30,8 @@ func busExposure(cfg *config.Config) string {
 			auth = append(auth, "credentials file "+b.CredentialsFile)
 		case b.NKeySeedFile != "":
 			auth = append(auth, "NKey seed "+b.NKeySeedFile)
+		case b.TokenFile != "":
+			auth = append(auth, "token file "+b.TokenFile)
 		default:
 			auth = append(auth, "no credentials")
 		}
@@ -65,7 +67,7 @@ func listenHost(listen string) string {
 func BusCredentials(cfg *config.Config) (url, token string, err error) {
 	bc := busConfig(cfg)
 	if bc.URL != "" {
-		return "", "", fmt.Errorf("the bus is external (%s): connect with your own credentials (%s)", busExposure(cfg), "bus.credentials_file, bus.nkey_seed_file or bus.tls")
+		return "", "", fmt.Errorf("the bus is external (%s): connect with your own credentials (%s)", busExposure(cfg), "bus.credentials_file, bus.nkey_seed_file, bus.token_file or bus.tls")
 	}
 	if bc.Listen == "" {
 		return "", "", errors.New("the bus listens on no port, so no other client can connect: set bus.listen (e.g. 127.0.0.1:4222)")
@@ -80,3 +82,6 @@ func BusCredentials(cfg *config.Config) (url, token string, err error) {
 	}
 	return scheme + bc.Listen, token, nil
 }
+
+// BusDataDir is the embedded server's data directory.
+func BusDataDir(cfg *config.Config) string { return busConfig(cfg).DataDir }

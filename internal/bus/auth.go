@@ -70,13 +70,18 @@ func LoadToken(dataDir string) (string, error) {
 			return "", fmt.Errorf("bus: token %s is readable by others and cannot be made private: %w", path, err)
 		}
 	}
+	return readToken(path)
+}
+
+// readToken reads a token file: one line of at least 32 characters.
+func readToken(path string) (string, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return "", fmt.Errorf("bus: read token %s: %w", path, err)
+		return "", fmt.Errorf("bus: read token: %w", err)
 	}
 	tok := strings.TrimSpace(string(data))
 	if len(tok) < 32 || strings.ContainsAny(tok, " \t\r\n") {
-		return "", fmt.Errorf("bus: token %s is not a token (want one line of at least 32 characters; delete the file and a new one is made)", path)
+		return "", fmt.Errorf("bus: token %s is not a token (want one line of at least 32 characters; a listening agentd makes a new one if the file is deleted)", path)
 	}
 	return tok, nil
 }
@@ -131,8 +136,21 @@ func externalAuth(cfg Config) ([]nats.Option, error) {
 	if cfg.TLS.CertFile != "" {
 		opts = append(opts, nats.ClientCert(cfg.TLS.CertFile, cfg.TLS.KeyFile))
 	}
-	if cfg.CredentialsFile != "" && cfg.NKeySeedFile != "" {
-		return nil, errors.New("bus: credentials_file and nkey_seed_file: use one of them")
+	n := 0
+	for _, f := range []string{cfg.CredentialsFile, cfg.NKeySeedFile, cfg.TokenFile} {
+		if f != "" {
+			n++
+		}
+	}
+	if n > 1 {
+		return nil, errors.New("bus: credentials_file, nkey_seed_file and token_file: use one of them")
+	}
+	if cfg.TokenFile != "" {
+		tok, err := readToken(cfg.TokenFile)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, nats.Token(tok))
 	}
 	if cfg.CredentialsFile != "" {
 		opts = append(opts, nats.UserCredentials(cfg.CredentialsFile))

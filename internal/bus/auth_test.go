@@ -133,6 +133,19 @@ func TestListenRequiresToken(t *testing.T) {
 	if err := probe(url, nats.Token(token)); err != nil {
 		t.Errorf("client with the token after a restart: %v", err)
 	}
+
+	// Another agentd joins with bus.url and bus.token_file.
+	if _, err := Open(ctx, Config{URL: url}, testLogger(t)); err == nil {
+		t.Error("another agentd without the token joined the bus")
+	}
+	other, err := Open(ctx, Config{URL: url, TokenFile: TokenPath(dir)}, testLogger(t))
+	if err != nil {
+		t.Fatalf("another agentd with token_file: %v", err)
+	}
+	defer other.Close()
+	if err := other.PublishEvent(ctx, testEvent(t, "other")); err != nil {
+		t.Errorf("another agentd publishing: %v", err)
+	}
 }
 
 func TestListenBeyondLoopbackNeedsTLS(t *testing.T) {

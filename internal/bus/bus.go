@@ -38,6 +38,9 @@ type Config struct {
 	CredentialsFile string
 	// NKeySeedFile is an NKey seed file for an external server.
 	NKeySeedFile string
+	// TokenFile holds the token of an external server: another agentd's
+	// <data dir>/bus.token, to join its listening bus.
+	TokenFile string
 	// TLS is the listening embedded server's certificate, or the CA and
 	// optional client certificate for an external server.
 	TLS TLSConfig

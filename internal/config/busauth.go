@@ -9,8 +9,9 @@ import (
 // rest of bus: a listening embedded server always takes a token from the
 // data dir, and one reachable beyond loopback also needs a certificate.
 func (d *decoder) busAuth(f fields, listenV val, b *Bus) {
-	credV, seedV := f.get("credentials_file"), f.get("nkey_seed_file")
+	credV, seedV, tokV := f.get("credentials_file"), f.get("nkey_seed_file"), f.get("token_file")
 	b.NKeySeedFile = d.path(seedV)
+	b.TokenFile = d.path(tokV)
 	tlsV := f.get("tls")
 	tf, _ := d.fields(tlsV, "bus.tls", "cert_file", "key_file", "ca_file")
 	certV, keyV, caV := tf.get("cert_file"), tf.get("key_file"), tf.get("ca_file")
@@ -23,7 +24,7 @@ func (d *decoder) busAuth(f fields, listenV val, b *Bus) {
 		d.errorf(certV, "required with bus.tls.key_file: the certificate (a PEM file)")
 	}
 	if b.URL == "" {
-		for _, v := range []val{credV, seedV} {
+		for _, v := range []val{credV, seedV, tokV} {
 			if d.str(v) != "" {
 				d.errorf(v, "applies only to an external server (bus.url); the embedded server makes its own token in the data dir")
 			}
@@ -34,8 +35,20 @@ func (d *decoder) busAuth(f fields, listenV val, b *Bus) {
 		if b.Listen == "" && (b.TLS.CertFile != "" || b.TLS.KeyFile != "") {
 			d.errorf(tlsV, "applies only when the bus listens (bus.listen) or is external (bus.url)")
 		}
-	} else if b.CredentialsFile != "" && b.NKeySeedFile != "" {
-		d.errorf(seedV, "bus.credentials_file is set too: use one of them")
+	} else {
+		var set []string
+		for _, kv := range []struct {
+			key string
+			v   val
+		}{{"credentials_file", credV}, {"nkey_seed_file", seedV}, {"token_file", tokV}} {
+			if d.str(kv.v) == "" {
+				continue
+			}
+			if len(set) > 0 {
+				d.errorf(kv.v, "bus.%s is set too: use one of credentials_file, nkey_seed_file and token_file", set[0])
+			}
+			set = append(set, kv.key)
+		}
 	}
 	if b.Listen != "" && b.TLS.CertFile == "" && !loopbackListen(b.Listen) {
 		d.errorf(listenV, "%q is reachable from other machines, so the bus needs TLS: set bus.tls.cert_file and bus.tls.key_file (PEM files), or listen on loopback (e.g. 127.0.0.1:4222)", b.Listen)

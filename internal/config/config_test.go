@@ -117,6 +117,7 @@ rules: []
 		"null-section":          []byte("user:\nbus:\nsources:\nnotify:\n"),
 		"external-bus":          []byte("bus: {url: 'nats://a:4222,tls://b:4222', credentials_file: ~/nats/user.creds}\n"),
 		"external-bus-tls-nkey": []byte("bus: {url: 'tls://a:4222', nkey_seed_file: ~/nats/user.nk, tls: {ca_file: ~/nats/ca.pem}}\n"),
+		"join-another-agentd":   []byte("bus: {url: 'nats://127.0.0.1:4222', token_file: ~/.local/share/agentd/bus.token}\n"),
 		"listen-tls":            []byte("bus: {listen: '0.0.0.0:4222', tls: {cert_file: /etc/agentd/cert.pem, key_file: /etc/agentd/key.pem}}\n"),
 		"anchors-and-merge": []byte(`sources:
   feeds:
@@ -585,7 +586,7 @@ func TestBadConfigs(t *testing.T) {
 		},
 		"bus nkey with credentials": {
 			yaml: "bus:\n  url: tls://n.example:4222\n  credentials_file: /u.creds\n  nkey_seed_file: /u.nk\n", line: 4, path: "bus.nkey_seed_file",
-			want: []string{"use one of them"},
+			want: []string{"bus.credentials_file is set too", "token_file"},
 		},
 		"bus listen with url": {
 			yaml: "bus:\n  url: nats://a.example:4222\n  listen: 4222\n", line: 3, path: "bus.listen", want: []string{"only to the embedded server"},

@@ -80,6 +80,7 @@ func (c *Config) mapSlice() yaml.MapSlice {
 	bus = put(bus, "data_dir", c.Bus.DataDir)
 	bus = put(bus, "credentials_file", c.Bus.CredentialsFile)
 	bus = put(bus, "nkey_seed_file", c.Bus.NKeySeedFile)
+	bus = put(bus, "token_file", c.Bus.TokenFile)
 	if c.Bus.TLS != (BusTLS{}) {
 		tls := yaml.MapSlice{}
 		tls = put(tls, "cert_file", c.Bus.TLS.CertFile)

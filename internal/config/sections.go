@@ -100,7 +100,7 @@ func (d *decoder) email(v val) string {
 }
 
 func (d *decoder) bus(v val, b *Bus) {
-	f, _ := d.fields(v, "bus", "url", "listen", "data_dir", "credentials_file", "nkey_seed_file", "tls")
+	f, _ := d.fields(v, "bus", "url", "listen", "data_dir", "credentials_file", "nkey_seed_file", "token_file", "tls")
 	urlV := f.get("url")
 	b.URL = d.str(urlV)
 	if b.URL != "" {
