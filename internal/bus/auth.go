@@ -46,17 +46,23 @@ func LoadToken(dataDir string) (string, error) {
 		return "", fmt.Errorf("bus: token: %w", err)
 	}
 	fresh := hex.EncodeToString(raw)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	// Written aside and linked into place: a reader never sees half a
+	// token, and of two first starts one wins.
+	tmp, err := os.CreateTemp(dataDir, ".bus.token-*")
+	if err != nil {
+		return "", fmt.Errorf("bus: create token: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	_, werr := tmp.WriteString(fresh + "\n")
+	if cerr := tmp.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return "", fmt.Errorf("bus: write token: %w", werr)
+	}
+	err = os.Link(tmp.Name(), path)
 	switch {
 	case err == nil:
-		_, werr := f.WriteString(fresh + "\n")
-		if cerr := f.Close(); werr == nil {
-			werr = cerr
-		}
-		if werr != nil {
-			_ = os.Remove(path)
-			return "", fmt.Errorf("bus: write token %s: %w", path, werr)
-		}
 		return fresh, nil
 	case !errors.Is(err, fs.ErrExist):
 		return "", fmt.Errorf("bus: create token %s: %w", path, err)

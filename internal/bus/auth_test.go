@@ -234,3 +234,30 @@ func TestExternalTLSAndNKey(t *testing.T) {
 		t.Errorf("PublishEvent over TLS with an NKey: %v", err)
 	}
 }
+
+func TestLoadToken(t *testing.T) {
+	dir := t.TempDir()
+	tok, err := LoadToken(dir)
+	if err != nil || len(tok) != 64 {
+		t.Fatalf("LoadToken = %q, %v; want 64 hex digits", tok, err)
+	}
+	if err := os.Chmod(TokenPath(dir), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	again, err := LoadToken(dir)
+	if err != nil || again != tok {
+		t.Fatalf("second LoadToken = %q, %v; want the first token", again, err)
+	}
+	if fi, _ := os.Stat(TokenPath(dir)); fi.Mode().Perm() != 0o600 {
+		t.Errorf("a token file readable by others was left %v, want 0600", fi.Mode().Perm())
+	}
+	if err := os.WriteFile(TokenPath(dir), []byte("short\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadToken(dir); err == nil || !strings.Contains(err.Error(), "is not a token") {
+		t.Errorf("a damaged token file: err = %v", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("data dir holds %d files, want only %s", len(entries), TokenName)
+	}
+}
