@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/agentd/agentd/event"
@@ -32,10 +34,20 @@ func judged(rule string) bool { return rule == "mail-invoice-due" }
 // workJudge is the WORK stream's kind for judgement jobs.
 const workJudge = "judge"
 
-// judgeJob is one mail and the suggestions the rules made for it.
+// judgeJob is one item and the suggestions the rules made for it.
 type judgeJob struct {
+	// Mail is the mail, or a calendar event shown as one (Subject the
+	// summary, Text its description and location).
 	Mail        event.Mail         `json:"mail"`
 	Suggestions []event.Suggestion `json:"suggestions"`
+	Source      string             `json:"source"`
+	Ref         string             `json:"ref,omitempty"`
+	// Question: a list mail that names the user; does it ask them?
+	Question bool `json:"question,omitempty"`
+	// Starts are the occurrences' starts by recurrence id, for a calendar
+	// event whose text may give the trip's length.
+	Starts map[string]time.Time `json:"starts,omitempty"`
+	Title  string               `json:"title,omitempty"`
 }
 
 // judging runs judgement jobs; a nil *judging does nothing.
@@ -46,11 +58,12 @@ type judging struct {
 	bus       *bus.Bus
 	log       *slog.Logger
 	now       func() time.Time
+	interests *interestSweeper
 }
 
 // startJudging starts the judgement consumer when a model is configured.
 func (a *App) startJudging(ctx, runCtx context.Context, cfg *config.Config, book *suggestions.Book) (*judging, error) {
-	if !draftsWanted(cfg) { // a model, and a mail account that may reach it
+	if !cfg.LLM.Enabled() {
 		return nil, nil
 	}
 	store, err := a.bus.Store(ctx, BucketLLM)
@@ -67,27 +80,140 @@ func (a *App) startJudging(ctx, runCtx context.Context, cfg *config.Config, book
 		return nil, fmt.Errorf("start judgement: %w", err)
 	}
 	a.stops = append(a.stops, stop)
+	if z := newInterestSweeper(cfg, m.Assistant, store, book, a.logger, a.now); z != nil {
+		j.interests = z
+		if a.interestEvery > 0 {
+			z.every = a.interestEvery
+		}
+		zctx, cancel := context.WithCancel(runCtx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			z.run(zctx)
+		}()
+		a.stops = append(a.stops, func() { cancel(); <-done })
+	}
 	return j, nil
 }
 
 // queue queues a judgement of what the rules made for ev, when one of
-// them asks for it.
+// them asks for it (a payment), when a list mail names the user, or when
+// an event's text gives the trip's length.
 func (j *judging) queue(ctx context.Context, ev event.Event, made []event.Suggestion) error {
-	if j == nil || ev.Type != event.TypeMailReceived || sendFor(j.cfg, ev.Source) == config.SendNever {
+	if j == nil || sendFor(j.cfg, ev.Source) == config.SendNever {
 		return nil
 	}
-	wanted := false
+	switch ev.Type {
+	case event.TypeFeedItem:
+		return j.interests.add(ctx, ev, made)
+	case event.TypeMailReceived:
+		var m event.Mail
+		if err := ev.Decode(&m); err != nil || m.Backfill && !anyJudged(made) {
+			return nil
+		}
+		job := judgeJob{Mail: m, Suggestions: made, Source: ev.Source}
+		switch {
+		case anyJudged(made):
+		case m.Automated && listMail(m) && namesUser(j.cfg, m):
+			job.Question = true
+		default:
+			return nil
+		}
+		return j.bus.PublishWork(ctx, workJudge, ev.ID, job)
+	case event.TypeCalendarChanged:
+		var reminders []event.Suggestion
+		for _, s := range made {
+			if s.Rule == ruleCalendarReminder && !s.Due.IsZero() {
+				reminders = append(reminders, s)
+			}
+		}
+		var ce event.CalendarEvent
+		if len(reminders) == 0 || ev.Decode(&ce) != nil || !tripPhrase.MatchString(ce.Description+"\n"+ce.Location) {
+			return nil
+		}
+		job := judgeJob{
+			Mail:   event.Mail{Account: ce.Calendar, MessageID: ce.UID, Subject: ce.Summary, Text: ce.Description + "\nLocation: " + ce.Location},
+			Source: ev.Source, Ref: ev.Source + "/" + ce.UID, Starts: map[string]time.Time{}, Title: ce.Summary,
+		}
+		for _, o := range ce.Occurrences {
+			job.Starts[o.RecurrenceID] = o.Start
+		}
+		job.Suggestions = reminders
+		// Not judged: only the trip is asked. Same event text, same job.
+		return j.bus.PublishWork(ctx, workJudge, event.ID(ev.ID, "trip"), job)
+	}
+	return nil
+}
+
+// ruleCalendarReminder is the reminder before a meeting.
+const ruleCalendarReminder = "calendar-reminder"
+
+// tripBuffer is how long before the leave-by time the reminder fires.
+const tripBuffer = 10 * time.Minute
+
+// tripPhrase finds text that gives a trip's length: "45 min door to door",
+// "20 minutes' walk", "trajet 30 min", "Fahrzeit 1 Stunde".
+var tripPhrase = regexp.MustCompile(`(?i)(\d+\s*(min|mins|minutes?|h|hours?|heures?|stunden?|std)\b.{0,40}(door to door|drive|driving|walk|by car|by train|by bike|trip|journey|travel|trajet|route|en voiture|à pied|fahrt|anfahrt|zu fuß|mit dem auto))|((door to door|drive|trip|journey|travel time|trajet|fahrzeit|anfahrt).{0,30}\d+\s*(min|mins|minutes?|h|hours?|heures?|stunden?|std)\b)`)
+
+func anyJudged(made []event.Suggestion) bool {
 	for _, s := range made {
-		wanted = wanted || judged(s.Rule)
+		if judged(s.Rule) {
+			return true
+		}
 	}
-	if !wanted {
-		return nil
+	return false
+}
+
+// listMail: a mailing-list mail (not a newsletter or a robot).
+func listMail(m event.Mail) bool {
+	r := strings.ToLower(m.AutomatedReason)
+	return strings.Contains(r, "list-id") || strings.Contains(r, "list-post") || strings.Contains(r, "precedence: list") || strings.Contains(r, "mailing list")
+}
+
+// namesUser is the cheap filter before asking the model about a list
+// mail: a sentence outside the greeting names the user (first name, full
+// name or an address of theirs, as a word) and asks something (a "?" in
+// the same line or sentence). "Hello Alice," atop a newsletter is not it.
+func namesUser(cfg *config.Config, m event.Mail) bool {
+	var res []*regexp.Regexp
+	word := func(prefix, s string) {
+		if re, err := regexp.Compile(`(?i)(^|` + prefix + `)` + regexp.QuoteMeta(s) + `($|[^\p{L}\p{N}@])`); err == nil {
+			res = append(res, re)
+		}
 	}
-	var m event.Mail
-	if err := ev.Decode(&m); err != nil {
-		return nil
+	if n := strings.TrimSpace(cfg.User.Name); n != "" {
+		word(`[^\p{L}\p{N}]`, n) // "@Alice Martin" names her too
+		if first, _, ok := strings.Cut(n, " "); ok && len([]rune(first)) >= 3 {
+			word(`[^\p{L}\p{N}]`, first)
+		}
 	}
-	return j.bus.PublishWork(ctx, workJudge, ev.ID, judgeJob{Mail: m, Suggestions: made})
+	for a := range userAddresses(cfg) {
+		word(`[^\p{L}\p{N}@.]`, a)
+	}
+	greeting := true
+	for _, line := range strings.Split(m.Text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, ">") {
+			continue
+		}
+		if greeting {
+			greeting = false
+			if len([]rune(line)) <= 40 && strings.ContainsAny(line[len(line)-1:], ",!:") {
+				continue // "Hello Alice," "Bonjour Alice !" "Liebe Alice,"
+			}
+		}
+		for _, sentence := range strings.SplitAfter(line, "?") {
+			if !strings.HasSuffix(sentence, "?") {
+				continue
+			}
+			for _, re := range res {
+				if re.MatchString(sentence) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 func (j *judging) handler() bus.Handler {
@@ -107,7 +233,11 @@ func (j *judging) handle(ctx context.Context, job judgeJob) error {
 		cands = append(cands, assist.Candidate{ID: s.ID, Kind: s.Kind, Title: s.Title, Why: s.Why})
 		byID[s.ID] = s
 	}
-	verdicts, err := j.assistant.Judge(ctx, assist.JudgeJob{Mail: job.Mail, Candidates: cands, Send: sendFor(j.cfg, "mail:"+job.Mail.Account)})
+	ask := assist.JudgeJob{Mail: job.Mail, Send: sendFor(j.cfg, job.Source), Ref: job.Ref, AskQuestion: job.Question, AskTrip: job.Starts != nil}
+	if job.Starts == nil {
+		ask.Candidates = cands
+	}
+	res, err := j.assistant.Judge(ctx, ask)
 	if err != nil {
 		if retry, after := llm.IsRetryable(err); retry {
 			var be *llm.BudgetError
@@ -119,7 +249,17 @@ func (j *judging) handle(ctx context.Context, job judgeJob) error {
 		j.log.Info("no judgement; the rules' suggestions stand", "mail", job.Mail.MessageID, "err", err)
 		return nil
 	}
-	for _, v := range verdicts {
+	if res.AsksUser {
+		if err := j.listQuestion(ctx, job, res.Question); err != nil {
+			return err
+		}
+	}
+	if res.TripMinutes > 0 {
+		if err := j.leaveBy(ctx, job, res.TripMinutes); err != nil {
+			return err
+		}
+	}
+	for _, v := range res.Verdicts {
 		rec, err := j.book.Get(ctx, v.ID)
 		if errors.Is(err, state.ErrNotFound) {
 			continue
@@ -133,7 +273,7 @@ func (j *judging) handle(ctx context.Context, job judgeJob) error {
 		}
 		if !v.Keep {
 			j.log.Info("the model dropped a suggestion", "suggestion", v.ID, "rule", rec.Suggestion.Rule, "reason", v.Reason, "mail", job.Mail.MessageID)
-			if err := j.book.Answer(ctx, v.ID, suggestions.ActionDismiss, time.Time{}); err != nil && !errors.Is(err, suggestions.ErrWithdrawn) {
+			if err := j.book.Drop(ctx, v.ID); err != nil && !errors.Is(err, suggestions.ErrWithdrawn) {
 				return err
 			}
 			continue
@@ -154,4 +294,81 @@ func (j *judging) handle(ctx context.Context, job judgeJob) error {
 		}
 	}
 	return nil
+}
+
+// listQuestion offers "reply on the list" for a list mail the model found
+// asks the user directly.
+func (j *judging) listQuestion(ctx context.Context, job judgeJob, question string) error {
+	m := job.Mail
+	from := "the list"
+	if len(m.From) > 0 {
+		from = m.From[0].Name
+		if from == "" {
+			from = m.From[0].Email
+		}
+	}
+	s := event.Suggestion{
+		SpecVersion: event.SpecVersion,
+		ID:          event.ID(ruleListQuestion, job.Source, m.MessageID),
+		Kind:        event.KindSuggestion,
+		Title:       "Reply to " + from + " on the list: " + excerpt(m.Subject, 60),
+		Body:        question,
+		Priority:    event.PriorityNormal,
+		Created:     j.now(),
+		Expires:     j.now().Add(21 * 24 * time.Hour),
+		About:       []event.About{{Source: job.Source, Type: event.TypeMailReceived, Ref: m.MessageID}},
+		Rule:        ruleListQuestion,
+		Why:         "a mailing-list mail names you and asks you directly (the model's judgement)",
+		Status:      event.StatusPending,
+	}
+	_, err := j.book.Offer(ctx, s)
+	return err
+}
+
+// ruleListQuestion names the model's list-question suggestions.
+const ruleListQuestion = "model-list-question"
+
+// leaveBy moves each reminder of the event to the time to leave: start −
+// trip − a buffer, when that is earlier than the reminder.
+func (j *judging) leaveBy(ctx context.Context, job judgeJob, minutes int) error {
+	trip := time.Duration(minutes) * time.Minute
+	for _, s := range job.Suggestions {
+		if len(s.About) == 0 {
+			continue
+		}
+		start, ok := job.Starts[s.About[0].RecurrenceID]
+		if !ok && len(job.Starts) == 1 {
+			for _, st := range job.Starts {
+				start, ok = st, true // a single event: its one occurrence
+			}
+		}
+		if !ok {
+			continue
+		}
+		rec, err := j.book.Get(ctx, s.ID)
+		if err != nil || rec.Status != event.StatusPending {
+			continue // unknown, delivered, answered or withdrawn meanwhile
+		}
+		cur := rec.Suggestion
+		leave := start.Add(-trip)
+		due := leave.Add(-tripBuffer)
+		if !due.Before(cur.Due) || !due.After(j.now()) {
+			continue
+		}
+		cur.Due = due
+		cur.Title = "Leave by " + leave.In(j.cfg.User.Location).Format("15:04") + " for " + excerpt(job.Title, 60)
+		cur.Why = strings.TrimSpace(cur.Why) + fmt.Sprintf("; the event says the trip takes %d min", minutes)
+		if _, err := j.book.Offer(ctx, cur); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func excerpt(s string, n int) string {
+	r := []rune(strings.TrimSpace(s))
+	if len(r) <= n {
+		return string(r)
+	}
+	return strings.TrimSpace(string(r[:n-1])) + "…"
 }

@@ -1,11 +1,14 @@
 package app
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/agentd/agentd/event"
+	"github.com/agentd/agentd/internal/config"
 	"github.com/agentd/agentd/internal/suggestions"
 	"github.com/agentd/agentd/planner/llm/llmtest"
 )
@@ -23,8 +26,8 @@ func TestJudgementDropsAScam(t *testing.T) {
 	for _, tc := range []struct {
 		name, answer, status, title string
 	}{
-		{"scam", `{"verdicts":[{"candidate":"c1","keep":false,"reason":"scam","priority":"low","title":"Suspicious bill"}]}`, event.StatusDismissed, ""},
-		{"real", `{"verdicts":[{"candidate":"c1","keep":true,"reason":"ok","priority":"high","title":"Pay the INV-48213 bill"}]}`, event.StatusPending, "Pay the INV-48213 bill"},
+		{"scam", `{"verdicts":[{"candidate":"c1","keep":false,"reason":"scam","priority":"low","title":"Suspicious bill"}],"asks_user":false,"question":"","trip_minutes":0}`, event.StatusDismissed, ""},
+		{"real", `{"verdicts":[{"candidate":"c1","keep":true,"reason":"ok","priority":"high","title":"Pay the INV-48213 bill"}],"asks_user":false,"question":"","trip_minutes":0}`, event.StatusPending, "Pay the INV-48213 bill"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ds := newDraftSetup(t, "redacted", func(req llmtest.ChatRequest) string {
@@ -37,7 +40,7 @@ func TestJudgementDropsAScam(t *testing.T) {
 							return strings.Replace(tc.answer, `"c1"`, `"`+c+`"`, 1)
 						}
 					}
-					return `{"verdicts":[]}`
+					return `{"verdicts":[],"asks_user":false,"question":"","trip_minutes":0}`
 				}
 				return `{"body":"ok","language":"en","skip":false,"reason":""}`
 			})
@@ -62,5 +65,101 @@ func TestJudgementDropsAScam(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestListMailThatAsksTheUser: a mailing-list mail that names the user is
+// shown to the model; when it asks them directly, a suggestion to reply
+// on the list. A list mail that does not name them costs no call.
+func TestListMailThatAsksTheUser(t *testing.T) {
+	ds := newDraftSetup(t, "full", func(req llmtest.ChatRequest) string {
+		if strings.Contains(req.Messages[0].Content, "mailing-list") {
+			return `{"verdicts":[],"asks_user":true,"question":"Alice, could you review patch v2 before Friday?","trip_minutes":0}`
+		}
+		return `{"verdicts":[],"asks_user":false,"question":"","trip_minutes":0}`
+	})
+	list := func(id, text string) string {
+		return "From: Bob Stone <bob@example.net>\r\nTo: dev@lists.example.org\r\nList-Id: Dev <dev.lists.example.org>\r\n" +
+			"Subject: [dev] patch v2\r\nMessage-ID: <" + id + ">\r\nDate: " + time.Now().Add(-time.Minute).Format(time.RFC1123Z) + "\r\n\r\n" + text + "\r\n"
+	}
+	var out syncBuffer
+	a := startApp(t, ds.cfg, &out)
+	deliver(t, ds.root, "1.l", list("l1@example.net", "Hi all, the new build is out. Comments welcome."))
+	deliver(t, ds.root, "2.l", list("l2@example.net", "Alice, could you review patch v2 before Friday? It touches your parser."))
+	waitUntil(t, "the list question", func() bool { return strings.Contains(out.String(), "Reply to Bob Stone on the list") })
+	if err := a.Stop(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := ds.srv.Calls(); n != 1 {
+		t.Errorf("model calls %d, want 1 (only the list mail that names the user)", n)
+	}
+	rec := suggestionRecord(t, ds.cfg, func(r suggestions.Record) bool { return r.Suggestion.Rule == ruleListQuestion })
+	if rec.Suggestion.About[0].Ref != "l2@example.net" || !strings.Contains(rec.Suggestion.Body, "review patch v2") {
+		t.Errorf("list question %+v", rec.Suggestion)
+	}
+}
+
+// TestLeaveByFromTripLength: an event whose text gives the trip's length
+// is reminded at start − trip − 10 min, as "Leave by …".
+func TestLeaveByFromTripLength(t *testing.T) {
+	srv := llmtest.New(t, llmtest.Config{Models: []string{"m"}, Responder: func(req llmtest.ChatRequest) string {
+		return `{"verdicts":[],"asks_user":false,"question":"","trip_minutes":45}`
+	}})
+	dir := t.TempDir()
+	start := time.Now().Add(3 * time.Hour).Truncate(time.Minute).UTC()
+	ics := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:dentist-1\r\nDTSTAMP:20260101T000000Z\r\n" +
+		"DTSTART:" + start.Format("20060102T150405Z") + "\r\nDTEND:" + start.Add(time.Hour).Format("20060102T150405Z") + "\r\n" +
+		"SUMMARY:Dentist\r\nLOCATION:Dr Weber\\, 12 Main Street\r\nDESCRIPTION:Please arrive on time. 45 min door to door.\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	path := filepath.Join(dir, "personal.ics")
+	if err := os.WriteFile(path, []byte(ics), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	yaml := "user: {name: Alice Martin, email: alice@example.com, timezone: UTC}\nbus: {data_dir: " + filepath.Join(dir, "data") + "}\n" +
+		"sources:\n  calendars:\n    - {name: personal, path: " + path + "}\nllm: {url: " + srv.BaseURL() + ", model: m}\nnotify: {terminal: {}}\n"
+	cfg, err := config.Parse(filepath.Join(dir, "config.yaml"), []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(Options{Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the trip question", func() bool { return srv.Calls() >= 1 })
+	time.Sleep(500 * time.Millisecond)
+	if err := a.Stop(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	rec := suggestionRecord(t, cfg, func(r suggestions.Record) bool { return r.Suggestion.Rule == ruleCalendarReminder })
+	want := start.Add(-45*time.Minute - tripBuffer)
+	if !rec.Suggestion.Due.Equal(want) || !strings.HasPrefix(rec.Suggestion.Title, "Leave by "+start.Add(-45*time.Minute).Format("15:04")+" for Dentist") {
+		t.Errorf("reminder due %s %q, want %s Leave by …", rec.Suggestion.Due, rec.Suggestion.Title, want)
+	}
+	if !strings.Contains(rec.Suggestion.Why, "trip takes 45 min") {
+		t.Errorf("why %q", rec.Suggestion.Why)
+	}
+}
+
+func TestNamesUser(t *testing.T) {
+	cfg, err := config.Parse("c.yaml", []byte("user: {name: Alice Martin, email: alice@example.com, aliases: [am@work.example], timezone: UTC}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for text, want := range map[string]bool{
+		"Alice, could you review patch v2 before Friday?":                       true,
+		"Hi all,\n\nthe build is out. @Alice Martin can you check the parser?":  true,
+		"Could am@work.example confirm the dates?":                              true,
+		"Hello Alice,\n\nDid you see what happened this week? Take our survey?": false,
+		"Bonjour Alice !\n\nVous avez aimé ce numéro ?":                         false,
+		"Alice reviewed it yesterday, thanks.":                                  false,
+		"Malice is not a name. Could you check?":                                false,
+		"> Alice, could you look?\n\nI think Bob can do it.":                    false,
+		"Liebe Alice,\n\nAlice, kannst du bis Freitag den Patch ansehen?":       true,
+	} {
+		if got := namesUser(cfg, event.Mail{Text: text}); got != want {
+			t.Errorf("namesUser(%q) = %v, want %v", text, got, want)
+		}
 	}
 }

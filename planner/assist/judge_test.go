@@ -27,7 +27,7 @@ func TestJudgeDropsAndRetitles(t *testing.T) {
 			`{"candidate":"c1","keep":false,"reason":"scam","priority":"low","title":"Suspicious bill"},` +
 			`{"candidate":"c2","keep":true,"reason":"ok","priority":"urgent","title":"Pay at http://evil.example now"},` +
 			`{"candidate":"c9","keep":false,"reason":"scam","priority":"low","title":"x"},` +
-			`{"candidate":"c3","keep":true,"reason":"ok","priority":"normal","title":"Invoice 48213"}]}`
+			`{"candidate":"c3","keep":true,"reason":"ok","priority":"normal","title":"Invoice 48213"}],"asks_user":true,"question":"q","trip_minutes":45}`
 	})
 	cands := []assist.Candidate{
 		{ID: "a", Kind: "reminder", Title: "Pay Billing Dept 349.00 EUR by Tue", Why: "invoice from billing@billing-secure.example"},
@@ -35,10 +35,14 @@ func TestJudgeDropsAndRetitles(t *testing.T) {
 		{ID: "c", Kind: "reminder", Title: "Due: Unpaid invoice", Why: "deadline"},
 		{ID: "d", Kind: "reminder", Title: "no verdict for me", Why: "x"},
 	}
-	vs, err := f.a.Judge(t.Context(), assist.JudgeJob{Mail: scamInvoice(), Candidates: cands, Send: assist.SendRedacted})
+	j, err := f.a.Judge(t.Context(), assist.JudgeJob{Mail: scamInvoice(), Candidates: cands, Send: assist.SendRedacted})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if j.AsksUser || j.TripMinutes != 0 {
+		t.Errorf("facts not asked for are ignored: %+v", j)
+	}
+	vs := j.Verdicts
 	got := map[string]assist.Verdict{}
 	for _, v := range vs {
 		got[v.ID] = v
@@ -81,5 +85,30 @@ func TestJudgeFailuresKeepTheRules(t *testing.T) {
 	}
 	if f.srv.Calls() != 1 {
 		t.Errorf("calls %d, want 1 (never sends nothing)", f.srv.Calls())
+	}
+}
+
+func TestJudgeFacts(t *testing.T) {
+	f := setup(t, func(req llmtest.ChatRequest) string {
+		if strings.Contains(req.Messages[0].Content, "mailing-list") {
+			return `{"verdicts":[],"asks_user":true,"question":"Alice, could you review the patch before Friday?","trip_minutes":0}`
+		}
+		return `{"verdicts":[],"asks_user":false,"question":"","trip_minutes":45}`
+	})
+	list := event.Mail{Account: "work", MessageID: "l1@lists.example", Subject: "[dev] patch v2", Automated: true,
+		From: []event.Address{{Name: "Bob", Email: "bob@example.net"}},
+		Text: "Alice, could you review the patch before Friday? Thanks, Bob"}
+	j, err := f.a.Judge(t.Context(), assist.JudgeJob{Mail: list, Send: assist.SendFull, AskQuestion: true})
+	if err != nil || !j.AsksUser || j.Question != "Alice, could you review the patch before Friday?" {
+		t.Fatalf("list question: %+v %v", j, err)
+	}
+	ev := event.Mail{Account: "personal", MessageID: "uid-1", Subject: "Dentist", Text: "Dr Weber. 45 min door to door."}
+	j, err = f.a.Judge(t.Context(), assist.JudgeJob{Mail: ev, Send: assist.SendFull, AskTrip: true, Ref: "calendar:personal/uid-1"})
+	if err != nil || j.TripMinutes != 45 {
+		t.Fatalf("trip: %+v %v", j, err)
+	}
+	entries, _ := f.ledger.List(t.Context(), t0.Add(-1e12))
+	if len(entries) != 2 || entries[1].Items[0] != "calendar:personal/uid-1" {
+		t.Errorf("ledger items: %+v", entries)
 	}
 }
