@@ -6,10 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
@@ -181,4 +184,29 @@ func CheckTLS(tc TLSConfig) error {
 		return fmt.Errorf("bus.tls: %w", err)
 	}
 	return nil
+}
+
+// refusedEvery is how often a refused client is logged: a peer that keeps
+// trying without the token must not fill the log.
+const refusedEvery = time.Minute
+
+// refusals logs clients the listening server refused, the first at once
+// and then at most one line a refusedEvery, counting those left out.
+type refusals struct {
+	mu      sync.Mutex
+	last    time.Time
+	skipped int
+}
+
+func (r *refusals) log(l *slog.Logger, msg string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := time.Now()
+	if !r.last.IsZero() && now.Sub(r.last) < refusedEvery {
+		r.skipped++
+		return
+	}
+	from, _, _ := strings.Cut(msg, " - ")
+	l.Warn("bus refused a client without the token", "from", from, "refused_since_last_line", r.skipped)
+	r.last, r.skipped = now, 0
 }

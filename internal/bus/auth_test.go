@@ -8,6 +8,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
+	"log/slog"
 	"math/big"
 	"net"
 	"os"
@@ -259,5 +260,29 @@ func TestLoadToken(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Errorf("data dir holds %d files, want only %s", len(entries), TokenName)
+	}
+}
+
+// TestRefusedClientsLoggedSparingly: every refused connection was an
+// error line; a peer that keeps trying now costs one line a minute.
+func TestRefusedClientsLoggedSparingly(t *testing.T) {
+	ctx := testContext(t, 30*time.Second)
+	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	logs := &logBuffer{}
+	b, err := Open(ctx, Config{DataDir: t.TempDir(), Listen: addr}, slog.New(slog.NewTextHandler(logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	for range 10 {
+		if err := probe("nats://"+addr, nats.Token(strings.Repeat("x", 64))); !errors.Is(err, nats.ErrAuthorization) {
+			t.Fatalf("err = %v, want an authorization error", err)
+		}
+	}
+	if n := logs.count("bus refused a client without the token"); n != 1 {
+		t.Errorf("logged %d refusals for 10 tries in a row, want 1:\n%s", n, logs)
+	}
+	if strings.Contains(logs.String(), "level=ERROR") {
+		t.Errorf("refused clients logged as errors:\n%s", logs)
 	}
 }

@@ -149,7 +149,7 @@ func (b *Bus) openEmbedded(cfg Config, opts []nats.Option) error {
 	if err != nil {
 		return fmt.Errorf("bus: embedded server in %s: %w", cfg.DataDir, err)
 	}
-	srv.SetLoggerV2(serverLogger{b.logger.With("component", "nats-server")}, false, false, false)
+	srv.SetLoggerV2(serverLogger{l: b.logger.With("component", "nats-server"), refused: &refusals{}}, false, false, false)
 	go srv.Start()
 	if !srv.ReadyForConnections(readyTimeout) {
 		srv.Shutdown()
@@ -350,12 +350,22 @@ func reconnectDelay(attempts int) time.Duration {
 
 // serverLogger sends the embedded server's log to slog. Its notices (the
 // start-up banner, mostly) go to debug.
-type serverLogger struct{ l *slog.Logger }
+type serverLogger struct {
+	l       *slog.Logger
+	refused *refusals // clients refused for want of the token
+}
 
 func (s serverLogger) Noticef(format string, v ...any) { s.l.Debug(fmt.Sprintf(format, v...)) }
 func (s serverLogger) Warnf(format string, v ...any)   { s.l.Warn(fmt.Sprintf(format, v...)) }
 func (s serverLogger) Fatalf(format string, v ...any)  { s.l.Error(fmt.Sprintf(format, v...)) }
-func (s serverLogger) Errorf(format string, v ...any)  { s.l.Error(fmt.Sprintf(format, v...)) }
+func (s serverLogger) Errorf(format string, v ...any) {
+	msg := fmt.Sprintf(format, v...)
+	if s.refused != nil && strings.Contains(msg, "authentication error") {
+		s.refused.log(s.l, msg)
+		return
+	}
+	s.l.Error(msg)
+}
 func (s serverLogger) Debugf(format string, v ...any)  { s.l.Debug(fmt.Sprintf(format, v...)) }
 func (s serverLogger) Tracef(format string, v ...any)  { s.l.Debug(fmt.Sprintf(format, v...)) }
 
