@@ -58,6 +58,8 @@ type App struct {
 	// interestEvery overrides how often feed items wait for the model
 	// (llm.feed_interests); tests shorten it.
 	interestEvery time.Duration
+	// opener opens a link for the desktop's Open button; nil: xdg-open.
+	opener func(link string) error
 	// stopGrace is how long Stop waits for the pipeline after its
 	// context ended and it cancelled the pipeline's context.
 	stopGrace time.Duration

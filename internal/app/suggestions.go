@@ -2,10 +2,13 @@ package app
 
 import (
 	"context"
+	"os/exec"
+	"strings"
 	"time"
 
 	"github.com/agentd/agentd/event"
 	"github.com/agentd/agentd/internal/bus"
+	"github.com/agentd/agentd/internal/redact"
 	"github.com/agentd/agentd/internal/suggestions"
 	"github.com/agentd/agentd/notifiers/desktop"
 )
@@ -61,7 +64,42 @@ func (a *App) feedback(ctx context.Context, book *suggestions.Book, loc *time.Lo
 	if loc == nil {
 		loc = time.UTC
 	}
-	if _, err := answerSuggestion(ctx, book, id, answer, until, a.now().In(loc)); err != nil {
+	rec, err := answerSuggestion(ctx, book, id, answer, until, a.now().In(loc))
+	if err != nil {
 		a.logger.Warn("feedback", "suggestion", id, "action", action, "err", err)
+		return
 	}
+	if answer == suggestions.ActionAccept && (action == "open" || action == "default") {
+		a.openLink(rec.Suggestion.Link)
+	}
+}
+
+// openLink opens a suggestion's link in the user's browser (xdg-open),
+// the Open button's promise. Only http and https links: a link comes from
+// a mail or a feed, and anything else (file:, a command) is not opened.
+func (a *App) openLink(link string) {
+	if !strings.HasPrefix(link, "https://") && !strings.HasPrefix(link, "http://") {
+		return
+	}
+	open := a.opener
+	if open == nil {
+		open = xdgOpen
+	}
+	if err := open(link); err != nil {
+		a.logger.Info("could not open the link", "err", redact.Error(err))
+	}
+}
+
+// xdgOpen hands link to xdg-open, without a shell; it does not wait.
+func xdgOpen(link string) error {
+	bin, err := exec.LookPath("xdg-open")
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(bin, link)
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	go cmd.Wait() // reap it
+	return nil
 }
