@@ -24,6 +24,11 @@ type Deadline struct {
 	// Kind is "deadline" (by, before, until, avant le, d'ici, bis,
 	// spätestens, ...) or "date" (a plain mention: "on 14 Dec").
 	Kind string
+	// What is what is due, for a deadline whose sentence asks for
+	// something: "Slides" in "Could you send me the slides by tomorrow
+	// 12:00?"; "" when the sentence does not say. It is the mail's words,
+	// untrusted text.
+	What string
 }
 
 // Kinds of Deadline.
@@ -52,10 +57,14 @@ func Deadlines(text, lang string, ref time.Time, loc *time.Location) []Deadline 
 	if loc == nil {
 		loc = time.UTC
 	}
-	found := grammarFor(lang).scan(Unquoted(text), ref.In(loc), loc)
+	text = Unquoted(text)
+	found := grammarFor(lang).scan(text, ref.In(loc), loc)
 	out := make([]Deadline, len(found))
 	for i, f := range found {
 		out[i] = f.Deadline
+		if f.Kind == KindDeadline && f.end <= len(text) {
+			out[i].What = dueWhat(text, f.start, f.end, lang)
+		}
 	}
 	return out
 }
@@ -631,7 +640,7 @@ func (g *grammar) candidates(text string, starts []wordStart, ref time.Time, tod
 			return false
 		}
 		// "15.10 Uhr" is a time.
-		if rest := strings.ToLower(strings.TrimLeft(text[end:], " ")); strings.HasPrefix(rest, "uhr") || strings.HasPrefix(rest, "h ") || rest == "h" {
+		if rest := strings.ToLower(strings.TrimLeft(text[end:], " ")); strings.HasPrefix(rest, "uhr") && !unicode.IsLetter(runeAt(rest, 3)) || strings.HasPrefix(rest, "h ") || rest == "h" {
 			return false
 		}
 		d, mo := atoi(group(text, m, 1)), atoi(group(text, m, 3))
@@ -862,6 +871,10 @@ func (g *grammar) extend(text string, c cand, lo, hi int, loc *time.Location) (f
 			if h := atoi(group(rest, m, 1)); h <= 23 {
 				pe, sp.h, sp.hasTime = pe+m[1], h, true
 			}
+		} else if n, h, mi, ok := timeApart(rest); ok {
+			// "Datum 12.03.2026 Uhrzeit 08:40", "Time: 8:40 am" on the next
+			// line, "zwischen 8 und 12 Uhr": the time written apart.
+			pe, sp.h, sp.mi, sp.hasTime = pe+n, h, mi, true
 		}
 	}
 	// "vendredi, au plus tard le 18" : the trigger belongs to the next date.

@@ -1,0 +1,169 @@
+package extract
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Times written apart from their date: a table cell or a line of their
+// own labelled "Time", "Heure", "Uhrzeit", or a window "between 8 and 10".
+var (
+	timeLabelled = regexp.MustCompile(`(?i)^[ \t]*[,;|]?[ \t]*(?:\r?\n[ \t]*)?` +
+		`(?:time|start|starts|heure|horaire|début|debut|uhrzeit|zeit|beginn)[ \t]*:?[ \t]*` + timeExpr())
+	timeWindow = regexp.MustCompile(`(?i)^[ \t]*[,;]?[ \t]*(?:between|from|entre|zwischen|von)[ \t]+` +
+		`(\d{1,2})(?:[:.h](\d{2}))?[ \t]*(am|pm|a\.m\.|p\.m\.|h|uhr)?[ \t]*` +
+		`(?:and|to|et|à|und|bis|-|–)[ \t]*` + timeExpr())
+)
+
+// timeApart reads a time written apart from the date just before rest:
+// the length of rest it covers and the time of day.
+func timeApart(rest string) (n, h, mi int, ok bool) {
+	if m := timeLabelled.FindStringSubmatchIndex(rest); m != nil && !isWord(runeAt(rest, m[1])) {
+		gs := make([]string, timeGroups)
+		for i := range gs {
+			gs[i] = group(rest, m, i+1)
+		}
+		if h, mi, _, ok := parseTime(gs); ok {
+			return m[1], h, mi, true
+		}
+	}
+	if m := timeWindow.FindStringSubmatchIndex(rest); m != nil && !isWord(runeAt(rest, m[1])) {
+		gs := make([]string, timeGroups)
+		for i := range gs {
+			gs[i] = group(rest, m, i+4)
+		}
+		endH, _, _, ok := parseTime(gs)
+		if !ok {
+			return 0, 0, 0, false
+		}
+		h, mi = atoi(group(rest, m, 1)), atoi(group(rest, m, 2))
+		switch suffix := strings.ToLower(group(rest, m, 3)); {
+		case strings.HasPrefix(suffix, "p") && h < 12:
+			h += 12
+		case strings.HasPrefix(suffix, "a") && h == 12:
+			h = 0
+		case suffix == "" && h < 12 && endH > 12 && h+12 < endH:
+			h += 12 // "between 2 and 4pm"
+		}
+		if h > 23 || mi > 59 {
+			return 0, 0, 0, false
+		}
+		return m[1], h, mi, true
+	}
+	return 0, 0, 0, false
+}
+
+// What is due: a request verb in the deadline's sentence and the thing it
+// asks for, written with an article before the deadline ("send me the
+// slides by …", "die Folien bis … schicken", "m'envoyer les slides
+// d'ici …") or after it ("by Friday, please send me the report").
+const (
+	dueVerbs = `send|sending|email|e-mail|mail|share|submit|provide|return|deliver|finish|prepare|forward|upload|` +
+		`complete|sign|get|give|have|need|want|review|update|finali[sz]e|draft|write|fill|` +
+		`envoyer|envoie|envoies|envoyez|transmettre|transmets|transmettez|faire parvenir|renvoyer|remettre|` +
+		`rendre|préparer|prépare|préparez|finir|finaliser|terminer|signer|fournir|partager|compléter|remplir|` +
+		`retourner|besoin|avoir|` +
+		`schick|schicke|schicken|schickst|sende|senden|zusenden|zuschicken|liefern|abgeben|einreichen|` +
+		`fertigstellen|vorbereiten|unterschreiben|zurückschicken|übermitteln|geben|gib|hochladen|ausfüllen|` +
+		`brauche|brauchen|benötige|benötigen|bräuchte|mailen|teilen|weiterleiten`
+	dueArticlesEN = `the|your|a|an|this|that|these|those|our|my`
+	dueArticlesFR = `le|la|les|vos|votre|ton|ta|tes|ce|cet|cette|ces|un|une|des|du|mon|ma|mes|notre|nos`
+	dueArticlesDE = `der|die|das|den|dem|des|ein|eine|einen|dein|deine|deinen|ihre|ihren|eure|euren|unsere|unseren|meine|meinen`
+	dueWord       = `[\p{L}\p{N}][\p{L}\p{N}'’-]*`
+)
+
+// dueObject finds the thing asked for, before or after the deadline.
+type dueObject struct{ before, after *regexp.Regexp }
+
+func newDueObject(articles string) dueObject {
+	return dueObject{
+		before: regexp.MustCompile(`(?i)(?:(?:^|[^\p{L}])(?:` + articles + `)\s+|(?:^|[^\p{L}])l['’])` +
+			`((?:` + dueWord + `\s+){0,3}` + dueWord + `)[\s,]*$`),
+		after: regexp.MustCompile(`(?i)^[^.!?\n]*?(?:^|[^\p{L}])(?:` + dueVerbs + `)\s+(?:[\p{L}'’-]+\s+){0,2}?` +
+			`(?:(?:` + articles + `)\s+|l['’])((?:` + dueWord + `\s*){1,3})`),
+	}
+}
+
+var (
+	dueVerb    = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(?:` + dueVerbs + `)(?:[^\p{L}]|$)`)
+	dueObjects = map[string]dueObject{
+		"en": newDueObject(dueArticlesEN),
+		"fr": newDueObject(dueArticlesFR),
+		"de": newDueObject(dueArticlesDE),
+		"":   newDueObject(dueArticlesEN + "|" + dueArticlesFR + "|" + dueArticlesDE),
+	}
+)
+
+// dueTrailing are words that end an object without belonging to it.
+var dueTrailing = map[string]bool{
+	"to": true, "me": true, "us": true, "over": true, "back": true, "please": true, "asap": true, "for": true,
+	"bitte": true, "mir": true, "uns": true, "zu": true, "zurück": true, "noch": true, "doch": true,
+	"moi": true, "nous": true, "svp": true, "stp": true, "à": true,
+}
+
+// dueWhat is what the sentence around text[start:end] asks to be done or
+// sent, capitalized, or "".
+func dueWhat(text string, start, end int, lang string) string {
+	lang = strings.ToLower(lang)
+	if len(lang) > 2 {
+		lang = lang[:2]
+	}
+	obj, ok := dueObjects[lang]
+	if !ok {
+		obj = dueObjects[""]
+	}
+	from := clauseStart(text, start)
+	to := clauseEnd(text, end)
+	if !dueVerb.MatchString(text[from:start]) && !dueVerb.MatchString(text[end:to]) {
+		return ""
+	}
+	what := ""
+	if m := obj.before.FindStringSubmatch(text[from:start]); m != nil && dueVerb.MatchString(text[from:start]+" "+text[end:to]) {
+		what = m[1]
+	} else if m := obj.after.FindStringSubmatch(text[end:to]); m != nil {
+		what = m[1]
+	}
+	words := strings.Fields(what)
+	for len(words) > 0 && dueTrailing[strings.ToLower(words[len(words)-1])] {
+		words = words[:len(words)-1]
+	}
+	if len(words) == 0 || dueVerb.MatchString(words[0]) {
+		return ""
+	}
+	what = strings.Join(words, " ")
+	r, size := utf8.DecodeRuneInString(what)
+	return string(unicode.ToUpper(r)) + what[size:]
+}
+
+// clauseStart is where the sentence holding text[i] begins: after a line
+// break, or after ".", "!" or "?" followed by a blank.
+func clauseStart(text string, i int) int {
+	for j := i - 1; j >= 0 && i-j < 300; j-- {
+		switch text[j] {
+		case '\n':
+			return j + 1
+		case ' ', '\t':
+			if j > 0 && strings.ContainsRune(".!?", rune(text[j-1])) && !unicode.IsDigit(runeBefore(text, j-1)) {
+				return j + 1
+			}
+		}
+	}
+	return max(0, i-300)
+}
+
+// clauseEnd is where the sentence holding text[i-1] ends.
+func clauseEnd(text string, i int) int {
+	for j := i; j < len(text) && j-i < 300; j++ {
+		switch text[j] {
+		case '\n', '!', '?':
+			return j
+		case '.':
+			if j+1 == len(text) || text[j+1] == ' ' || text[j+1] == '\n' {
+				return j
+			}
+		}
+	}
+	return min(len(text), i+300)
+}
