@@ -154,6 +154,9 @@ func TestDeadlineSaysWhatIsDue(t *testing.T) {
 			ss := planAt(t, map[string]string{"1.slides": mail}, time.Date(2026, 12, 2, 16, 0, 0, 0, paris), 3*24*time.Hour)
 			found := false
 			for _, s := range ss {
+				if s.Rule == "mail-backfill-summary" && !strings.Contains(s.Body, strings.Split(tc.title, ",")[0]+", due") {
+					t.Errorf("the look-back summary does not say what is due:\n%s", s.Body)
+				}
 				if s.Rule != "mail-deadline" {
 					continue
 				}

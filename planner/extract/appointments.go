@@ -61,6 +61,13 @@ var (
 	appointmentSubject = kindRe(`appointment|rendez-vous|rdv|termin|terminbestätigung|terminerinnerung`)
 	confirmationWord   = kindRe(`confirm|confirmed|confirmation|reminder|booked|confirmé|confirmée|rappel|` +
 		`bestätigung|bestätigt|erinnerung|terminbestätigung|terminerinnerung`)
+	// yoursRe: the mail speaks of the reader's appointment ("your
+	// appointment", "Ihr Termin", "votre rendez-vous"), not of the
+	// writer's own ("I have a doctor's appointment").
+	yoursRe = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(?:your|ihr|ihre|ihren|ihrem|dein|deine|deinen|deinem|votre|vos|ton|ta)\s+` +
+		`(?:[\p{L}'’-]+\s+){0,2}?(?:appointment|booking|visit|delivery|slot|order|car|vehicle|consultation|` +
+		`termin|\p{L}*termin|lieferung|bestellung|besuch|fahrzeug|wagen|auto|` +
+		`rendez-vous|rdv|réservation|livraison|commande|consultation|passage|véhicule|voiture)(?:[^\p{L}]|$)`)
 	// cancelledSubject and cancelledText: a cancellation is no appointment.
 	cancelledSubject = regexp.MustCompile(`(?i)cancel|annul|abgesagt|absage|storniert|stornierung|verschoben`)
 	cancelledText    = regexp.MustCompile(`(?i)(?:has been|was|is|been) (?:cancel|called off)|a été annulé|est annulé|` +
@@ -70,7 +77,10 @@ var (
 		`fünf|zehn|fünfzehn|zwanzig|dreißig)\s*(?:minutes?|mins?\.?|minuten|min\.?)\s+` +
 		`(?:early|earlier|before|in advance|ahead|prior|en avance|avant|plus tôt|vorher|früher|vor|vorab|eher)`)
 	arriveRe = regexp.MustCompile(`(?i)arriv|be there|be here|come|check in|check-in|present|présent|venir|rendre|` +
-		`erschein|komm|da sein|einfind|anwesend|vor ort`)
+		`erschein|komm|da sein|seien sie|einfind|anwesend|vor ort`)
+	// doctorTitle: "Dr Patel", "Dr. Weber" (a capital after it, so that
+	// "Oak Dr" is no doctor).
+	doctorTitle = regexp.MustCompile(`(?:^|[^\p{L}])Dr\.?\s+\p{Lu}`)
 )
 
 var earlyWords = map[string]int{
@@ -104,7 +114,7 @@ func Appointments(subject, text, lang string, ref time.Time, loc *time.Location)
 		return nil
 	}
 	what := appointmentWhat(subject, full, lang)
-	if what == "" {
+	if what == "" || !yoursRe.MatchString(full) && !confirmationWord.MatchString(full) {
 		return nil
 	}
 	early := earlyArrival(full)
@@ -135,7 +145,7 @@ func appointmentWhat(subject, full, lang string) string {
 		l = "en"
 	}
 	for _, k := range appointmentKinds {
-		if k.re.MatchString(full) {
+		if k.re.MatchString(full) || k.label["en"] == "Doctor" && doctorTitle.MatchString(full) {
 			return k.label[l]
 		}
 	}

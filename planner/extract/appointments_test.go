@@ -26,6 +26,12 @@ func TestDatesWhereverWritten(t *testing.T) {
 		"fr/heure line":        {"Date : jeudi 12 mars 2026\nHeure : 08h40", "fr", "2026-03-12 08:40"},
 		"fr/créneau":           {"Livraison le 12/03/2026 entre 8h et 12h", "fr", "2026-03-12 08:00"},
 		"unknown/jeudi à 8h40": {"Rendez-vous le jeudi 12 mars à 8h40", "", "2026-03-12 08:40"},
+		"en/th td rows":        {"Date Thursday, March 12, 2026\nTime 8:40 AM\nLocation Main Street", "en", "2026-03-12 08:40"},
+		"fr/heure du rdv":      {"Date du rendez-vous : 12/03/2026\nHeure du rendez-vous : 08:40", "fr", "2026-03-12 08:40"},
+		"de/beginn":            {"Termin am Do, 12.03.2026, Beginn: 8.40 Uhr", "de", "2026-03-12 08:40"},
+		"de/lieferfenster":     {"Ihr Lieferfenster: Do, 12.03.2026, 08:00–10:00 Uhr", "de", "2026-03-12 08:00"},
+		"de/von bis":           {"Zustellung am 12.03.2026 von 14 bis 18 Uhr", "de", "2026-03-12 14:00"},
+		"en/pm window":         {"Delivery on Thursday 12 March between 2 and 4pm", "en", "2026-03-12 14:00"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -69,6 +75,15 @@ func TestAppointments(t *testing.T) {
 		"de/abgesagt":             {"Termin abgesagt", "Ihr Termin beim Zahnarzt am 12.03.2026 um 08:40 Uhr wurde abgesagt.", "de", "", 0, ""},
 		"en/past":                 {"Your appointment", "Thank you for visiting the dentist on 1 March 2026 at 8:40.", "en", "", 0, ""},
 		"en/no time":              {"Dentist", "Time for your yearly check-up at the dentist: book before 31 March.", "en", "", 0, ""},
+		"de/seien da": {"Ihr Termin beim Hausarzt", "Ihr Termin: Do, 12.03.2026, 08:40 Uhr. Bitte seien Sie 10 Minuten vorher da.",
+			"de", "2026-03-12 08:40", 10 * time.Minute, "Arzt"},
+		"en/at least": {"Your appointment is confirmed", "Thursday 12 March 2026 at 8:40am with Dr Patel. Please arrive at least 15 minutes early.",
+			"en", "2026-03-12 08:40", 15 * time.Minute, "Doctor"},
+		"en/cancellation policy stays": {"Appointment reminder: dentist", "See you on 12 March at 8:40. Cancellation is free until 24 hours before.",
+			"en", "2026-03-12 08:40", 0, "Dentist"},
+		"en/a colleague's doctor":          {"Stand-up", "Hi team, I have a doctor's appointment on 12 March at 10:00, so I'll miss the stand-up.", "en", "", 0, ""},
+		"de/ein Kollege beim Arzt":         {"Morgen", "Ich habe am 12.03.2026 um 10 Uhr einen Arzttermin und bin erst mittags da.", "de", "", 0, ""},
+		"en/meeting is not an appointment": {"Project sync", "Can we meet on 12 March at 10:00 to review the plan?", "en", "", 0, ""},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -101,14 +116,22 @@ func TestDeadlineWhat(t *testing.T) {
 		at         string
 		what       string
 	}{
-		"en/slides":      {"Hi,\nCould you send me the slides by tomorrow 12:00?\nThanks", "en", "2026-12-10 12:00", "Slides"},
-		"en/noon friday": {"Please send the signed contract by noon Friday.", "en", "2026-12-11 12:00", "Signed contract"},
-		"en/need":        {"I need your expense report before 15 December.", "en", "2026-12-15 18:00", "Expense report"},
-		"de/folien":      {"Kannst du mir bitte die Folien bis morgen 12 Uhr schicken?", "de", "2026-12-10 12:00", "Folien"},
-		"de/verb first":  {"Schick mir bitte den Bericht bis Freitag 10 Uhr.", "de", "2026-12-11 10:00", "Bericht"},
-		"fr/slides":      {"Pourrais-tu m'envoyer les slides d'ici demain midi ?", "fr", "2026-12-10 12:00", "Slides"},
-		"fr/rapport":     {"Merci de me transmettre le rapport avant vendredi 17h.", "fr", "2026-12-11 17:00", "Rapport"},
-		"en/nothing due": {"The office is closed until Friday.", "en", "2026-12-11 18:00", ""},
+		"en/slides":       {"Hi,\nCould you send me the slides by tomorrow 12:00?\nThanks", "en", "2026-12-10 12:00", "Slides"},
+		"en/noon friday":  {"Please send the signed contract by noon Friday.", "en", "2026-12-11 12:00", "Signed contract"},
+		"en/need":         {"I need your expense report before 15 December.", "en", "2026-12-15 18:00", "Expense report"},
+		"de/folien":       {"Kannst du mir bitte die Folien bis morgen 12 Uhr schicken?", "de", "2026-12-10 12:00", "Folien"},
+		"de/verb first":   {"Schick mir bitte den Bericht bis Freitag 10 Uhr.", "de", "2026-12-11 10:00", "Bericht"},
+		"fr/slides":       {"Pourrais-tu m'envoyer les slides d'ici demain midi ?", "fr", "2026-12-10 12:00", "Slides"},
+		"fr/rapport":      {"Merci de me transmettre le rapport avant vendredi 17h.", "fr", "2026-12-11 17:00", "Rapport"},
+		"en/nothing due":  {"The office is closed until Friday.", "en", "2026-12-11 18:00", ""},
+		"en/eod":          {"Can you get me the numbers by end of day?", "en", "2026-12-09 18:00", "Numbers"},
+		"en/back":         {"I need the signed form back by Friday.", "en", "2026-12-11 18:00", "Signed form"},
+		"en/and send":     {"Please review the draft and send comments by Monday.", "en", "2026-12-14 18:00", "Comments"},
+		"en/after":        {"By Friday noon, please send me the budget.", "en", "2026-12-11 12:00", "Budget"},
+		"de/object after": {"Könnten Sie mir bis Freitag 12 Uhr das Angebot schicken?", "de", "2026-12-11 12:00", "Angebot"},
+		"de/mittag":       {"Schick mir die Zahlen bitte bis morgen Mittag.", "de", "2026-12-10 12:00", "Zahlen"},
+		"fr/cv":           {"Merci de m'envoyer ton CV avant vendredi.", "fr", "2026-12-11 18:00", "CV"},
+		"fr/14h":          {"Tu peux me transmettre la présentation d'ici demain 14h ?", "fr", "2026-12-10 14:00", "Présentation"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

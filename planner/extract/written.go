@@ -11,7 +11,8 @@ import (
 // own labelled "Time", "Heure", "Uhrzeit", or a window "between 8 and 10".
 var (
 	timeLabelled = regexp.MustCompile(`(?i)^[ \t]*[,;|]?[ \t]*(?:\r?\n[ \t]*)?` +
-		`(?:time|start|starts|heure|horaire|début|debut|uhrzeit|zeit|beginn)[ \t]*:?[ \t]*` + timeExpr())
+		`(?:time|start|starts|heure|horaire|début|debut|uhrzeit|zeit|beginn)` +
+		`(?:(?:[ \t]+[\p{L}'’-]+){1,3}[ \t]*:|[ \t]*:?)[ \t]*` + timeExpr())
 	timeWindow = regexp.MustCompile(`(?i)^[ \t]*[,;]?[ \t]*(?:between|from|entre|zwischen|von)[ \t]+` +
 		`(\d{1,2})(?:[:.h](\d{2}))?[ \t]*(am|pm|a\.m\.|p\.m\.|h|uhr)?[ \t]*` +
 		`(?:and|to|et|à|und|bis|-|–)[ \t]*` + timeExpr())
@@ -61,7 +62,7 @@ func timeApart(rest string) (n, h, mi int, ok bool) {
 // d'ici …") or after it ("by Friday, please send me the report").
 const (
 	dueVerbs = `send|sending|email|e-mail|mail|share|submit|provide|return|deliver|finish|prepare|forward|upload|` +
-		`complete|sign|get|give|have|need|want|review|update|finali[sz]e|draft|write|fill|` +
+		`complete|sign|get|give|need|want|review|update|finali[sz]e|draft|write|fill|` +
 		`envoyer|envoie|envoies|envoyez|transmettre|transmets|transmettez|faire parvenir|renvoyer|remettre|` +
 		`rendre|préparer|prépare|préparez|finir|finaliser|terminer|signer|fournir|partager|compléter|remplir|` +
 		`retourner|besoin|avoir|` +
@@ -75,12 +76,22 @@ const (
 )
 
 // dueObject finds the thing asked for, before or after the deadline.
-type dueObject struct{ before, after *regexp.Regexp }
+type dueObject struct{ before, verbObj, next, after *regexp.Regexp }
+
+const duePronouns = `me|us|him|her|them|mir|uns|ihm|ihr|moi|nous|lui|leur`
 
 func newDueObject(articles string) dueObject {
+	art := `(?:(?:^|[^\p{L}])(?:` + articles + `)\s+|(?:^|[^\p{L}])l['’])`
 	return dueObject{
-		before: regexp.MustCompile(`(?i)(?:(?:^|[^\p{L}])(?:` + articles + `)\s+|(?:^|[^\p{L}])l['’])` +
+		// "send me the slides [by …]"
+		before: regexp.MustCompile(`(?i)` + art + `((?:` + dueWord + `\s+){0,3}` + dueWord + `)[\s,]*$`),
+		// "send me slides [by …]"
+		verbObj: regexp.MustCompile(`(?i)(?:^|[^\p{L}])(?:` + dueVerbs + `)\s+(?:(?:` + duePronouns + `)\s+)?` +
 			`((?:` + dueWord + `\s+){0,3}` + dueWord + `)[\s,]*$`),
+		// "[bis Freitag] das Angebot schicken"
+		next: regexp.MustCompile(`(?i)^[\s,]*(?:(?:bitte|please|noch|auch|svp|stp)\s+)?` + art +
+			`((?:` + dueWord + `\s+){0,2}` + dueWord + `)`),
+		// "[by Friday], please send me the budget"
 		after: regexp.MustCompile(`(?i)^[^.!?\n]*?(?:^|[^\p{L}])(?:` + dueVerbs + `)\s+(?:[\p{L}'’-]+\s+){0,2}?` +
 			`(?:(?:` + articles + `)\s+|l['’])((?:` + dueWord + `\s*){1,3})`),
 	}
@@ -94,7 +105,20 @@ var (
 		"de": newDueObject(dueArticlesDE),
 		"":   newDueObject(dueArticlesEN + "|" + dueArticlesFR + "|" + dueArticlesDE),
 	}
+	// dueLeading are words an object does not begin with.
+	dueLeading = wordSet(dueArticlesEN, dueArticlesFR, dueArticlesDE, duePronouns, "please|bitte|noch|auch|svp|stp")
+	dueAnd     = wordSet("and|et|und|or|ou|oder")
 )
+
+func wordSet(lists ...string) map[string]bool {
+	out := map[string]bool{}
+	for _, l := range lists {
+		for _, w := range strings.Split(l, "|") {
+			out[w] = true
+		}
+	}
+	return out
+}
 
 // dueTrailing are words that end an object without belonging to it.
 var dueTrailing = map[string]bool{
@@ -119,22 +143,51 @@ func dueWhat(text string, start, end int, lang string) string {
 	if !dueVerb.MatchString(text[from:start]) && !dueVerb.MatchString(text[end:to]) {
 		return ""
 	}
-	what := ""
-	if m := obj.before.FindStringSubmatch(text[from:start]); m != nil && dueVerb.MatchString(text[from:start]+" "+text[end:to]) {
-		what = m[1]
-	} else if m := obj.after.FindStringSubmatch(text[end:to]); m != nil {
-		what = m[1]
+	pre, post := text[from:start], text[end:to]
+	var cands []string
+	for _, m := range [][]string{obj.before.FindStringSubmatch(pre), obj.verbObj.FindStringSubmatch(pre),
+		obj.next.FindStringSubmatch(post), obj.after.FindStringSubmatch(post)} {
+		if m != nil {
+			cands = append(cands, m[1])
+		}
 	}
-	words := strings.Fields(what)
-	for len(words) > 0 && dueTrailing[strings.ToLower(words[len(words)-1])] {
+	for _, c := range cands {
+		if what := dueObjectWords(strings.Fields(c)); what != "" {
+			r, size := utf8.DecodeRuneInString(what)
+			return string(unicode.ToUpper(r)) + what[size:]
+		}
+	}
+	return ""
+}
+
+// dueObjectWords trims an object to the thing itself: "draft and send
+// comments" is "comments", "Angebot schicken" is "Angebot", "signed form
+// back" is "signed form".
+func dueObjectWords(words []string) string {
+	for {
+		for len(words) > 0 && dueLeading[strings.ToLower(words[0])] {
+			words = words[1:]
+		}
+		i := -1
+		for k, w := range words {
+			if dueVerb.MatchString(w) {
+				i = k
+				break
+			}
+		}
+		if i < 0 {
+			break
+		}
+		if i == 0 || dueAnd[strings.ToLower(words[i-1])] {
+			words = words[i+1:]
+			continue
+		}
+		words = words[:i]
+	}
+	for len(words) > 0 && (dueTrailing[strings.ToLower(words[len(words)-1])] || dueAnd[strings.ToLower(words[len(words)-1])]) {
 		words = words[:len(words)-1]
 	}
-	if len(words) == 0 || dueVerb.MatchString(words[0]) {
-		return ""
-	}
-	what = strings.Join(words, " ")
-	r, size := utf8.DecodeRuneInString(what)
-	return string(unicode.ToUpper(r)) + what[size:]
+	return strings.Join(words, " ")
 }
 
 // clauseStart is where the sentence holding text[i] begins: after a line
