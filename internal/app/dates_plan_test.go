@@ -173,3 +173,23 @@ func TestDeadlineSaysWhatIsDue(t *testing.T) {
 		})
 	}
 }
+
+// TestAppointmentsInEnglish: a delivery slot in an HTML table and a garage
+// named only by its sender, asking to drop the car off early.
+func TestAppointmentsInEnglish(t *testing.T) {
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	slot := "From: FreshGrocer <no-reply@freshgrocer.example>\r\nTo: me@example.com\r\nSubject: Your delivery slot is confirmed\r\n" +
+		"Date: Mon, 09 Mar 2026 10:00:00 +0100\r\nMessage-ID: <slot-1@freshgrocer.example>\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/alternative; boundary=x\r\n\r\n--x\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" +
+		"<table><tr><td>Order</td><td>#48213</td></tr><tr><td>Delivery slot</td><td>Thursday 12 March 2026, 8:00am - 10:00am</td></tr></table>" +
+		"<p>Someone needs to be at home to receive your order.</p>\r\n--x--\r\n"
+	garage := "From: Main Street Garage <service@mainstreetgarage.example>\r\nTo: me@example.com\r\nSubject: Booking confirmation\r\n" +
+		"Date: Mon, 09 Mar 2026 11:00:00 +0100\r\nMessage-ID: <gar-1@mainstreetgarage.example>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" +
+		"Dear customer,\r\n\r\nyour vehicle is booked in for its annual service on Friday 13 March at 8:30.\r\nPlease drop the car off 15 minutes early so we can check it in.\r\n\r\nOpening hours: Monday to Friday 7:30 - 18:00\r\n"
+	ss := planAt(t, map[string]string{"1.slot": slot, "2.garage": garage}, time.Date(2026, 3, 11, 8, 0, 0, 0, paris), 3*24*time.Hour)
+	appointmentReminders(t, ss, time.Date(2026, 3, 12, 8, 0, 0, 0, paris), 0)
+	appointmentReminders(t, ss, time.Date(2026, 3, 13, 8, 30, 0, 0, paris), 15*time.Minute)
+}

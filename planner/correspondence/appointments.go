@@ -33,7 +33,7 @@ func (e *Enricher) appointmentUnits(units []planner.Unit, base func(string) plan
 		return units
 	}
 	loc := e.cfg.Location
-	apps := extract.Appointments(m.Subject, m.Text, m.Language, rec.Date, loc)
+	apps := extract.Appointments(rec.FromName, m.Subject, m.Text, m.Language, rec.Date, loc)
 	if len(apps) == 0 {
 		return units
 	}

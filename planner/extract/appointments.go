@@ -44,8 +44,9 @@ var appointmentKinds = []appointmentKind{
 		map[string]string{"en": "Town hall", "fr": "Mairie", "de": "Rathaus"}},
 	{kindRe(`bürgeramt|bürgerbüro|bürgerservice|rathaus|standesamt|einwohnermeldeamt|ausländerbehörde`),
 		map[string]string{"en": "Town hall", "fr": "Mairie", "de": "Bürgeramt"}},
-	{kindRe(`garage|car service|mot test|tyre change|tire change|contrôle technique|révision|vidange|` +
-		`werkstatt|autohaus|reifenwechsel|inspektion|hauptuntersuchung`),
+	{kindRe(`garage|car service|mot test|tyre change|tire change|your car|your vehicle|` +
+		`contrôle technique|révision|vidange|votre véhicule|votre voiture|` +
+		`werkstatt|autohaus|reifenwechsel|inspektion|hauptuntersuchung|ihr fahrzeug|ihr auto|ihr wagen`),
 		map[string]string{"en": "Garage", "fr": "Garage", "de": "Werkstatt"}},
 	{kindRe(`delivery slot|delivery window|delivery is booked|delivery booked|créneau de livraison|créneau|` +
 		`lieferfenster|liefertermin|zustellfenster|lieferzeitfenster`),
@@ -76,7 +77,7 @@ var (
 	earlyRe = regexp.MustCompile(`(?i)(\d{1,3}|five|ten|fifteen|twenty|thirty|cinq|dix|quinze|vingt|trente|` +
 		`fünf|zehn|fünfzehn|zwanzig|dreißig)\s*(?:minutes?|mins?\.?|minuten|min\.?)\s+` +
 		`(?:early|earlier|before|in advance|ahead|prior|en avance|avant|plus tôt|vorher|früher|vor|vorab|eher)`)
-	arriveRe = regexp.MustCompile(`(?i)arriv|be there|be here|come|check in|check-in|present|présent|venir|rendre|` +
+	arriveRe = regexp.MustCompile(`(?i)arriv|be there|be here|come|check in|check-in|drop|present|présent|venir|rendre|déposer|` +
 		`erschein|komm|da sein|seien sie|einfind|anwesend|vor ort`)
 	// doctorTitle: "Dr Patel", "Dr. Weber" (a capital after it, so that
 	// "Oak Dr" is no doctor).
@@ -96,10 +97,11 @@ const maxAppointments = 3
 
 // Appointments returns the timed appointments a mail confirms, in order:
 // a mail that names a doctor, dentist, town hall, garage or delivery slot
-// (or whose subject confirms an appointment) and gives a day and a time
-// still to come after ref. Deadlines ("cancel by …") are not appointments;
+// (in its sender's name, subject or text; or whose subject confirms an
+// appointment), speaks of the reader's, and gives a day and a time still
+// to come after ref. Deadlines ("cancel by …") are not appointments;
 // a cancellation confirms none. Dates resolve as in Deadlines.
-func Appointments(subject, text, lang string, ref time.Time, loc *time.Location) []Appointment {
+func Appointments(sender, subject, text, lang string, ref time.Time, loc *time.Location) []Appointment {
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -113,7 +115,7 @@ func Appointments(subject, text, lang string, ref time.Time, loc *time.Location)
 	if cancelledText.MatchString(full) {
 		return nil
 	}
-	what := appointmentWhat(subject, full, lang)
+	what := appointmentWhat(subject, sender+"\n"+full, lang)
 	if what == "" || !yoursRe.MatchString(full) && !confirmationWord.MatchString(full) {
 		return nil
 	}
@@ -121,6 +123,9 @@ func Appointments(subject, text, lang string, ref time.Time, loc *time.Location)
 	var out []Appointment
 	seen := map[int64]bool{}
 	for _, f := range grammarFor(lang).scan(full, ref.In(loc), loc) {
+		if openingHours(full, f.start, f.end) {
+			continue
+		}
 		// "pour le jeudi 12 mars" is a date ("pour" is also "by").
 		date := f.Kind == KindDate || strings.HasPrefix(strings.ToLower(f.Phrase), "pour ")
 		if !f.hasTime || f.AllDay || !date || !f.Time.After(ref) || seen[f.Time.Unix()] {
@@ -172,4 +177,38 @@ func earlyArrival(full string) time.Duration {
 		}
 	}
 	return 0
+}
+
+var (
+	hoursWords = regexp.MustCompile(`(?i)opening hours|office hours|open from|we are open|hours:|` +
+		`horaires|heures d'ouverture|ouvert du|ouvert de|` +
+		`öffnungszeiten|sprechzeiten|sprechstunden|geöffnet|erreichbar`)
+	// weekdayRange: "Monday to Friday", "lundi au vendredi", "Mo-Fr",
+	// "Montag bis": a weekday ending a range is no appointment.
+	weekdayRange = regexp.MustCompile(`(?i)\p{L}{2,}\.?\s*(?:to|through|thru|au|à|bis|und|and|et|-|–)\s*$`)
+)
+
+// openingHours reports whether text[start:end] reads as opening hours:
+// its line names them, or a weekday range ends with it.
+func openingHours(text string, start, end int) bool {
+	ls := strings.LastIndexByte(text[:start], '\n') + 1
+	le := strings.IndexByte(text[end:], '\n')
+	if le < 0 {
+		le = len(text)
+	} else {
+		le += end
+	}
+	if hoursWords.MatchString(text[ls:le]) {
+		return true
+	}
+	pre, _ := windowBefore(text, start, 24)
+	if m := weekdayRange.FindStringSubmatchIndex(pre); m != nil {
+		w := strings.ToLower(strings.TrimRight(strings.Fields(pre[m[0]:])[0], ".-–"))
+		for _, l := range []lexicon{english, french, german} {
+			if _, ok := l.weekdays[w]; ok || contains(l.wdAbbr, w) {
+				return true
+			}
+		}
+	}
+	return false
 }

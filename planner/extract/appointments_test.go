@@ -81,13 +81,19 @@ func TestAppointments(t *testing.T) {
 			"en", "2026-03-12 08:40", 15 * time.Minute, "Doctor"},
 		"en/cancellation policy stays": {"Appointment reminder: dentist", "See you on 12 March at 8:40. Cancellation is free until 24 hours before.",
 			"en", "2026-03-12 08:40", 0, "Dentist"},
-		"en/a colleague's doctor":          {"Stand-up", "Hi team, I have a doctor's appointment on 12 March at 10:00, so I'll miss the stand-up.", "en", "", 0, ""},
-		"de/ein Kollege beim Arzt":         {"Morgen", "Ich habe am 12.03.2026 um 10 Uhr einen Arzttermin und bin erst mittags da.", "de", "", 0, ""},
+		"en/a colleague's doctor":  {"Stand-up", "Hi team, I have a doctor's appointment on 12 March at 10:00, so I'll miss the stand-up.", "en", "", 0, ""},
+		"de/ein Kollege beim Arzt": {"Morgen", "Ich habe am 12.03.2026 um 10 Uhr einen Arzttermin und bin erst mittags da.", "de", "", 0, ""},
+		"de/sprechzeiten": {"Terminbestätigung", "Ihr Termin beim Zahnarzt: Donnerstag, 12.03.2026, 08:40 Uhr.\n\nPraxis Dr. Weber\nSprechzeiten: Montag bis Freitag 8:00–12:00 Uhr",
+			"de", "2026-03-12 08:40", 0, "Zahnarzt"},
+		"en/opening hours": {"Your car service", "Your car is booked in at Main Street Garage on 12 March at 09:00.\nWe are open Monday to Friday 8:00 - 18:00, Saturday 9:00 - 12:00.",
+			"en", "2026-03-12 09:00", 0, "Garage"},
+		"en/sender names it": {"Booking confirmation", "Your vehicle is booked in for its annual service on Friday 13 March at 8:30.\nPlease drop the car off 15 minutes early.",
+			"en", "2026-03-13 08:30", 15 * time.Minute, "Garage"},
 		"en/meeting is not an appointment": {"Project sync", "Can we meet on 12 March at 10:00 to review the plan?", "en", "", 0, ""},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			got := Appointments(tc.subject, tc.text, tc.lang, ref, loc)
+			got := Appointments("", tc.subject, tc.text, tc.lang, ref, loc)
 			if tc.at == "" {
 				if len(got) != 0 {
 					t.Fatalf("Appointments = %+v, want none", got)
