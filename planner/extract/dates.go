@@ -58,12 +58,25 @@ func Deadlines(text, lang string, ref time.Time, loc *time.Location) []Deadline 
 		loc = time.UTC
 	}
 	text = Unquoted(text)
-	found := grammarFor(lang).scan(text, ref.In(loc), loc)
+	all := grammarFor(lang).scanAll(text, ref.In(loc), loc)
+	for i, f := range all {
+		if f.Kind == KindDeadline && f.end <= len(text) {
+			all[i].What = dueWhat(text, f.start, f.end, lang)
+		}
+	}
+	// A deadline said twice (the subject, then the sentence that asks)
+	// keeps the first phrase and the first What either gives.
+	found := dedupe(append([]found(nil), all...))
 	out := make([]Deadline, len(found))
 	for i, f := range found {
 		out[i] = f.Deadline
-		if f.Kind == KindDeadline && f.end <= len(text) {
-			out[i].What = dueWhat(text, f.start, f.end, lang)
+		for _, o := range all {
+			if out[i].What != "" {
+				break
+			}
+			if o.Time.Equal(f.Time) && o.AllDay == f.AllDay && o.Kind == f.Kind {
+				out[i].What = o.What
+			}
 		}
 	}
 	return out
@@ -263,10 +276,11 @@ func timeExpr() string {
 	w := alt(words)
 	w = strings.ReplaceAll(w, "eod", `e\.?o\.?d\.?`)
 	w = strings.ReplaceAll(w, "cob", `c\.?o\.?b\.?`)
-	return `(?:(\d{1,2}):(\d{2})(?:\s*(am|pm|a\.m\.|p\.m\.))?(?:\s*(?:uhr|h))?` +
-		`|(\d{1,2})\.(\d{2})\s*uhr` +
-		`|(\d{1,2})\s*(?:h|heures?|uhr)(?:\s*(\d{2}))?` +
-		`|(\d{1,2})\s*(am|pm|a\.m\.|p\.m\.)` +
+	// Blanks, not line breaks, before a suffix: "12:00\nHi" is no "12:00 h".
+	return `(?:(\d{1,2}):(\d{2})(?:[ \t]*(am\b|pm\b|a\.m\.|p\.m\.))?(?:[ \t]*(?:uhr|h)\b)?` +
+		`|(\d{1,2})\.(\d{2})[ \t]*uhr\b` +
+		`|(\d{1,2})[ \t]*(?:h|heures?|uhr)(?:[ \t]*(\d{2})|\b)` +
+		`|(\d{1,2})[ \t]*(am\b|pm\b|a\.m\.|p\.m\.)` +
 		`|(` + w + `))`
 }
 
@@ -509,6 +523,11 @@ func windowBefore(s string, to, size int) (string, int) {
 }
 
 func (g *grammar) scan(text string, ref time.Time, loc *time.Location) []found {
+	return dedupe(g.scanAll(text, ref, loc))
+}
+
+// scanAll is scan with phrases that repeat an earlier one kept.
+func (g *grammar) scanAll(text string, ref time.Time, loc *time.Location) []found {
 	if len(text) > maxText {
 		text = text[:maxText]
 		for len(text) > 0 && !utf8.RuneStart(text[len(text)-1]) {
@@ -544,8 +563,7 @@ func (g *grammar) scan(text string, ref time.Time, loc *time.Location) []found {
 		out = append(out, f)
 		lastEnd = f.end
 	}
-	out = g.timesAlone(text, starts, out, ref, today, loc)
-	return dedupe(out)
+	return g.timesAlone(text, starts, out, ref, today, loc)
 }
 
 // candidates runs every date form over text.
