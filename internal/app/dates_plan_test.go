@@ -127,7 +127,8 @@ func wrap76(s string) string {
 
 // TestDeadlineSaysWhatIsDue: "send me the slides by tomorrow 12:00" is due
 // at that hour, reminded before it, and its title names what is due and
-// for whom, not the subject; in English, German and French.
+// for whom, not the subject; in English, German and French. The question
+// that sets it is not a second nudge ("Reply to Jürgen").
 func TestDeadlineSaysWhatIsDue(t *testing.T) {
 	paris, err := time.LoadLocation("Europe/Paris")
 	if err != nil {
@@ -156,6 +157,9 @@ func TestDeadlineSaysWhatIsDue(t *testing.T) {
 			for _, s := range ss {
 				if s.Rule == "mail-backfill-summary" && !strings.Contains(s.Body, strings.Split(tc.title, ",")[0]+", due") {
 					t.Errorf("the look-back summary does not say what is due:\n%s", s.Body)
+				}
+				if s.Rule == "mail-awaiting-my-reply" {
+					t.Errorf("one story, two nudges: %s beside the deadline", s.Title)
 				}
 				if s.Rule != "mail-deadline" {
 					continue

@@ -22,6 +22,9 @@ const (
 	// nearDays: a deadline this close to its mail is named by its weekday
 	// alone ("due Thu 12:00").
 	nearDays = 6
+	// coverWithin: a question whose deadline is reminded this soon after
+	// it was asked gets that reminder only.
+	coverWithin = 24 * time.Hour
 )
 
 // appointmentUnits adds a unit per appointment the mail confirms and drops
@@ -61,16 +64,71 @@ func (e *Enricher) appointmentUnits(units []planner.Unit, base func(string) plan
 		u.Facts["day_before_at"] = time.Date(start.Year(), start.Month(), start.Day()-1, eveningBeforeHour, 0, 0, 0, loc)
 		units = append(units, u)
 	}
+	return dropDeadlines(units, func(u planner.Unit) bool {
+		t, ok := u.Facts["deadline_at"].(time.Time)
+		return ok && at[t.Unix()]
+	})
+}
+
+// dropDeadlines removes the deadline units drop says.
+func dropDeadlines(units []planner.Unit, drop func(planner.Unit) bool) []planner.Unit {
 	out := units[:0]
 	for _, u := range units {
-		if u.Facts["unit"] == UnitDeadline {
-			if t, ok := u.Facts["deadline_at"].(time.Time); ok && at[t.Unix()] {
-				continue
-			}
+		if u.Facts["unit"] == UnitDeadline && drop(u) {
+			continue
 		}
 		out = append(out, u)
 	}
 	return out
+}
+
+// whatDeadlines keeps, of a mail's deadlines, those that say what is due
+// when one does: "send me the quote by tomorrow noon; the supplier holds
+// the cupboards until Friday" sets one deadline, not two.
+func whatDeadlines(units []planner.Unit) []planner.Unit {
+	said := false
+	for _, u := range units {
+		if w, _ := u.Facts["what"].(string); u.Facts["unit"] == UnitDeadline && u.Facts["deadline_kind"] == extract.KindDeadline && w != "" {
+			said = true
+		}
+	}
+	if !said {
+		return units
+	}
+	return dropDeadlines(units, func(u planner.Unit) bool {
+		w, _ := u.Facts["what"].(string)
+		return u.Facts["deadline_kind"] == extract.KindDeadline && w == ""
+	})
+}
+
+// oneNudge marks a question to the user as covered (facts.covered, which
+// mail-awaiting-my-reply skips) when a reminder of the same mail already
+// says it: the deadline the question sets, reminded within a day ("could
+// you send me the slides by tomorrow 12:00?"), or the appointment the mail
+// confirms.
+func oneNudge(units []planner.Unit) []planner.Unit {
+	covered := map[string]string{}
+	for _, u := range units {
+		switch u.Facts["unit"] {
+		case UnitAppointment:
+			covered[u.About.Ref] = UnitAppointment
+		case UnitDeadline:
+			// Only a deadline reminded within a day of the question: a
+			// question due in three weeks wants its answer nudged now.
+			asks, _ := u.Facts["asks"].(bool)
+			remind, _ := u.Facts["remind_at"].(time.Time)
+			asked, _ := u.Facts["date"].(time.Time)
+			if asks && u.Facts["deadline_kind"] == extract.KindDeadline && !remind.After(asked.Add(coverWithin)) {
+				covered[u.About.Ref] = UnitDeadline
+			}
+		}
+	}
+	for _, u := range units {
+		if u.Facts["unit"] == UnitAwaitingMyReply {
+			u.Facts["covered"] = covered[u.About.Ref]
+		}
+	}
+	return units
 }
 
 // deadlineFacts adds what a deadline asks for and for whom: what ("Slides"),
@@ -78,6 +136,8 @@ func (e *Enricher) appointmentUnits(units []planner.Unit, base func(string) plan
 // when the deadline is more than nearDays after the mail).
 func deadlineFacts(f map[string]any, d extract.Deadline, rec msgRecord, loc *time.Location) {
 	f["what"] = oneLine(d.What, 60)
+	// asks: the deadline is in the sentence that asks the user something.
+	f["asks"] = rec.Asks && rec.Question != "" && strings.Contains(oneLine(rec.Question, 200), oneLine(d.Phrase, 200))
 	f["for"] = oneLine(firstName(rec.FromName), 40)
 	t := d.Time.In(loc)
 	layout := "Mon 2 Jan"

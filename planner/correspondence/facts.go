@@ -254,7 +254,7 @@ func (e *Enricher) messageUnits(ev event.Event, m event.Mail, rec msgRecord, th 
 		u.About.RecurrenceID = b.Kind + "/" + occurrence(when, b.Kind == "invoice" || b.Kind == "parcel", loc)
 		units = append(units, u)
 	}
-	return e.appointmentUnits(units, base, m, rec, now)
+	return whatDeadlines(e.appointmentUnits(units, base, m, rec, now))
 }
 
 // remindAt is when to remind about something at t, for a mail written at

@@ -84,15 +84,15 @@ func newDueObject(articles string) dueObject {
 	art := `(?:(?:^|[^\p{L}])(?:` + articles + `)\s+|(?:^|[^\p{L}])l['’])`
 	return dueObject{
 		// "send me the slides [by …]"
-		before: regexp.MustCompile(`(?i)` + art + `((?:` + dueWord + `\s+){0,3}` + dueWord + `)[\s,]*$`),
+		before: regexp.MustCompile(`(?i)` + art + `((?:` + dueWord + `\s+){0,6}` + dueWord + `)[\s,]*$`),
 		// "send me slides [by …]"
 		verbObj: regexp.MustCompile(`(?i)(?:^|[^\p{L}])(?:` + dueVerbs + `)\s+(?:(?:` + duePronouns + `)\s+)?` +
-			`((?:` + dueWord + `\s+){0,3}` + dueWord + `)[\s,]*$`),
+			`((?:` + dueWord + `\s+){0,6}` + dueWord + `)[\s,]*$`),
 		// "[bis Freitag] das Angebot schicken"
 		next: regexp.MustCompile(`(?i)^[\s,]*(?:(?:bitte|please|noch|auch|svp|stp)\s+)?` + art +
 			`((?:` + dueWord + `\s+){0,2}` + dueWord + `)`),
 		// "[by Friday], please send me the budget"
-		after: regexp.MustCompile(`(?i)^[^.!?\n]*?(?:^|[^\p{L}])(?:` + dueVerbs + `)\s+(?:[\p{L}'’-]+\s+){0,2}?` +
+		after: regexp.MustCompile(`(?i)^[^.!?]*?(?:^|[^\p{L}])(?:` + dueVerbs + `)\s+(?:[\p{L}'’-]+\s+){0,2}?` +
 			`(?:(?:` + articles + `)\s+|l['’])((?:` + dueWord + `\s*){1,3})`),
 	}
 }
@@ -108,6 +108,10 @@ var (
 	// dueLeading are words an object does not begin with.
 	dueLeading = wordSet(dueArticlesEN, dueArticlesFR, dueArticlesDE, duePronouns, "please|bitte|noch|auch|svp|stp")
 	dueAnd     = wordSet("and|et|und|or|ou|oder")
+	// duePreps end the thing itself: "the signed consent form for Mia's
+	// excursion" is a "signed consent form".
+	duePreps = wordSet("for|of|to|from|about|on|with|in|by|before|until|pour|de|du|des|à|au|aux|sur|avec|avant|" +
+		"für|von|vom|zu|zum|zur|über|mit|an|auf|im|bis|vor")
 )
 
 func wordSet(lists ...string) map[string]bool {
@@ -184,19 +188,32 @@ func dueObjectWords(words []string) string {
 		}
 		words = words[:i]
 	}
+	for k := 1; k < len(words); k++ {
+		if duePreps[strings.ToLower(words[k])] {
+			words = words[:k]
+			break
+		}
+	}
+	if len(words) > 4 {
+		return ""
+	}
 	for len(words) > 0 && (dueTrailing[strings.ToLower(words[len(words)-1])] || dueAnd[strings.ToLower(words[len(words)-1])]) {
 		words = words[:len(words)-1]
 	}
 	return strings.Join(words, " ")
 }
 
-// clauseStart is where the sentence holding text[i] begins: after a line
-// break, or after ".", "!" or "?" followed by a blank.
+// clauseStart is where the sentence holding text[i] begins: after a blank
+// line, or after ".", "!" or "?" followed by a blank; a single line break
+// is a wrapped line ("Could you send me the signed contract\nby Friday?").
+// A line that starts a list item or a table row starts a sentence too.
 func clauseStart(text string, i int) int {
 	for j := i - 1; j >= 0 && i-j < 300; j-- {
 		switch text[j] {
 		case '\n':
-			return j + 1
+			if !wrapped(text, j) {
+				return j + 1
+			}
 		case ' ', '\t':
 			if j > 0 && strings.ContainsRune(".!?", rune(text[j-1])) && !unicode.IsDigit(runeBefore(text, j-1)) {
 				return j + 1
@@ -210,8 +227,12 @@ func clauseStart(text string, i int) int {
 func clauseEnd(text string, i int) int {
 	for j := i; j < len(text) && j-i < 300; j++ {
 		switch text[j] {
-		case '\n', '!', '?':
+		case '!', '?':
 			return j
+		case '\n':
+			if !wrapped(text, j) {
+				return j
+			}
 		case '.':
 			if j+1 == len(text) || text[j+1] == ' ' || text[j+1] == '\n' {
 				return j
@@ -219,4 +240,21 @@ func clauseEnd(text string, i int) int {
 		}
 	}
 	return min(len(text), i+300)
+}
+
+// wrapped reports whether the line break at text[j] wraps a sentence: the
+// next line goes on in lower case, or the line before is long and ends
+// without a full stop. A blank line, a list item or a short line (a
+// subject, a greeting, a table row) ends the sentence.
+func wrapped(text string, j int) bool {
+	next := text[j+1:]
+	if strings.HasPrefix(next, "\n") || strings.HasPrefix(strings.TrimLeft(next, " \t"), "- ") {
+		return false
+	}
+	if unicode.IsLower(runeAt(next, 0)) {
+		return true
+	}
+	ls := strings.LastIndexByte(text[:j], '\n') + 1
+	line := strings.TrimRight(text[ls:j], " \t")
+	return utf8.RuneCountInString(line) >= 40 && !strings.ContainsRune(".!?:", runeBefore(line, len(line)))
 }
