@@ -70,8 +70,16 @@ var (
 		`termin|\p{L}*termin|lieferung|bestellung|besuch|fahrzeug|wagen|auto|` +
 		`rendez-vous|rdv|réservation|livraison|commande|consultation|passage|véhicule|voiture)(?:[^\p{L}]|$)`)
 	// cancelledSubject and cancelledText: a cancellation is no appointment.
-	cancelledSubject = regexp.MustCompile(`(?i)cancel|annul|abgesagt|absage|storniert|stornierung|verschoben`)
-	cancelledText    = regexp.MustCompile(`(?i)(?:has been|was|is|been) (?:cancel|called off)|a été annulé|est annulé|` +
+	cancelledSubject = regexp.MustCompile(`(?i)cancel|annul|abgesagt|absage|storniert|stornierung`)
+	// movedRe: the mail moves an appointment; its old time is not one.
+	movedRe = regexp.MustCompile(`(?i)reschedul|moved|postponed|brought forward|new time|new date|` +
+		`déplacé|reporté|décalé|nouvel horaire|nouvelle date|nouvelle heure|` +
+		`verschoben|verlegt|vorverlegt|neuer termin|neue uhrzeit|terminänderung|terminverschiebung`)
+	// oldTimeRe ends the text before a moved appointment's old time.
+	oldTimeRe = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(?:from|previously|originally|instead of|was|` +
+		`du|au lieu du?|initialement(?: prévu)?|ancien|anciennement|` +
+		`von|statt|anstatt|ursprünglich|bisher|alter termin)[\s:,(]+(?:(?:the|on|at|le|am|um|den)\s+)?$`)
+	cancelledText = regexp.MustCompile(`(?i)(?:has been|was|is|been) (?:cancel|called off)|a été annulé|est annulé|` +
 		`sont annulés|wurde abgesagt|wurde storniert|ist abgesagt|muss leider abgesagt|findet nicht statt`)
 
 	earlyRe = regexp.MustCompile(`(?i)(\d{1,3}|five|ten|fifteen|twenty|thirty|cinq|dix|quinze|vingt|trente|` +
@@ -120,10 +128,16 @@ func Appointments(sender, subject, text, lang string, ref time.Time, loc *time.L
 		return nil
 	}
 	early := earlyArrival(full)
+	moved := movedRe.MatchString(full)
 	var out []Appointment
 	seen := map[int64]bool{}
 	for _, f := range grammarFor(lang).scan(full, ref.In(loc), loc) {
 		if openingHours(full, f.start, f.end) {
+			continue
+		}
+		// The phrase may begin with the word: "du jeudi 12 mars".
+		if pre, _ := windowBefore(full, f.start, 40); moved && (oldTimeRe.MatchString(pre) ||
+			oldTimeRe.MatchString(pre+firstWord(f.Phrase)+" ")) {
 			continue
 		}
 		// "pour le jeudi 12 mars" is a date ("pour" is also "by").

@@ -89,6 +89,12 @@ func TestAppointments(t *testing.T) {
 			"en", "2026-03-12 09:00", 0, "Garage"},
 		"en/sender names it": {"Booking confirmation", "Your vehicle is booked in for its annual service on Friday 13 March at 8:30.\nPlease drop the car off 15 minutes early.",
 			"en", "2026-03-13 08:30", 15 * time.Minute, "Garage"},
+		"en/moved": {"Your appointment has been rescheduled", "Your dentist appointment has been moved from Thursday 12 March at 8:40 to Friday 13 March at 10:15.",
+			"en", "2026-03-13 10:15", 0, "Dentist"},
+		"de/verschoben": {"Terminverschiebung", "Ihr Termin beim Zahnarzt wurde verschoben: neuer Termin am 13.03.2026 um 10:15 Uhr (statt 12.03.2026 um 08:40 Uhr).",
+			"de", "2026-03-13 10:15", 0, "Zahnarzt"},
+		"fr/déplacé": {"Rendez-vous déplacé", "Votre rendez-vous chez le dentiste est déplacé du jeudi 12 mars à 8h40 au vendredi 13 mars à 10h15.",
+			"fr", "2026-03-13 10:15", 0, "Dentiste"},
 		"en/meeting is not an appointment": {"Project sync", "Can we meet on 12 March at 10:00 to review the plan?", "en", "", 0, ""},
 	}
 	for name, tc := range tests {
