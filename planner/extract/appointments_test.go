@@ -138,6 +138,8 @@ func TestDeadlineWhat(t *testing.T) {
 		"en/subject first": {"Slides by tomorrow 12:00\nHi,\ncould you send me the slides by tomorrow 12:00?", "en", "2026-12-10 12:00", "Slides"},
 		"en/long object":   {"please could you return the signed consent form for Mia's museum excursion by noon Friday?", "en", "2026-12-11 12:00", "Signed consent form"},
 		"en/wrapped":       {"Thanks again for the call yesterday. Could you send me the signed contract\nby Friday? The landlord wants it before the board meets on Monday.", "en", "2026-12-11 18:00", "Signed contract"},
+		"de/fertig machen": {"Kannst du bis Freitag 10 Uhr die Präsentation fertig machen?", "de", "2026-12-11 10:00", "Präsentation"},
+		"en/let me know":   {"Let me know by Friday if you can come.", "en", "2026-12-11 18:00", ""},
 		"en/nothing due":   {"The office is closed until Friday.", "en", "2026-12-11 18:00", ""},
 		"en/eod":           {"Can you get me the numbers by end of day?", "en", "2026-12-09 18:00", "Numbers"},
 		"en/back":          {"I need the signed form back by Friday.", "en", "2026-12-11 18:00", "Signed form"},

@@ -62,13 +62,14 @@ func timeApart(rest string) (n, h, mi int, ok bool) {
 // d'ici …") or after it ("by Friday, please send me the report").
 const (
 	dueVerbs = `send|sending|email|e-mail|mail|share|submit|provide|return|deliver|finish|prepare|forward|upload|` +
-		`complete|sign|get|give|need|want|review|update|finali[sz]e|draft|write|fill|` +
+		`complete|sign|get|give|need|want|review|update|finali[sz]e|draft|write|fill|make|fix|check|proofread|` +
 		`envoyer|envoie|envoies|envoyez|transmettre|transmets|transmettez|faire parvenir|renvoyer|remettre|` +
 		`rendre|préparer|prépare|préparez|finir|finaliser|terminer|signer|fournir|partager|compléter|remplir|` +
-		`retourner|besoin|avoir|` +
+		`retourner|besoin|avoir|faire|relire|corriger|vérifier|` +
 		`schick|schicke|schicken|schickst|sende|senden|zusenden|zuschicken|liefern|abgeben|einreichen|` +
 		`fertigstellen|vorbereiten|unterschreiben|zurückschicken|übermitteln|geben|gib|hochladen|ausfüllen|` +
-		`brauche|brauchen|benötige|benötigen|bräuchte|mailen|teilen|weiterleiten`
+		`brauche|brauchen|benötige|benötigen|bräuchte|mailen|teilen|weiterleiten|machen|erledigen|erstellen|` +
+		`prüfen|korrigieren|überarbeiten|zukommen`
 	dueArticlesEN = `the|your|a|an|this|that|these|those|our|my`
 	dueArticlesFR = `le|la|les|vos|votre|ton|ta|tes|ce|cet|cette|ces|un|une|des|du|mon|ma|mes|notre|nos`
 	dueArticlesDE = `der|die|das|den|dem|des|ein|eine|einen|dein|deine|deinen|ihre|ihren|eure|euren|unsere|unseren|meine|meinen`
@@ -129,6 +130,7 @@ var dueTrailing = map[string]bool{
 	"to": true, "me": true, "us": true, "over": true, "back": true, "please": true, "asap": true, "for": true,
 	"bitte": true, "mir": true, "uns": true, "zu": true, "zurück": true, "noch": true, "doch": true,
 	"moi": true, "nous": true, "svp": true, "stp": true, "à": true,
+	"ready": true, "done": true, "fertig": true, "prêt": true, "prête": true, "prêts": true, "prêtes": true,
 }
 
 // dueWhat is what the sentence around text[start:end] asks to be done or
