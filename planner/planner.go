@@ -43,6 +43,8 @@ type Config struct {
 	FollowUpAfter time.Duration
 	// ListBackfill lists look-back items one by one (settings.list_backfill).
 	ListBackfill bool
+	// Drafts: a model drafts replies (settings.drafts).
+	Drafts bool
 }
 
 // Planner turns events into suggestions. It is safe for concurrent use.
@@ -368,5 +370,6 @@ func (p *Planner) settings() rules.Settings {
 		AgendaAt:      p.cfg.AgendaAt,
 		FollowUpAfter: p.cfg.FollowUpAfter,
 		ListBackfill:  p.cfg.ListBackfill,
+		Drafts:        p.cfg.Drafts,
 	}
 }

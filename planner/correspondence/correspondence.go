@@ -150,7 +150,7 @@ func (e *Enricher) Enrich(ctx context.Context, ev event.Event, now time.Time) ([
 	scopes := []string{threadScope, msgScope}
 
 	units := e.threadUnits(ev, th, m.Backfill, now)
-	units = append(units, e.messageUnits(ev, m, rec, th, now)...)
+	units = oneNudge(append(units, e.messageUnits(ev, m, rec, th, now)...))
 	if m.Backfill {
 		sum, err := e.backfill(ctx, ev, m, rec, th, units, now)
 		if err != nil {
