@@ -29,6 +29,9 @@ const DefaultFeedMaxAge = 72 * time.Hour
 type Config struct {
 	// Interests are words or phrases; see Matcher for how they match.
 	Interests []string
+	// InterestAlso maps an interest to other words or phrases that count as
+	// mentioning it (user.interests' also).
+	InterestAlso map[string][]string
 	// Location is the user's time zone (default time.Local): rules see now
 	// in it.
 	Location *time.Location
@@ -122,7 +125,7 @@ func New(cfg Config, set *rules.Set, logger *slog.Logger, opts ...Option) *Plann
 	for _, o := range opts {
 		o(p)
 	}
-	m, unusable := NewMatcher(cfg.Interests)
+	m, unusable := NewMatcherAlso(cfg.Interests, cfg.InterestAlso)
 	for _, in := range unusable {
 		p.logger.Warn("interest has no letters or digits and can never match; ignored", "interest", in)
 	}

@@ -71,6 +71,7 @@ func Planner(cfg *config.Config, logger *slog.Logger, now func() time.Time, stor
 	}, store, logger.With("enricher", "mail"))
 	return planner.New(planner.Config{
 		Interests:     cfg.User.Interests,
+		InterestAlso:  cfg.User.InterestAlso,
 		Location:      cfg.User.Location,
 		FeedMaxAge:    time.Duration(cfg.Planner.FeedMaxAge),
 		UserName:      cfg.User.Name,

@@ -45,8 +45,13 @@ type User struct {
 	// Timezone is the IANA name from the config, or "Local" (the default).
 	Timezone string
 	// Location is Timezone loaded; never nil after Parse.
-	Location     *time.Location
-	Interests    []string
+	Location *time.Location
+	// Interests are the topics, as written (a plain string or the topic of
+	// a {topic, also} mapping).
+	Interests []string
+	// InterestAlso maps a topic to the other words or phrases that count as
+	// mentioning it ({topic: electric vehicles, also: [EV]}); nil if none.
+	InterestAlso map[string][]string
 	WorkingHours WorkingHours // default 09:00-18:00 Mon-Fri
 	QuietHours   *DailyWindow // nil = none
 }

@@ -66,7 +66,7 @@ func (c *Config) mapSlice() yaml.MapSlice {
 	user = put(user, "email", u.Email)
 	user = put(user, "aliases", u.Aliases)
 	user = put(user, "timezone", u.Timezone)
-	user = put(user, "interests", u.Interests)
+	user = putInterests(user, u)
 	if u.WorkingHours != (WorkingHours{}) {
 		user = put(user, "working_hours", u.WorkingHours.String())
 	}
@@ -218,4 +218,21 @@ func (c *Config) mapSlice() yaml.MapSlice {
 		{Key: "planner", Value: planner},
 		{Key: "rules", Value: rules},
 	}
+}
+
+// putInterests writes user.interests: plain strings, and {topic, also}
+// mappings for topics with synonyms.
+func putInterests(m yaml.MapSlice, u User) yaml.MapSlice {
+	if len(u.InterestAlso) == 0 {
+		return put(m, "interests", u.Interests)
+	}
+	var list []any
+	for _, in := range u.Interests {
+		if also := u.InterestAlso[in]; len(also) > 0 {
+			list = append(list, yaml.MapSlice{{Key: "topic", Value: in}, {Key: "also", Value: also}})
+		} else {
+			list = append(list, in)
+		}
+	}
+	return append(m, yaml.MapItem{Key: "interests", Value: list})
 }
