@@ -25,6 +25,10 @@ import (
 // when the config does not say (planner.feed_max_age).
 const DefaultFeedMaxAge = 72 * time.Hour
 
+// DefaultLeaveBefore is settings.leave_before when the config does not say
+// (planner.leave_before).
+const DefaultLeaveBefore = 45 * time.Minute
+
 // Config is what the planner needs to know about the user.
 type Config struct {
 	// Interests are words or phrases; see Matcher for how they match.
@@ -44,6 +48,8 @@ type Config struct {
 	RemindBefore  time.Duration
 	AgendaAt      time.Duration
 	FollowUpAfter time.Duration
+	// LeaveBefore is settings.leave_before (planner.leave_before).
+	LeaveBefore time.Duration
 	// ListBackfill lists look-back items one by one (settings.list_backfill).
 	ListBackfill bool
 }
@@ -112,6 +118,9 @@ func New(cfg Config, set *rules.Set, logger *slog.Logger, opts ...Option) *Plann
 	}
 	if cfg.FeedMaxAge <= 0 {
 		cfg.FeedMaxAge = DefaultFeedMaxAge
+	}
+	if cfg.LeaveBefore <= 0 {
+		cfg.LeaveBefore = DefaultLeaveBefore
 	}
 	p := &Planner{
 		cfg:       cfg,
@@ -366,6 +375,7 @@ func (p *Planner) settings() rules.Settings {
 		RemindBefore:  p.cfg.RemindBefore,
 		AgendaAt:      p.cfg.AgendaAt,
 		FollowUpAfter: p.cfg.FollowUpAfter,
+		LeaveBefore:   p.cfg.LeaveBefore,
 		ListBackfill:  p.cfg.ListBackfill,
 	}
 }

@@ -285,6 +285,10 @@ type Planner struct {
 	// FollowUpAfter is how long an unanswered question of yours waits
 	// before agentd suggests a follow-up (3d).
 	FollowUpAfter Duration
+	// LeaveBefore is how long before an in-person event away from the
+	// usual place (or before being at a station or airport) agentd says to
+	// leave, when nothing tells how long the trip takes (45m).
+	LeaveBefore Duration
 	// LookbackSettle is how long after the last look-back mail of a new
 	// account its summary of open items is delivered (30s): each look-back
 	// mail moves it, so it arrives once, when reading has settled.
@@ -327,6 +331,7 @@ const (
 	DefaultFeedMaxAge     = Duration(72 * time.Hour)
 	DefaultRemindBefore   = Duration(10 * time.Minute)
 	DefaultFollowUpAfter  = Duration(72 * time.Hour)
+	DefaultLeaveBefore    = Duration(45 * time.Minute)
 	DefaultLookbackSettle = Duration(30 * time.Second)
 	DefaultAgendaAt       = 7*time.Hour + 30*time.Minute
 	DefaultWorkingHours   = "09:00-18:00 Mon-Fri"

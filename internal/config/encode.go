@@ -188,6 +188,7 @@ func (c *Config) mapSlice() yaml.MapSlice {
 	planner = put(planner, "remind_before", c.Planner.RemindBefore)
 	planner = put(planner, "agenda_at", fmtClock(c.Planner.AgendaAt))
 	planner = put(planner, "follow_up_after", c.Planner.FollowUpAfter)
+	planner = put(planner, "leave_before", c.Planner.LeaveBefore)
 	planner = put(planner, "lookback_settle", c.Planner.LookbackSettle)
 
 	var rules []yaml.MapSlice

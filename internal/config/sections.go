@@ -578,10 +578,11 @@ func (d *decoder) kinds(v val) []string {
 }
 
 func (d *decoder) planner(v val, p *Planner) {
-	f, _ := d.fields(v, "planner", "feed_max_age", "remind_before", "agenda_at", "follow_up_after", "lookback_settle")
+	f, _ := d.fields(v, "planner", "feed_max_age", "remind_before", "agenda_at", "follow_up_after", "leave_before", "lookback_settle")
 	p.FeedMaxAge = d.duration(f.get("feed_max_age"), DefaultFeedMaxAge, Duration(time.Minute))
 	p.RemindBefore = d.duration(f.get("remind_before"), DefaultRemindBefore, 0)
 	p.FollowUpAfter = d.duration(f.get("follow_up_after"), DefaultFollowUpAfter, Duration(time.Hour))
+	p.LeaveBefore = d.duration(f.get("leave_before"), DefaultLeaveBefore, 0)
 	p.LookbackSettle = d.duration(f.get("lookback_settle"), DefaultLookbackSettle, Duration(time.Second))
 	p.AgendaAt = DefaultAgendaAt
 	agV := f.get("agenda_at")

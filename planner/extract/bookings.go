@@ -172,13 +172,22 @@ func Bookings(subject, text, lang string, ref time.Time, loc *time.Location) []B
 // isParcel reports whether text announces a parcel to wait for: one out
 // for delivery, or a delivery that needs someone there (see presence).
 func isParcel(text string) bool {
+	if outForDelivery(text) {
+		return true
+	}
+	lower := strings.ReplaceAll(strings.ToLower(text), "’", "'")
+	return parcelWord.MatchString(lower) && presence.MatchString(lower)
+}
+
+// outForDelivery reports whether text says a parcel arrives today.
+func outForDelivery(text string) bool {
 	lower := strings.ReplaceAll(strings.ToLower(text), "’", "'")
 	for _, p := range parcelPhrases {
 		if strings.Contains(lower, p) {
 			return true
 		}
 	}
-	return parcelWord.MatchString(lower) && presence.MatchString(lower)
+	return false
 }
 
 type bookingReader struct {
@@ -591,7 +600,9 @@ func (b *bookingReader) parcel(subject string) Booking {
 	if bk.Ref != "" {
 		bk.Title += " " + bk.Ref
 	}
-	bk.Title += " " + word(b.lang, "delivery")
+	if outForDelivery(all) {
+		bk.Title += " " + word(b.lang, "delivery")
+	}
 	return bk
 }
 
