@@ -13,11 +13,14 @@ import (
 	"github.com/agentd/agentd/planner/llm/llmtest"
 )
 
+// invoiceMail is a bill the rules cannot tell from a scam (no urgency, no
+// attachment): the model judges it. One that adds "pay within 24 hours or
+// your account is closed" is the rules' own phishing case.
 func invoiceMail(id string, date time.Time) string {
 	due := date.AddDate(0, 0, 10).Format("2 January 2006")
 	return "From: Billing Dept <billing@billing-secure.example>\r\nTo: alice@example.com\r\nSubject: Unpaid invoice INV-48213\r\n" +
 		"Message-ID: <" + id + ">\r\nDate: " + date.Format(time.RFC1123Z) + "\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" +
-		"Dear customer,\r\n\r\nInvoice INV-48213\r\nAmount due: 349.00 EUR\r\nDue date: " + due + "\r\n\r\nPay within 24 hours or your account is closed.\r\n"
+		"Dear customer,\r\n\r\nInvoice INV-48213\r\nAmount due: 349.00 EUR\r\nDue date: " + due + "\r\n"
 }
 
 // TestJudgementDropsAScam: a payment the model judges a scam is closed

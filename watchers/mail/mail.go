@@ -80,6 +80,11 @@ func FromMessage(m *message.Message, meta Meta, fallback string) (event.Event, e
 		data.Size = m.Size
 	}
 	data.Invitations = invitations(m.Calendars, meta)
+	for _, a := range m.Attachments {
+		if !a.Inline && a.Name != "" {
+			data.Attachments = append(data.Attachments, a.Name)
+		}
+	}
 	bound(&data)
 	typ := event.TypeMailReceived
 	if meta.Sent {
