@@ -62,6 +62,7 @@ func Planner(cfg *config.Config, logger *slog.Logger, now func() time.Time, stor
 		RemindBefore: time.Duration(cfg.Planner.RemindBefore),
 		PerCalendar:  perCalendar,
 		AgendaAt:     cfg.Planner.AgendaAt,
+		LeaveBefore:  time.Duration(cfg.Planner.LeaveBefore),
 	}, store, logger.With("enricher", "calendar"))
 	mail := correspondence.New(correspondence.Config{
 		Me:             me,
