@@ -79,6 +79,15 @@ func (c *Config) mapSlice() yaml.MapSlice {
 	bus = put(bus, "listen", c.Bus.Listen)
 	bus = put(bus, "data_dir", c.Bus.DataDir)
 	bus = put(bus, "credentials_file", c.Bus.CredentialsFile)
+	bus = put(bus, "nkey_seed_file", c.Bus.NKeySeedFile)
+	bus = put(bus, "token_file", c.Bus.TokenFile)
+	if c.Bus.TLS != (BusTLS{}) {
+		tls := yaml.MapSlice{}
+		tls = put(tls, "cert_file", c.Bus.TLS.CertFile)
+		tls = put(tls, "key_file", c.Bus.TLS.KeyFile)
+		tls = put(tls, "ca_file", c.Bus.TLS.CAFile)
+		bus = put(bus, "tls", tls)
+	}
 
 	var feeds, mails, cals []yaml.MapSlice
 	for _, f := range c.Sources.Feeds {
@@ -165,6 +174,23 @@ func (c *Config) mapSlice() yaml.MapSlice {
 		m = put(m, "kinds", d.Kinds)
 		m = put(m, "quiet_hours", d.QuietHours)
 		notify = append(notify, kv{Key: "desktop", Value: m})
+	}
+	if n := c.Notify.Ntfy; n != nil {
+		m := yaml.MapSlice{}
+		m = put(m, "url", n.URL)
+		m = putSecret(m, "token", n.Token)
+		m = put(m, "min_priority", n.MinPriority)
+		m = put(m, "kinds", n.Kinds)
+		m = put(m, "quiet_hours", n.QuietHours)
+		notify = append(notify, kv{Key: "ntfy", Value: m})
+	}
+	if w := c.Notify.Webhook; w != nil {
+		m := yaml.MapSlice{}
+		m = put(m, "url", w.URL)
+		m = putSecret(m, "secret", w.Secret)
+		m = put(m, "min_priority", w.MinPriority)
+		m = put(m, "kinds", w.Kinds)
+		notify = append(notify, kv{Key: "webhook", Value: m})
 	}
 	if d := c.Notify.Digest; d != nil {
 		m := yaml.MapSlice{}
