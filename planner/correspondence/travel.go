@@ -60,8 +60,10 @@ func legFacts(u *planner.Unit, b extract.Booking, text string, loc *time.Locatio
 	}
 	if b.Connection {
 		there = b.Start
-		if !b.Boarding.IsZero() {
-			there = b.Boarding
+		for _, t := range []time.Time{b.Boarding, b.GateCloses} {
+			if !t.IsZero() && t.Before(there) {
+				there = t
+			}
 		}
 		there = there.Add(-connectionMargin)
 	}

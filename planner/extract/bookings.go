@@ -176,7 +176,7 @@ func isParcel(text string) bool {
 		return true
 	}
 	lower := strings.ReplaceAll(strings.ToLower(text), "’", "'")
-	return parcelWord.MatchString(lower) && presence.MatchString(lower)
+	return parcelWord.MatchString(lower) && needsPresence(lower)
 }
 
 // outForDelivery reports whether text says a parcel arrives today.
@@ -327,6 +327,10 @@ func (b *bookingReader) startIn(pos, end int, label *regexp.Regexp, z zonedDates
 	y, mo, dd := pick.Time.Date()
 	at := func(m []string) time.Time { return time.Date(y, mo, dd, atoi(m[1]), atoi(m[2]), 0, 0, z.loc) }
 	if m := clockTime.FindStringSubmatch(lineAt(b.text, pick.start, pick.end)); m != nil {
+		return at(m), true
+	}
+	// A timetable row: "Berlin Hbf ab 07:34 Gleis 13   ICE 1001".
+	if m := clockTime.FindStringSubmatch(lineAt(b.text, pos, pos)); m != nil {
 		return at(m), true
 	}
 	if labelEnd >= 0 {
@@ -587,7 +591,7 @@ func (b *bookingReader) parcel(subject string) Booking {
 	if len(b.dates) > 0 {
 		bk.Start = b.dates[0].Time
 	}
-	bk.Presence = presence.MatchString(strings.ReplaceAll(strings.ToLower(all), "’", "'"))
+	bk.Presence = needsPresence(strings.ReplaceAll(strings.ToLower(all), "’", "'"))
 	if from, to, ok := deliveryWindow(b.text); ok {
 		y, mo, d := bk.Start.In(b.loc).Date()
 		bk.Start = time.Date(y, mo, d, 0, 0, 0, 0, b.loc).Add(from)

@@ -16,9 +16,18 @@ var (
 	boardingLabel = regexp.MustCompile(`(?i)(?:boarding(?: time| starts| begins| from)?|(?:début de l'|début de l’|heure d')?embarquement|boardingzeit|boardingbeginn|einstieg)\s*(?:at|à|um|ab|:)?\s*:?\s*([01]?\d|2[0-3])[:h.]([0-5]\d)`)
 )
 
+var (
+	// gateBefore and boardingBefore are the times written relative to
+	// departure, for every flight of a mail: "boarding gates close 20
+	// minutes before departure", "l'embarquement commence 40 minutes avant
+	// le départ", "das Gate schließt 20 Minuten vor Abflug".
+	gateBefore     = regexp.MustCompile(`(?i)(?:gates?|boarding|porte|portes|embarquement)[^.\n]{0,30}?(?:clos\w*|ferm\w*|clôtur\w*|schlie\w*|schluss)[^.\n]{0,20}?(\d{1,3}) ?min(?:utes?|uten)?\.? (?:before|avant|vor)|(?:fermeture|clôture)[^.\n]{0,40}?(\d{1,3}) ?min(?:utes?)? avant`)
+	boardingBefore = regexp.MustCompile(`(?i)(?:boarding|embarquement|einstieg)[^.\n]{0,20}?(?:starts?|begins?|commence|beginnt|opens?)[^.\n]{0,20}?(\d{1,3}) ?min(?:utes?|uten)?\.? (?:before|avant|vor)`)
+)
+
 // connectionGap is how long after a leg's departure the next one, leaving
 // from where it arrived, is still a connection.
-const connectionGap = 12 * time.Hour
+const connectionGap = 24 * time.Hour
 
 // legEnd is where the text of the leg whose number ends at end stops, the
 // next leg's number being at next: before the lines heading the next leg
@@ -84,6 +93,26 @@ func (b *bookingReader) boarding(pos, end int, start time.Time) (boarding, gate 
 	}
 	if m := boardingLabel.FindStringSubmatch(seg); m != nil {
 		boarding = at(m)
+	}
+	relative := func(re *regexp.Regexp) time.Time {
+		m := re.FindStringSubmatch(b.text)
+		if m == nil {
+			return time.Time{}
+		}
+		n := atoi(m[1])
+		if len(m) > 2 && m[1] == "" {
+			n = atoi(m[2])
+		}
+		if n < 5 || n > 180 {
+			return time.Time{}
+		}
+		return start.Add(-time.Duration(n) * time.Minute)
+	}
+	if gate.IsZero() {
+		gate = relative(gateBefore)
+	}
+	if boarding.IsZero() {
+		boarding = relative(boardingBefore)
 	}
 	return boarding, gate
 }

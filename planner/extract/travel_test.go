@@ -188,3 +188,52 @@ func TestParcelPresence(t *testing.T) {
 		})
 	}
 }
+
+// TestRelativeBoarding: times given relative to departure, once for all
+// flights of the mail, and a timetable row's clock time.
+func TestRelativeBoarding(t *testing.T) {
+	tokyo := loadZone(t, "Asia/Tokyo")
+	ref := time.Date(2027, 3, 1, 10, 0, 0, 0, tokyo)
+	text := `Flight 1: NH 223
+Tokyo Haneda (HND) 12 Mar 2027 10:50 -> Frankfurt (FRA) 12 Mar 2027 17:35
+
+Flight 2: LH 1046 (operated by Lufthansa)
+Frankfurt (FRA) 12 Mar 2027 19:25 -> Paris Charles de Gaulle (CDG) 12 Mar 2027 20:40
+
+Times are local. Boarding gates close 20 minutes before departure.`
+	got := Bookings("Itinerary", text, "en", ref, tokyo)
+	if len(got) != 2 {
+		t.Fatalf("legs = %+v", got)
+	}
+	for _, b := range got {
+		if b.Start.Sub(b.GateCloses) != 20*time.Minute || !b.Boarding.IsZero() {
+			t.Errorf("%s: gate closes %v, boarding %v, departs %v", b.Ref, b.GateCloses, b.Boarding, b.Start)
+		}
+	}
+	if got[0].Connection || !got[1].Connection {
+		t.Errorf("connection = %v, %v; want the second leg only", got[0].Connection, got[1].Connection)
+	}
+
+	berlin := loadZone(t, "Europe/Berlin")
+	row := "Hinfahrt am 12.03.2027\nBerlin Hbf ab 07:34 Gleis 13   ICE 1001\nMünchen Hbf an 11:38\n"
+	trains := Bookings("Ihre Buchung", row, "de", time.Date(2027, 3, 1, 10, 0, 0, 0, berlin), berlin)
+	if len(trains) != 1 || !trains[0].Start.Equal(time.Date(2027, 3, 12, 7, 34, 0, 0, berlin)) {
+		t.Errorf("timetable row = %+v, want ICE 1001 at 07:34", trains)
+	}
+}
+
+func TestParcelPresenceWords(t *testing.T) {
+	for text, want := range map[string]bool{
+		"die übernahme muss mit unterschrift bestätigt werden.":  true,
+		"bitte sorgen sie dafür, dass jemand zu hause ist.":      true,
+		"please make sure someone is home between 8 and 12.":     true,
+		"merci de vous assurer que quelqu'un soit présent.":      true,
+		"no signature required: we leave it at your door.":       false,
+		"die zustellung erfolgt ohne unterschrift.":              false,
+		"livraison sans signature dans votre boîte aux lettres.": false,
+	} {
+		if got := needsPresence(text); got != want {
+			t.Errorf("needsPresence(%q) = %v, want %v", text, got, want)
+		}
+	}
+}
