@@ -61,6 +61,37 @@ ICE 1006 München Hbf → Berlin Hbf, Abfahrt 17:20 Uhr
 			{kind: KindTrain, ref: "ICE 597", start: "2026-03-12 08:40"},
 			{kind: KindTrain, ref: "ICE 1006", start: "2026-03-14 17:20"},
 		}},
+		"trains out and back, en": {"Your Eurostar booking", "en", `Booking reference: PZX4QK
+
+Outbound: Thursday 12 March 2026
+Eurostar 9014  London St Pancras → Paris Gare du Nord
+Departs 08:01, arrives 11:20
+
+Return: Friday 13 March 2026
+Eurostar 9047  Paris Gare du Nord → London St Pancras
+Departs 19:13, arrives 20:30
+`, []leg{
+			{kind: KindTrain, ref: "Eurostar 9014", start: "2026-03-12 08:01"},
+			{kind: KindTrain, ref: "Eurostar 9047", start: "2026-03-13 19:13"},
+		}},
+		"flight with boarding, fr": {"Votre vol", "fr", `Vol AF 1234
+Départ : 12 mars 2026 à 07h35 Paris (CDG)
+Arrivée : 12 mars 2026 à 09h20 Berlin (BER)
+Embarquement : 06h55
+`, []leg{
+			{kind: KindFlight, ref: "AF1234", start: "2026-03-12 07:35", boarding: "2026-03-12 06:55"},
+		}},
+		"connection with relative gate closing, de": {"Ihre Reise", "de", `Flug 1: LH 2231 München (MUC) → Frankfurt (FRA)
+Abflug 12.03.2026 06:50
+
+Flug 2: LH 400 Frankfurt (FRA) → New York (JFK)
+Abflug 12.03.2026 10:05
+
+Das Gate schließt 20 Minuten vor Abflug.
+`, []leg{
+			{kind: KindFlight, ref: "LH2231", start: "2026-03-12 06:50", gate: "2026-03-12 06:30"},
+			{kind: KindFlight, ref: "LH400", start: "2026-03-12 10:05", gate: "2026-03-12 09:45", connection: true},
+		}},
 		"connecting flights with boarding, en": {"Your trip to Vienna", "en", `Booking reference: QX7ZP2
 
 Flight LH 1035
