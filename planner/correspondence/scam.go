@@ -59,6 +59,7 @@ func (e *Enricher) screen(ctx context.Context, m event.Mail, rec msgRecord, unit
 	signals, suspicious := extract.Phishing(extract.MailSignals{
 		Subject: m.Subject, Text: m.Text, FromEmail: rec.From, FromName: rec.FromName,
 		ReplyTo: replyTo, Attachments: m.Attachments, KnownSender: known,
+		Bulk: strings.HasPrefix(m.AutomatedReason, "newsletter") || strings.HasPrefix(m.AutomatedReason, "mailing list"),
 	})
 	if signals == nil {
 		signals = []string{}

@@ -16,6 +16,9 @@ type MailSignals struct {
 	// KnownSender: the user has had mail from this sender (or its
 	// company's domain) before, or has written to them.
 	KnownSender bool
+	// Bulk: a newsletter or mailing list (List-Unsubscribe, List-Id): its
+	// "last chance, pay now" is marketing unless more says fraud.
+	Bulk bool
 }
 
 var (
@@ -101,7 +104,14 @@ func Phishing(s MailSignals) (signals []string, suspicious bool) {
 		add(1, "asks for credentials")
 		harm = true
 	}
-	return signals, harm && score >= 4 && (!s.KnownSender || score >= 5)
+	need := 4
+	if s.KnownSender {
+		need++
+	}
+	if s.Bulk {
+		need += 2
+	}
+	return signals, harm && score >= need
 }
 
 // oneWord is a file name fit for a sentence: one line, at most 60 bytes.

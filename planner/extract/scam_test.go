@@ -43,6 +43,10 @@ func TestPhishing(t *testing.T) {
 		"friend sends a zip": {MailSignals{
 			Subject: "Photos", Text: "Hi Alice, here are the photos from Saturday.", FromEmail: "bob@example.com", Attachments: []string{"photos.zip"}, KnownSender: true,
 		}, false, nil},
+		"a shop's newsletter": {MailSignals{
+			Subject: "Last chance: 50% off ends tonight", Text: "Dear customer,\n\nOur sale ends immediately at midnight. Pay only € 19 for the premium plan.\n",
+			FromEmail: "news@shop.example", Bulk: true,
+		}, false, nil},
 		"urgent from colleague": {MailSignals{
 			Subject: "Urgent: slides", Text: "Alice, I need the slides immediately, within 24 hours please.", FromEmail: "carol@example.com", KnownSender: true,
 		}, false, nil},
