@@ -216,10 +216,14 @@ func (e *Enricher) messageUnits(ev event.Event, m event.Mail, rec msgRecord, th 
 			}
 			u.Facts["remind_at"] = b.Start.Add(-24 * time.Hour).In(loc)
 			u.Expires = b.Start
+			legFacts(&u, b, m.Text, loc)
 		case "train", "hotel":
 			when = b.Start
 			if !when.After(now) {
 				continue
+			}
+			if b.Kind == "train" {
+				legFacts(&u, b, m.Text, loc)
 			}
 			r, ok := remindAt(b.Start, false, rec.Date, loc)
 			if !ok {
@@ -245,9 +249,13 @@ func (e *Enricher) messageUnits(ev event.Event, m event.Mail, rec msgRecord, th 
 				when = b.Start
 			}
 			u.Expires = endOfDay(when, loc)
+			if !b.End.IsZero() {
+				u.Expires = b.End
+			}
 			if !u.Expires.After(now) {
 				continue
 			}
+			parcelFacts(&u, b, rec.Date, loc)
 		default:
 			continue
 		}
