@@ -22,6 +22,7 @@ import (
 	"github.com/agentd/agentd/event"
 	"github.com/agentd/agentd/internal/state"
 	"github.com/agentd/agentd/planner"
+	"github.com/agentd/agentd/planner/extract"
 )
 
 // Defaults for the zero values of Config.
@@ -140,6 +141,20 @@ func (e *Enricher) Enrich(ctx context.Context, ev event.Event, now time.Time) ([
 	}
 
 	rec := e.record(ev, m, now)
+	// Bookings come from robots (airlines, shops): automated is expected.
+	// The user's own mail confirms nothing to them (a confirmation they
+	// forward is someone else's trip; their copy arrived in the INBOX).
+	var bookings []extract.Booking
+	if !rec.Mine {
+		bookings = extract.Bookings(m.Subject, m.Text, m.Language, rec.Date, e.cfg.Location)
+	}
+	if len(bookings) > 0 || invites(m) {
+		// One story, one nudge: the question of an invoice ("paperless
+		// billing?") or of an invitation ("can you make it?") is answered
+		// by paying or by answering the invitation, which have their own
+		// suggestions.
+		rec.Asks, rec.Question = false, ""
+	}
 	th, err := e.track(ctx, ev, m, rec, now)
 	if err != nil {
 		return nil, nil, fmt.Errorf("mail enricher: event %s (message %s): %w", ev.ID, m.MessageID, err)
@@ -150,7 +165,7 @@ func (e *Enricher) Enrich(ctx context.Context, ev event.Event, now time.Time) ([
 	scopes := []string{threadScope, msgScope}
 
 	units := e.threadUnits(ev, th, m.Backfill, now)
-	units = append(units, e.messageUnits(ev, m, rec, th, now)...)
+	units = append(units, e.messageUnits(ev, m, rec, th, bookings, now)...)
 	if m.Backfill {
 		sum, err := e.backfill(ctx, ev, m, rec, th, units, now)
 		if err != nil {
@@ -160,6 +175,18 @@ func (e *Enricher) Enrich(ctx context.Context, ev event.Event, now time.Time) ([
 		scopes = append(scopes, backfillScope(m.Account))
 	}
 	return units, scopes, nil
+}
+
+// invites reports whether the mail carries an invitation to answer (not
+// an answer to the user's own invitation).
+func invites(m event.Mail) bool {
+	for _, inv := range m.Invitations {
+		switch strings.ToUpper(inv.Method) {
+		case "REQUEST", "ADD", "":
+			return true
+		}
+	}
+	return false
 }
 
 // isMe reports whether addr is one of the user's addresses.

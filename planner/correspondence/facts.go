@@ -121,7 +121,7 @@ func (e *Enricher) unit(ev event.Event, th *thread, m msgRecord, kind string, ba
 
 // messageUnits are the units of the mail itself: the mail (for user rules
 // about any mail), each deadline it sets and each booking it confirms.
-func (e *Enricher) messageUnits(ev event.Event, m event.Mail, rec msgRecord, th *thread, now time.Time) []planner.Unit {
+func (e *Enricher) messageUnits(ev event.Event, m event.Mail, rec msgRecord, th *thread, bookings []extract.Booking, now time.Time) []planner.Unit {
 	loc := e.cfg.Location
 	base := func(kind string) planner.Unit {
 		return planner.Unit{
@@ -154,9 +154,14 @@ func (e *Enricher) messageUnits(ev event.Event, m event.Mail, rec msgRecord, th 
 	units := []planner.Unit{msg}
 
 	// Deadlines: only what a person wrote; a newsletter's "offer ends
-	// Friday" is not the user's deadline.
-	if !m.Automated && !rec.Mine {
+	// Friday" is not the user's deadline. An invitation's dates are the
+	// meeting's and its answer's (the calendar's suggestions), and a
+	// booking's date is reminded as the booking: one story, one nudge.
+	if !m.Automated && !rec.Mine && !invites(m) {
 		for _, d := range extract.Deadlines(m.Subject+"\n"+m.Text, m.Language, rec.Date, loc) {
+			if sameDayAsBooking(d.Time, bookings, loc) {
+				continue
+			}
 			end := d.Time
 			if d.AllDay {
 				end = endOfDay(d.Time, loc)
@@ -178,13 +183,6 @@ func (e *Enricher) messageUnits(ev event.Event, m event.Mail, rec msgRecord, th 
 			u.Facts["remind_at"] = remind
 			units = append(units, u)
 		}
-	}
-	// Bookings come from robots (airlines, shops): automated is expected.
-	// The user's own mail confirms nothing to them (a confirmation they
-	// forward is someone else's trip; their copy arrived in the INBOX).
-	var bookings []extract.Booking
-	if !rec.Mine {
-		bookings = extract.Bookings(m.Subject, m.Text, m.Language, rec.Date, loc)
 	}
 	for _, b := range bookings {
 		u := base(UnitBooking)
@@ -254,6 +252,20 @@ func (e *Enricher) messageUnits(ev event.Event, m event.Mail, rec msgRecord, th 
 		units = append(units, u)
 	}
 	return units
+}
+
+// sameDayAsBooking reports whether t falls on the day a booking is due or
+// starts (an invoice's "pay by 23 December" is its due date).
+func sameDayAsBooking(t time.Time, bookings []extract.Booking, loc *time.Location) bool {
+	day := t.In(loc).Format(time.DateOnly)
+	for _, b := range bookings {
+		for _, bt := range []time.Time{b.Due, b.Start} {
+			if !bt.IsZero() && bt.In(loc).Format(time.DateOnly) == day {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // remindAt is when to remind about something at t, for a mail written at
