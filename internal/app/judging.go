@@ -16,6 +16,7 @@ import (
 	"github.com/agentd/agentd/internal/state"
 	"github.com/agentd/agentd/internal/suggestions"
 	"github.com/agentd/agentd/planner/assist"
+	"github.com/agentd/agentd/planner/correspondence"
 	"github.com/agentd/agentd/planner/llm"
 )
 
@@ -149,55 +150,18 @@ func anyJudged(made []event.Suggestion) bool {
 }
 
 // listMail: a mailing-list mail (not a newsletter or a robot).
-func listMail(m event.Mail) bool {
-	r := strings.ToLower(m.AutomatedReason)
-	return strings.Contains(r, "list-id") || strings.Contains(r, "list-post") || strings.Contains(r, "precedence: list") || strings.Contains(r, "mailing list")
-}
+func listMail(m event.Mail) bool { return correspondence.ListMail(m) }
 
 // namesUser is the cheap filter before asking the model about a list
 // mail: a sentence outside the greeting names the user (first name, full
-// name or an address of theirs, as a word) and asks something (a "?" in
-// the same line or sentence). "Hello Alice," atop a newsletter is not it.
+// name or an address of theirs, as a word) and asks something.
 func namesUser(cfg *config.Config, m event.Mail) bool {
-	var res []*regexp.Regexp
-	word := func(prefix, s string) {
-		if re, err := regexp.Compile(`(?i)(^|` + prefix + `)` + regexp.QuoteMeta(s) + `($|[^\p{L}\p{N}@])`); err == nil {
-			res = append(res, re)
-		}
-	}
-	if n := strings.TrimSpace(cfg.User.Name); n != "" {
-		word(`[^\p{L}\p{N}]`, n) // "@Alice Martin" names her too
-		if first, _, ok := strings.Cut(n, " "); ok && len([]rune(first)) >= 3 {
-			word(`[^\p{L}\p{N}]`, first)
-		}
-	}
+	me := make([]string, 0, len(cfg.User.Aliases)+1)
 	for a := range userAddresses(cfg) {
-		word(`[^\p{L}\p{N}@.]`, a)
+		me = append(me, a)
 	}
-	greeting := true
-	for _, line := range strings.Split(m.Text, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, ">") {
-			continue
-		}
-		if greeting {
-			greeting = false
-			if len([]rune(line)) <= 40 && strings.ContainsAny(line[len(line)-1:], ",!:") {
-				continue // "Hello Alice," "Bonjour Alice !" "Liebe Alice,"
-			}
-		}
-		for _, sentence := range strings.SplitAfter(line, "?") {
-			if !strings.HasSuffix(sentence, "?") {
-				continue
-			}
-			for _, re := range res {
-				if re.MatchString(sentence) {
-					return true
-				}
-			}
-		}
-	}
-	return false
+	_, ok := correspondence.NewNames(cfg.User.Name, me).Asks(m.Text)
+	return ok
 }
 
 func (j *judging) handler() bus.Handler {

@@ -77,6 +77,9 @@ type Config struct {
 	// BackfillSettle delays the look-back summary (default
 	// DefaultBackfillSettle).
 	BackfillSettle time.Duration
+	// Name is the user's name: a mailing-list mail that asks them by name
+	// (or by address) is a question to them.
+	Name string
 }
 
 // Enricher computes mail facts; see the package comment. It is safe for
@@ -84,6 +87,7 @@ type Config struct {
 type Enricher struct {
 	cfg    Config
 	me     map[string]bool
+	names  Names
 	store  state.Store
 	logger *slog.Logger
 
@@ -112,7 +116,7 @@ func New(cfg Config, store state.Store, logger *slog.Logger) *Enricher {
 			me[a] = true
 		}
 	}
-	return &Enricher{cfg: cfg, me: me, store: store, logger: logger}
+	return &Enricher{cfg: cfg, me: me, names: NewNames(cfg.Name, cfg.Me), store: store, logger: logger}
 }
 
 // Enrich records the mail in its thread and returns the units of the

@@ -114,6 +114,13 @@ func (e *Enricher) record(ev event.Event, m event.Mail, now time.Time) msgRecord
 		r.Asks, r.Question = extract.Question(extract.Unquoted(m.Text), m.Language)
 		r.Question = oneLine(r.Question, 200)
 	}
+	// A mailing-list mail that asks the user by name is a question to
+	// them, as if they were in To.
+	if ListMail(m) && !r.Mine {
+		if q, ok := e.names.Asks(m.Text); ok {
+			r.Asks, r.Question, r.Direct, r.Automated = true, oneLine(q, 200), true, false
+		}
+	}
 	return r
 }
 
