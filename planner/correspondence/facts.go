@@ -32,7 +32,15 @@ func (e *Enricher) threadUnits(ev event.Event, th *thread, backfill bool, now ti
 		u.Facts["sent_at"] = q.Date.In(e.cfg.Location)
 		u.Facts["question"] = q.Question
 		u.Facts["to"] = strings.Join(q.To, ", ")
-		u.Facts["follow_up_at"] = q.Date.Add(e.cfg.FollowUpAfter).In(e.cfg.Location)
+		followUp := q.Date.Add(e.cfg.FollowUpAfter)
+		back := awayUntil(th, *q)
+		if !back.IsZero() {
+			if at := afterReturn(back, e.cfg.Location); at.After(followUp) {
+				followUp = at
+			}
+		}
+		u.Facts["follow_up_at"] = followUp.In(e.cfg.Location)
+		u.Facts["away_until"] = zeroOr(back, e.cfg.Location)
 		u.Facts["follow_up_after"] = e.cfg.FollowUpAfter
 		u.Facts["remind_at"] = u.Facts["follow_up_at"]
 		units = append(units, u)
@@ -87,6 +95,18 @@ func awaitingTheirs(th *thread, now time.Time) *msgRecord {
 		return &th.Messages[i]
 	}
 	return nil
+}
+
+// awayUntil is the latest return date of the out-of-office replies that
+// came after the user's question q, or zero.
+func awayUntil(th *thread, q msgRecord) time.Time {
+	var back time.Time
+	for _, m := range th.Messages {
+		if m.Away && !m.Date.Before(q.Date) && m.Back.After(back) {
+			back = m.Back
+		}
+	}
+	return back
 }
 
 // unit is a unit about one message of the thread, in the thread's scope.

@@ -61,6 +61,10 @@ type msgRecord struct {
 	Question  string `json:"question,omitempty"`
 	Automated bool   `json:"automated,omitempty"`
 	Backfill  bool   `json:"backfill,omitempty"`
+	// Away: an out-of-office reply, back on Back (zero when it gives no
+	// date).
+	Away bool      `json:"away,omitempty"`
+	Back time.Time `json:"back,omitzero"`
 }
 
 // ref is the About.Ref of suggestions about the message.
@@ -113,6 +117,11 @@ func (e *Enricher) record(ev event.Event, m event.Mail, now time.Time) msgRecord
 	if !r.Automated {
 		r.Asks, r.Question = extract.Question(extract.Unquoted(m.Text), m.Language)
 		r.Question = oneLine(r.Question, 200)
+	}
+	// An out-of-office reply answers nothing and asks nothing.
+	if !r.Mine && awayReply(m) {
+		r.Away, r.Automated, r.Asks, r.Question = true, true, false, ""
+		r.Back = backOn(m, r.Date, e.cfg.Location)
 	}
 	// A mailing-list mail that asks the user by name is a question to
 	// them, as if they were in To.
