@@ -62,6 +62,7 @@ const (
 	UnitDeadline        = "deadline"
 	UnitBooking         = "booking"
 	UnitBackfillSummary = "backfill_summary"
+	// UnitBounce (bounce.go): a recipient a mail of the user's did not reach.
 )
 
 // Config is what the enricher needs to know about the user.
@@ -170,6 +171,11 @@ func (e *Enricher) Enrich(ctx context.Context, ev event.Event, now time.Time) ([
 
 	units := e.threadUnits(ev, th, m.Backfill, now)
 	units = append(units, e.messageUnits(ev, m, rec, th, bookings, now)...)
+	bounced, err := e.bounceUnits(ctx, ev, m, rec, th, now)
+	if err != nil {
+		return nil, nil, fmt.Errorf("mail enricher: event %s: bounce: %w", ev.ID, err)
+	}
+	units = append(units, bounced...)
 	if m.Backfill {
 		sum, err := e.backfill(ctx, ev, m, rec, th, units, now)
 		if err != nil {

@@ -80,6 +80,7 @@ func FromMessage(m *message.Message, meta Meta, fallback string) (event.Event, e
 		data.Size = m.Size
 	}
 	data.Invitations = invitations(m.Calendars, meta)
+	data.Bounce = bounceOf(m, auto)
 	bound(&data)
 	typ := event.TypeMailReceived
 	if meta.Sent {
