@@ -55,6 +55,11 @@ type App struct {
 	cancel  context.CancelFunc
 	stopped bool
 	trim    *memoryTrimmer
+	// interestEvery overrides how often feed items wait for the model
+	// (llm.feed_interests); tests shorten it.
+	interestEvery time.Duration
+	// opener opens a link for the desktop's Open button; nil: xdg-open.
+	opener func(link string) error
 	// stopGrace is how long Stop waits for the pipeline after its
 	// context ended and it cancelled the pipeline's context.
 	stopGrace time.Duration
@@ -236,7 +241,7 @@ func (a *App) startPipeline(ctx context.Context, cfg *config.Config) (err error)
 	// while they close the notifiers.
 	targets := Notifiers(cfg, a.opts.Stdout, a.logger, a.now, func(id, action string) {
 		a.logger.Info("notification action", "suggestion", id, "action", action)
-		a.feedback(runCtx, book, id, action)
+		a.feedback(runCtx, book, cfg.User.Location, id, action)
 	})
 	opts := []notifiers.Option{notifiers.WithClock(a.now)}
 	if q := QuietHours(cfg); q != nil {

@@ -103,7 +103,7 @@ func Notifiers(cfg *config.Config, stdout io.Writer, logger *slog.Logger, now fu
 			Route:    notifiers.Route{MinPriority: d.MinPriority, Kinds: d.Kinds, QuietHours: quiet},
 		})
 	}
-	return ts
+	return append(ts, channelTargets(cfg, logger, now)...)
 }
 
 // QuietHours returns the user's quiet-hours test, or nil when none is set.

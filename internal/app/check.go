@@ -78,7 +78,7 @@ func Check(ctx context.Context, cfg *config.Config, logger *slog.Logger, client 
 
 	targets := Notifiers(cfg, io.Discard, logger, time.Now, nil)
 	if len(targets) == 0 && cfg.Notify.Digest == nil {
-		res = append(res, CheckResult{Component: "notify", Detail: "no notifier configured: add notify: {terminal: {}} or desktop: {}"})
+		res = append(res, CheckResult{Component: "notify", Detail: "no notifier configured: add notify: {terminal: {}}, desktop: {}, ntfy or webhook"})
 	}
 	for _, t := range targets {
 		name := "notify:" + t.Notifier.Name()

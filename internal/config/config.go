@@ -164,6 +164,10 @@ type LLM struct {
 	// LedgerRetention is how long the egress ledger keeps its entries
 	// (default 90 days).
 	LedgerRetention Duration
+	// FeedInterests asks the model, in batches, whether new feed items
+	// the rules did not match match an interest in meaning. Off by
+	// default: it costs calls even on a quiet day.
+	FeedInterests bool
 }
 
 // What may be sent to the model (llm.send and a source's llm key).
@@ -218,7 +222,30 @@ func stricterSend(a, b string) string {
 type Notify struct {
 	Terminal *Terminal
 	Desktop  *Desktop
+	Ntfy     *Ntfy
+	Webhook  *Webhook
 	Digest   *Digest
+}
+
+// Ntfy pushes suggestions to an ntfy topic (a phone, a browser).
+type Ntfy struct {
+	// URL is the topic URL, e.g. https://ntfy.sh/alice-agentd.
+	URL string
+	// Token is the access token of a protected topic; unset for a public
+	// one.
+	Token       Secret
+	MinPriority string   // default "normal"
+	Kinds       []string // empty = all
+	QuietHours  *bool    // honour user.quiet_hours; default true
+}
+
+// Webhook POSTs suggestions as JSON, signed with HMAC-SHA256.
+type Webhook struct {
+	URL string
+	// Secret is the HMAC key the receiver checks the signature with.
+	Secret      Secret
+	MinPriority string   // default "low"
+	Kinds       []string // empty = all
 }
 
 // Digest is the daily digest mail, sent once a day at At over SMTP.

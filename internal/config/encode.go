@@ -166,6 +166,23 @@ func (c *Config) mapSlice() yaml.MapSlice {
 		m = put(m, "quiet_hours", d.QuietHours)
 		notify = append(notify, kv{Key: "desktop", Value: m})
 	}
+	if n := c.Notify.Ntfy; n != nil {
+		m := yaml.MapSlice{}
+		m = put(m, "url", n.URL)
+		m = putSecret(m, "token", n.Token)
+		m = put(m, "min_priority", n.MinPriority)
+		m = put(m, "kinds", n.Kinds)
+		m = put(m, "quiet_hours", n.QuietHours)
+		notify = append(notify, kv{Key: "ntfy", Value: m})
+	}
+	if w := c.Notify.Webhook; w != nil {
+		m := yaml.MapSlice{}
+		m = put(m, "url", w.URL)
+		m = putSecret(m, "secret", w.Secret)
+		m = put(m, "min_priority", w.MinPriority)
+		m = put(m, "kinds", w.Kinds)
+		notify = append(notify, kv{Key: "webhook", Value: m})
+	}
 	if d := c.Notify.Digest; d != nil {
 		m := yaml.MapSlice{}
 		m = put(m, "at", fmtClock(d.At))

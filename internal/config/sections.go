@@ -406,11 +406,14 @@ func (d *decoder) caldav(v val) *CalDAV {
 
 func (d *decoder) llm(v val, l *LLM) {
 	f, _ := d.fields(v, "llm", "url", "model", "drafts_model", "api_key_env", "api_key_file", "api_key_command",
-		"timeout", "daily_token_budget", "max_calls_per_hour", "send", "ledger_retention")
+		"timeout", "daily_token_budget", "max_calls_per_hour", "send", "ledger_retention", "feed_interests")
 	urlV, modelV := f.get("url"), f.get("model")
 	raw := d.str(urlV)
 	l.Model = d.str(modelV)
 	l.DraftsModel = d.str(f.get("drafts_model"))
+	if b := d.boolp(f.get("feed_interests")); b != nil {
+		l.FeedInterests = *b
+	}
 	l.APIKey = d.secret(f, "api_key")
 	l.Timeout = d.duration(f.get("timeout"), DefaultLLMTimeout, Duration(time.Second))
 	l.LedgerRetention = d.duration(f.get("ledger_retention"), DefaultLLMLedgerRetention, Duration(24*time.Hour))
@@ -450,7 +453,7 @@ func (d *decoder) llm(v val, l *LLM) {
 func sendModes() []string { return []string{SendNever, SendRedacted, SendFull} }
 
 func (d *decoder) notify(v val, n *Notify) {
-	f, _ := d.fields(v, "notify", "terminal", "desktop", "digest")
+	f, _ := d.fields(v, "notify", "terminal", "desktop", "ntfy", "webhook", "digest")
 	// A key present, even empty ("terminal: {}" or "terminal:"), turns the
 	// channel on with its defaults.
 	if tv := f.get("terminal"); !tv.absent() {
@@ -476,9 +479,85 @@ func (d *decoder) notify(v val, n *Notify) {
 			}
 		}
 	}
+	if nv := f.get("ntfy"); !nv.absent() {
+		n.Ntfy = d.ntfy(nv)
+	}
+	if wv := f.get("webhook"); !wv.absent() {
+		n.Webhook = d.webhook(wv)
+	}
 	if gv := f.get("digest"); !gv.absent() {
 		n.Digest = d.digest(gv)
 	}
+}
+
+func (d *decoder) ntfy(v val) *Ntfy {
+	f, ok := d.fields(v, "notify.ntfy", "url", "token_env", "token_file", "token_command", "min_priority", "kinds", "quiet_hours")
+	if !ok {
+		return nil
+	}
+	n := &Ntfy{
+		URL:         d.channelURL(f.get("url"), "the topic URL, e.g. https://ntfy.sh/alice-agentd"),
+		Token:       d.secret(f, "token"),
+		MinPriority: d.oneOf(f.get("min_priority"), "priority", event.PriorityNormal, priorities()...),
+		Kinds:       d.kinds(f.get("kinds")),
+		QuietHours:  d.boolp(f.get("quiet_hours")),
+	}
+	if n.QuietHours == nil {
+		t := true
+		n.QuietHours = &t
+	}
+	if u, err := url.Parse(n.URL); err == nil && n.URL != "" {
+		p := strings.TrimSuffix(u.Path, "/")
+		if topic := p[strings.LastIndex(p, "/")+1:]; !isTopic(topic) {
+			d.errorf(f.get("url"), "%s: the URL must end in the topic name (letters, digits, - and _), e.g. https://ntfy.sh/alice-agentd", quoteURL(n.URL))
+		}
+	}
+	return n
+}
+
+// isTopic reports whether s is a valid ntfy topic name.
+func isTopic(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '-' || r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+func (d *decoder) webhook(v val) *Webhook {
+	f, ok := d.fields(v, "notify.webhook", "url", "secret_env", "secret_file", "secret_command", "min_priority", "kinds")
+	if !ok {
+		return nil
+	}
+	return &Webhook{
+		URL:         d.channelURL(f.get("url"), "the URL that receives the POSTs, e.g. https://hooks.example.com/agentd"),
+		Secret:      d.requiredSecret(f, "secret"),
+		MinPriority: d.oneOf(f.get("min_priority"), "priority", event.PriorityLow, priorities()...),
+		Kinds:       d.kinds(f.get("kinds")),
+	}
+}
+
+// channelURL reads the http(s) URL of a push channel. Plain http is
+// allowed only to loopback hosts: the suggestions (and a token) would
+// cross the network in clear text.
+func (d *decoder) channelURL(v val, help string) string {
+	raw := strings.TrimSpace(d.str(v))
+	if !d.required(v, raw, help) {
+		return ""
+	}
+	u, ok := d.webURL(v, raw, "https", "http")
+	if !ok {
+		return ""
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		d.errorf(v, "%s: http would send your suggestions in clear text to %q: use https (http is allowed for loopback hosts only)", quoteURL(raw), u.Hostname())
+		return ""
+	}
+	return u.String()
 }
 
 func emptyModes() []string { return []string{DigestEmptyShort, DigestEmptySkip} }
