@@ -24,7 +24,8 @@ const maxBounceUnits = 5
 // correspondents' addresses is a close spelling of it. sent_by_me says
 // the report is about a mail the user sent (its Message-ID is one of
 // theirs agentd saw, or the quoted original is from them): a report about
-// a mail forged in their name (backscatter) is not.
+// a mail forged in their name (backscatter) is not. original_unknown: the
+// report says nothing of the mail.
 func (e *Enricher) bounceUnits(ctx context.Context, ev event.Event, m event.Mail, rec msgRecord, th *thread, now time.Time) ([]planner.Unit, error) {
 	b := m.Bounce
 	if b == nil || len(b.Failed) == 0 || rec.Mine {
@@ -36,6 +37,10 @@ func (e *Enricher) bounceUnits(ctx context.Context, ev event.Event, m event.Mail
 	}
 	confirmed := orig != nil
 	sentByMe := confirmed || (b.From != "" && e.isMe(b.From))
+	// A report that quotes nothing of the mail (no sender, no Message-ID,
+	// no reference) cannot be backscatter-checked; it is still the user's
+	// to know, at a lower priority.
+	unknown := !confirmed && b.From == "" && b.MessageID == "" && len(threadIDs(m)) <= 1
 	subject := oneLine(b.Subject, 120)
 	ref := b.MessageID
 	if orig != nil {
@@ -93,6 +98,7 @@ func (e *Enricher) bounceUnits(ctx context.Context, ev event.Event, m event.Mail
 				"original_subject": subject,
 				"sent_by_me":       sentByMe,
 				"confirmed":        confirmed,
+				"original_unknown": unknown,
 			},
 		}
 		units = append(units, u)

@@ -56,3 +56,31 @@ func TestBounceUnits(t *testing.T) {
 		t.Errorf("facts = %v", f)
 	}
 }
+
+// TestBounceUnitsUnknownOriginal: a report that quotes nothing of the mail
+// is shown (at a lower priority, by the rule); one quoting a stranger's
+// mail is backscatter.
+func TestBounceUnitsUnknownOriginal(t *testing.T) {
+	for from, wantUnknown := range map[string]bool{"": true, "win@spam.example": false} {
+		e := newEnricher(t, state.NewMemory())
+		ev := mailEvent(t, spec{id: "dsn@mx.example.org", from: "Mail Delivery System <mailer-daemon@mx.example.org>", to: []string{me[0]},
+			subject: "Returned mail", text: "failed", automated: "delivery status notification (multipart/report)"})
+		var m event.Mail
+		if err := ev.Decode(&m); err != nil {
+			t.Fatal(err)
+		}
+		m.Bounce = &event.Bounce{Failed: []event.BouncedRecipient{{Email: "louis@example.edu"}}, From: from}
+		ev, err := event.New(ev.Source, ev.Type, "msgid:dsn@mx.example.org", ev.Subject, ev.Time, ev.Seen, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		units, _, err := e.Enrich(t.Context(), ev, ev.Time.Add(time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := byKind(units)[UnitBounce]
+		if len(b) != 1 || b[0].Facts["original_unknown"] != wantUnknown || b[0].Facts["sent_by_me"] != false {
+			t.Errorf("from %q: units %v", from, b)
+		}
+	}
+}

@@ -66,6 +66,7 @@ func cutTag(s string) (string, bool) {
 	}
 	return s[j+1:], true
 }
+
 // cutAwayPrefix removes an out-of-office reply's prefix ("Automatic reply:",
 // "Réponse automatique :", "Abwesend:"), so the reply joins the thread of
 // the mail it answers even without In-Reply-To.
