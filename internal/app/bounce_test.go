@@ -61,6 +61,23 @@ func TestBounceNamesRecipientAndLikelyAddress(t *testing.T) {
 		}
 	})
 
+	t.Run("no follow-up for a mail that never arrived", func(t *testing.T) {
+		cfg := maildirConfig(t, map[string]string{
+			"1.old":    earlier,
+			"2.bounce": dsn("dsn-1@mx.example.com", "juergen.webber@example.de", "sent-1@example.com", "Me <me@example.com>", "Vertrag", "Mon, 07 Dec 2026 10:00:05 +0100"),
+		})
+		withSent(t, cfg.Sources.Mail[0].Maildir, map[string]string{"1.sent": sent})
+		ss, _, err := Plan(t.Context(), cfg, PlanOptions{At: at, Horizon: 5 * 24 * time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range ss {
+			if strings.HasPrefix(s.Title, "Follow up") {
+				t.Errorf("the bounce is the nudge, yet %q", s.Title)
+			}
+		}
+	})
+
 	t.Run("text only no close spelling", func(t *testing.T) {
 		bounce := plainMail("Mail Delivery Subsystem <mailer-daemon@gmx.example>", "me@example.com",
 			"Mail delivery failed: returning message to sender", "Mon, 07 Dec 2026 10:00:05 +0100", "dsn-2@gmx.example",

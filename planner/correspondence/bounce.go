@@ -31,7 +31,7 @@ func (e *Enricher) bounceUnits(ctx context.Context, ev event.Event, m event.Mail
 	if b == nil || len(b.Failed) == 0 || rec.Mine {
 		return nil, nil
 	}
-	orig, err := e.bouncedMail(ctx, m, th, now)
+	_, orig, err := e.bouncedMail(ctx, m, th, now)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +108,7 @@ func (e *Enricher) bounceUnits(ctx context.Context, ev event.Event, m event.Mail
 
 // bouncedMail finds the user's mail a report is about: by the Message-ID
 // the report quotes, else among the mails it refers to.
-func (e *Enricher) bouncedMail(ctx context.Context, m event.Mail, th *thread, now time.Time) (*msgRecord, error) {
+func (e *Enricher) bouncedMail(ctx context.Context, m event.Mail, th *thread, now time.Time) (*thread, *msgRecord, error) {
 	ids := threadIDs(m)[1:]
 	if id := m.Bounce.MessageID; id != "" {
 		ids = append([]string{id}, ids...)
@@ -116,10 +116,10 @@ func (e *Enricher) bouncedMail(ctx context.Context, m event.Mail, th *thread, no
 	for _, id := range ids {
 		t := th
 		if tid, err := e.getString(ctx, keyID+hashKey(id)); err != nil {
-			return nil, err
+			return nil, nil, err
 		} else if tid != "" && tid != th.ID {
 			if t, err = e.loadThread(ctx, tid, now); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 		if t == nil {
@@ -127,11 +127,41 @@ func (e *Enricher) bouncedMail(ctx context.Context, m event.Mail, th *thread, no
 		}
 		for i, msg := range t.Messages {
 			if msg.MessageID == id && msg.Mine {
-				return &t.Messages[i], nil
+				return t, &t.Messages[i], nil
 			}
 		}
 	}
-	return nil, nil
+	return nil, nil, nil
+}
+
+// markBounced marks the user's mail a report is about as bounced when
+// every recipient of it failed, so its follow-up is not suggested. It
+// returns the mail's thread when that is not th (to re-evaluate it).
+func (e *Enricher) markBounced(ctx context.Context, m event.Mail, th *thread, now time.Time) (*thread, error) {
+	if m.Bounce == nil || len(m.Bounce.Failed) == 0 {
+		return nil, nil
+	}
+	t, orig, err := e.bouncedMail(ctx, m, th, now)
+	if err != nil || orig == nil || orig.Bounced {
+		return nil, err
+	}
+	failed := map[string]bool{}
+	for _, f := range m.Bounce.Failed {
+		if a := strings.ToLower(strings.TrimSpace(f.Email)); a != "" && !e.isMe(a) {
+			failed[a] = true
+		}
+	}
+	if orig.Recipients == 0 || len(failed) < orig.Recipients {
+		return nil, nil // someone else got it: their answer may come
+	}
+	orig.Bounced = true
+	if err := e.saveThread(ctx, t); err != nil {
+		return nil, err
+	}
+	if t.ID == th.ID {
+		return nil, nil
+	}
+	return t, nil
 }
 
 // correspondents are the addresses of everyone in the threads agentd

@@ -169,7 +169,17 @@ func (e *Enricher) Enrich(ctx context.Context, ev event.Event, now time.Time) ([
 	threadScope := "mail.thread." + th.ID
 	scopes := []string{threadScope, msgScope}
 
+	// A report that the mail reached nobody: no answer will come, the
+	// report is the nudge. Its thread (if another) is re-evaluated too.
+	other, err := e.markBounced(ctx, m, th, now)
+	if err != nil {
+		return nil, nil, fmt.Errorf("mail enricher: event %s: bounce: %w", ev.ID, err)
+	}
 	units := e.threadUnits(ev, th, m.Backfill, now)
+	if other != nil {
+		units = append(units, e.threadUnits(ev, other, m.Backfill, now)...)
+		scopes = append(scopes, "mail.thread."+other.ID)
+	}
 	units = append(units, e.messageUnits(ev, m, rec, th, bookings, now)...)
 	bounced, err := e.bounceUnits(ctx, ev, m, rec, th, now)
 	if err != nil {

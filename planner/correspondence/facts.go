@@ -86,7 +86,7 @@ func awaitingTheirs(th *thread, now time.Time) *msgRecord {
 		}
 	}
 	for i, m := range th.Messages {
-		if !m.Mine || !m.Asks || !m.Others || m.Date.After(now) {
+		if !m.Mine || !m.Asks || !m.Others || m.Bounced || m.Date.After(now) {
 			continue
 		}
 		if !lastAnswer.IsZero() && !m.Date.After(lastAnswer) {

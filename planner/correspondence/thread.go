@@ -61,6 +61,10 @@ type msgRecord struct {
 	Question  string `json:"question,omitempty"`
 	Automated bool   `json:"automated,omitempty"`
 	Backfill  bool   `json:"backfill,omitempty"`
+	// Recipients counts the addresses besides the user's in To and Cc;
+	// Bounced: a delivery report said none of them got the mail.
+	Recipients int  `json:"recipients,omitempty"`
+	Bounced    bool `json:"bounced,omitempty"`
 	// Away: an out-of-office reply, back on Back (zero when it gives no
 	// date).
 	Away bool      `json:"away,omitempty"`
@@ -109,6 +113,13 @@ func (e *Enricher) record(ev event.Event, m event.Mail, now time.Time) msgRecord
 	for _, a := range m.Cc {
 		if !e.isMe(a.Email) {
 			r.Others = true
+		}
+	}
+	for _, l := range [][]event.Address{m.To, m.Cc} {
+		for _, a := range l {
+			if !e.isMe(a.Email) {
+				r.Recipients++
+			}
 		}
 	}
 	// A person asks something only in what they wrote, not in the
@@ -333,6 +344,7 @@ func (th *thread) add(rec msgRecord) {
 	for i, old := range th.Messages {
 		if old.Key == rec.Key {
 			rec.Mine = rec.Mine || old.Mine
+			rec.Bounced = rec.Bounced || old.Bounced
 			// Live outranks look-back: the mail was seen as it happened.
 			rec.Backfill = rec.Backfill && old.Backfill
 			th.Messages[i] = rec
