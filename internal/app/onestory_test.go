@@ -94,3 +94,24 @@ func TestInvitationOneNudge(t *testing.T) {
 		})
 	}
 }
+
+// TestNoReplyToARobot: a notification that asks something but says it is
+// automated ("please do not reply") is no reply owed, in any language.
+func TestNoReplyToARobot(t *testing.T) {
+	at := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	for lang, c := range map[string][2]string{
+		"en": {"Acme Orders <orders@acme-shop.example>", "Your order 4411 has shipped. How did we do? Would you rate your purchase?\n\nThis is an automated message, please do not reply to this email."},
+		"fr": {"Boutique Lumière <commandes@lumiere.example>", "Votre commande 4411 est expédiée. Êtes-vous satisfait de votre achat ?\n\nCe message a été envoyé automatiquement, merci de ne pas y répondre."},
+		"de": {"Versandhaus Kern <bestellung@kern.example>", "Ihre Bestellung 4411 wurde versandt. Sind Sie zufrieden mit Ihrem Einkauf?\n\nDiese E-Mail wurde automatisch erstellt. Bitte antworten Sie nicht auf diese E-Mail."},
+	} {
+		t.Run(lang, func(t *testing.T) {
+			mail := plainMail(c[0], "me@example.com", "Order 4411", "Tue, 01 Dec 2026 08:00:00 +0100", "robot-"+lang+"@shop.example", c[1])
+			got, _ := planTitles(t, map[string]string{"1.robot": mail}, at, 24*time.Hour)
+			for _, s := range got {
+				if strings.Contains(s, "Reply to") {
+					t.Errorf("a robot is answered: %s", s)
+				}
+			}
+		})
+	}
+}

@@ -125,6 +125,11 @@ func (e *Enricher) record(ev event.Event, m event.Mail, now time.Time) msgRecord
 	// A person asks something only in what they wrote, not in the
 	// earlier mail they quote. Automated mail never asks (a newsletter's
 	// "reply by Friday" is marketing).
+	if !r.Automated && !r.Mine && robotText.MatchString(extract.Unquoted(m.Text)) {
+		// "This is an automated message, please do not reply": a machine
+		// wrote it, it neither asks nor answers.
+		r.Automated = true
+	}
 	if !r.Automated {
 		r.Asks, r.Question = extract.Question(extract.Unquoted(m.Text), m.Language)
 		r.Question = oneLine(r.Question, 200)
