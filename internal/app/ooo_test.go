@@ -39,6 +39,10 @@ func TestOutOfOfficeIsNoAnswer(t *testing.T) {
 		return plainMail("Bob Martin <bob@example.com>", "me@example.com", subject, "Tue, 01 Dec 2026 10:01:00 +0100",
 			"ooo1@example.com", text, append([]string{"In-Reply-To: <q1@example.com>\r\nReferences: <q1@example.com>\r\n"}, headers...)...)
 	}
+	unthreaded := func(subject, text string, headers ...string) string {
+		return plainMail("Bob Martin <bob@example.com>", "me@example.com", subject, "Tue, 01 Dec 2026 10:01:00 +0100",
+			"ooo1@example.com", text, headers...)
+	}
 	auto := "Auto-Submitted: auto-replied\r\n"
 	back := time.Date(2026, 12, 14, 0, 0, 0, 0, paris)
 	for name, c := range map[string]struct {
@@ -50,6 +54,8 @@ func TestOutOfOfficeIsNoAnswer(t *testing.T) {
 		"fr": {reply("Réponse automatique : Signed contract", "Bonjour, je suis absent jusqu'au lundi 14 décembre inclus, sans accès à mes mails.", auto),
 			back.AddDate(0, 0, 1), back.AddDate(0, 0, 2)},
 		"de no headers": {reply("Abwesend: Signed contract", "Vielen Dank für Ihre Nachricht. Ich bin bis zum 14. Dezember im Urlaub und lese keine E-Mails."),
+			back.AddDate(0, 0, 1), back.AddDate(0, 0, 2)},
+		"en by subject only": {unthreaded("Out of Office: Signed contract", "I am on annual leave and will be back on Monday 14 December 2026.", auto),
 			back.AddDate(0, 0, 1), back.AddDate(0, 0, 2)},
 		"en no date": {reply("Out of Office: Signed contract", "I am currently out of the office with limited access to email.", auto),
 			time.Date(2026, 12, 4, 10, 0, 0, 0, paris), time.Date(2026, 12, 4, 10, 0, 0, 0, paris)},
