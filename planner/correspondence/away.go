@@ -13,12 +13,13 @@ import (
 // open, and asking again makes sense once the person is back.
 
 // awaySubjects are subject prefixes (lower case) of out-of-office replies;
-// those ending in ':' need it, the others are unambiguous as they stand.
+// those ending in ':' need the colon ("Out of office next week" is a
+// colleague's subject, "Out of Office: Contract" an auto-reply's), the
+// others are a machine's words as they stand.
 var awaySubjects = []string{
-	"automatic reply", "auto reply:", "autoreply:", "auto-reply:", "auto:", "out of office", "ooo:",
-	"away:", "on leave:", "vacation:", "holiday:",
-	"réponse automatique", "reponse automatique", "absent:", "absente:", "absence:", "absence du bureau", "congés:",
-	"automatische antwort", "abwesenheitsnotiz", "abwesend:", "abwesenheit:", "urlaub:", "nicht im büro",
+	"automatic reply", "auto reply:", "autoreply:", "auto-reply:", "out of office:", "ooo:",
+	"réponse automatique", "reponse automatique", "absent:", "absente:", "absence du bureau:",
+	"automatische antwort", "abwesenheitsnotiz", "abwesend:",
 }
 
 // awayText finds an out-of-office message: "I am out of the office", "on

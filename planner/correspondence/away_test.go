@@ -25,6 +25,8 @@ func TestAwayReply(t *testing.T) {
 		{"a person's plans", event.Mail{Subject: "Re: Contract", InReplyTo: reply, Text: "Sure. Note I will be on leave next week, so let's sign today?"}, false},
 		{"newsletter", event.Mail{Subject: "Plan your holiday", Text: "Out of office? Try our app.", Automated: true, AutomatedReason: "newsletter (has List-Unsubscribe)"}, false},
 		{"subject absent tomorrow", event.Mail{Subject: "Absent tomorrow"}, false},
+		{"a colleague's subject", event.Mail{Subject: "Out of office next week", Text: "Hi, can you cover the Tuesday call?"}, false},
+		{"a car", event.Mail{Subject: "Auto: Termin für die Inspektion", Text: "Passt Ihnen Dienstag?"}, false},
 	} {
 		if got := awayReply(c.m); got != c.want {
 			t.Errorf("%s: awayReply = %v, want %v", c.name, got, c.want)
