@@ -115,7 +115,9 @@ func (j *judging) queue(ctx context.Context, ev event.Event, made []event.Sugges
 		job := judgeJob{Mail: m, Suggestions: made, Source: ev.Source}
 		switch {
 		case anyJudged(made):
-		case m.Automated && listMail(m) && namesUser(j.cfg, m):
+		case m.Automated && listMail(m) && namesUser(j.cfg, m) && !madeBy(made, ruleAwaitingMyReply):
+			// The rules ask the user by name themselves (a reply owed);
+			// the model is asked only when they made nothing of it.
 			job.Question = true
 		default:
 			return nil
@@ -155,6 +157,15 @@ const tripBuffer = 10 * time.Minute
 // tripPhrase finds text that gives a trip's length: "45 min door to door",
 // "20 minutes' walk", "trajet 30 min", "Fahrzeit 1 Stunde".
 var tripPhrase = regexp.MustCompile(`(?i)(\d+\s*(min|mins|minutes?|h|hours?|heures?|stunden?|std)\b.{0,40}(door to door|drive|driving|walk|by car|by train|by bike|trip|journey|travel|trajet|route|en voiture|à pied|fahrt|anfahrt|zu fuß|mit dem auto))|((door to door|drive|trip|journey|travel time|trajet|fahrzeit|anfahrt).{0,30}\d+\s*(min|mins|minutes?|h|hours?|heures?|stunden?|std)\b)`)
+
+func madeBy(made []event.Suggestion, rule string) bool {
+	for _, s := range made {
+		if s.Rule == rule {
+			return true
+		}
+	}
+	return false
+}
 
 func anyJudged(made []event.Suggestion) bool {
 	for _, s := range made {
