@@ -30,22 +30,33 @@ const (
 	// minStoryTitle is the shortest normalized title that identifies a
 	// story ("News" or "Update" does not).
 	minStoryTitle = 12
+	// storySummary is how much of the summary identifies a story beside
+	// its title (runes, normalized).
+	storySummary = 160
 )
 
 // storyClaim is the value of a story key: which item claimed it, when.
 type storyClaim struct {
-	Ref string    `json:"ref"`
-	At  time.Time `json:"at"`
+	Ref   string    `json:"ref"`
+	At    time.Time `json:"at"`
+	Title string    `json:"title,omitempty"` // normalized
 }
 
-// storyKeys are the keys that identify item's story.
+// storyKeys are the keys that identify item's story: its canonical link,
+// and its title with the start of its summary within its feed.
 func storyKeys(feed string, item event.FeedItem) []string {
 	var keys []string
 	if l := canonicalLink(item.Link); l != "" {
 		keys = append(keys, "link:"+l)
 	}
+	// A feed's recurring title ("Daily briefing") is many stories: the
+	// title counts with the start of the summary.
 	if t := normalizeTitle(item.Title); len(t) >= minStoryTitle {
-		keys = append(keys, "title:"+feed+"\x00"+t)
+		sum := []rune(normalizeTitle(item.Summary))
+		if len(sum) > storySummary {
+			sum = sum[:storySummary]
+		}
+		keys = append(keys, "title:"+feed+"\x00"+t+"\x00"+string(sum))
 	}
 	return keys
 }
@@ -87,6 +98,33 @@ func normalizeTitle(s string) string {
 	return strings.Join(f, " ")
 }
 
+// similarTitles: most words of the two titles are shared (Jaccard 0.6),
+// or one title holds the other ("Go 1.30 is released" and "Go 1.30 is
+// released!"); "v1.2 released" and "v1.3 released" are two stories.
+func similarTitles(a, b string) bool {
+	if a == "" || b == "" {
+		return a == b
+	}
+	if strings.Contains(a, b) || strings.Contains(b, a) {
+		return true
+	}
+	wa, wb := map[string]bool{}, map[string]bool{}
+	for _, w := range strings.Fields(a) {
+		wa[w] = true
+	}
+	for _, w := range strings.Fields(b) {
+		wb[w] = true
+	}
+	shared := 0
+	for w := range wa {
+		if wb[w] {
+			shared++
+		}
+	}
+	union := len(wa) + len(wb) - shared
+	return union > 0 && float64(shared)/float64(union) >= 0.6
+}
+
 // repeatedStory reports whether ev's item is a story another item already
 // brought (within storyWindow); if not, the item claims its story.
 func (p *Planner) repeatedStory(ctx context.Context, ev event.Event, feed string, item event.FeedItem, now time.Time) (bool, error) {
@@ -95,6 +133,7 @@ func (p *Planner) repeatedStory(ctx context.Context, ev event.Event, feed string
 		return false, nil
 	}
 	ref := ev.Source + "\x00" + item.Ref()
+	title := normalizeTitle(item.Title)
 	p.storyMu.Lock()
 	defer p.storyMu.Unlock()
 	if now.Sub(p.storySweep) >= storySweepEvery {
@@ -108,12 +147,15 @@ func (p *Planner) repeatedStory(ctx context.Context, ev event.Event, feed string
 		if err != nil {
 			return false, err
 		}
-		if c.Ref != "" && c.Ref != ref && now.Sub(c.At) < storyWindow {
+		// A page every item of a feed links to (a changelog) is many
+		// stories: the same link is the same story when the titles agree.
+		sameTitle := !strings.HasPrefix(k, "link:") || similarTitles(c.Title, title)
+		if c.Ref != "" && c.Ref != ref && now.Sub(c.At) < storyWindow && sameTitle {
 			p.logger.Debug("feed item repeats a story already planned", "event", ev.ID, "first", c.Ref)
 			return true, nil
 		}
 	}
-	raw, err := json.Marshal(storyClaim{Ref: ref, At: now})
+	raw, err := json.Marshal(storyClaim{Ref: ref, At: now, Title: title})
 	if err != nil {
 		return false, fmt.Errorf("feed story: %w", err)
 	}

@@ -23,6 +23,14 @@ func TestPlanStoryOnce(t *testing.T) {
 	sameTitle := goItem()
 	sameTitle.GUID = "tag:go.dev,2026:blog/go1.30-again"
 	sameTitle.Link = ""
+	changelog := goItem()
+	changelog.GUID = "tag:go.dev,2026:blog/go1.31-notes"
+	changelog.Title = "Go 1.31 release notes"
+	changelog.Summary = "What is new in 1.31."
+	recurring := goItem()
+	recurring.GUID = "tag:go.dev,2026:blog/go1.30-notes"
+	recurring.Link = ""
+	recurring.Summary = "Another day, other notes."
 	different := goItem()
 	different.GUID = "tag:go.dev,2026:blog/go1.31"
 	different.Link = "https://go.dev/blog/go1.31"
@@ -52,6 +60,14 @@ func TestPlanStoryOnce(t *testing.T) {
 		}},
 		{"same feed, same title, no link", 0, func() (int, error) {
 			s, err := p.Plan(ctx, feedEvent(t, sameTitle, testNow.Add(-time.Hour)))
+			return len(s), err
+		}},
+		{"same link, another title", 1, func() (int, error) {
+			s, err := p.Plan(ctx, feedEvent(t, changelog, testNow.Add(-time.Hour)))
+			return len(s), err
+		}},
+		{"same title, another summary", 1, func() (int, error) {
+			s, err := p.Plan(ctx, feedEvent(t, recurring, testNow.Add(-time.Hour)))
 			return len(s), err
 		}},
 		{"another story", 1, func() (int, error) {
