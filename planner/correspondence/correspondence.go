@@ -153,11 +153,12 @@ func (e *Enricher) Enrich(ctx context.Context, ev event.Event, now time.Time) ([
 	if !rec.Mine {
 		bookings = extract.Bookings(m.Subject, m.Text, m.Language, rec.Date, e.cfg.Location)
 	}
-	if len(bookings) > 0 || invites(m) {
+	if bills(bookings) || invites(m) {
 		// One story, one nudge: the question of an invoice ("paperless
 		// billing?") or of an invitation ("can you make it?") is answered
 		// by paying or by answering the invitation, which have their own
-		// suggestions.
+		// suggestions. A friend's flight details with "can you pick me
+		// up?" still ask.
 		rec.Asks, rec.Question = false, ""
 	}
 	th, err := e.track(ctx, ev, m, &rec, now)
@@ -195,6 +196,16 @@ func (e *Enricher) Enrich(ctx context.Context, ev event.Event, now time.Time) ([
 		scopes = append(scopes, backfillScope(m.Account))
 	}
 	return units, scopes, nil
+}
+
+// bills reports whether one of the bookings is an invoice.
+func bills(bookings []extract.Booking) bool {
+	for _, b := range bookings {
+		if b.Kind == "invoice" {
+			return true
+		}
+	}
+	return false
 }
 
 // invites reports whether the mail carries an invitation to answer (not

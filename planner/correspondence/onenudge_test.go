@@ -52,3 +52,21 @@ func TestInvitationIsNotAQuestion(t *testing.T) {
 		t.Errorf("awaiting %d, deadlines %d: want none beside the invitation", len(k[UnitAwaitingMyReply]), len(k[UnitDeadline]))
 	}
 }
+
+// TestFriendsFlightStillAsks: a person's mail with their flight details
+// and a question is a question: only an invoice's question is its bill's.
+func TestFriendsFlightStillAsks(t *testing.T) {
+	e := newEnricher(t, state.NewMemory())
+	units, _ := enrichAll(t, e, []spec{{
+		id: "trip@example.com", from: "Bob <bob@example.com>", to: []string{me[0]}, subject: "My flight", lang: "en",
+		text: "Hi Ada,\n\nhere is my flight:\nFlight AF 1234\nDeparture: Mon 15 Jun 2026 07:35 Paris Charles de Gaulle (CDG)\n" +
+			"Arrival: Mon 15 Jun 2026 09:20 Berlin Brandenburg (BER)\n\nCould you pick me up at the airport?",
+	}}, base(t).Add(time.Hour))
+	k := byKind(units)
+	if len(k[UnitBooking]) == 0 {
+		t.Skip("the flight is not read as a booking; nothing to check")
+	}
+	if len(k[UnitAwaitingMyReply]) != 1 {
+		t.Errorf("awaiting my reply: %d, want the question", len(k[UnitAwaitingMyReply]))
+	}
+}
