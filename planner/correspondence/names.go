@@ -19,6 +19,25 @@ func ListMail(m event.Mail) bool {
 	return strings.Contains(r, "list-id") || strings.Contains(r, "list-post") || strings.Contains(r, "precedence: list") || strings.Contains(r, "mailing list")
 }
 
+// bulkLocalParts are sender local parts (lower case prefixes) of
+// newsletters and shops, which may carry a List-Id too: "Alice, ready for
+// winter?" from news@shop.example is marketing, not a list member asking.
+var bulkLocalParts = []string{
+	"noreply", "no-reply", "no_reply", "donotreply", "newsletter", "news", "marketing", "info", "hello",
+	"team", "offers", "promo", "deals", "contact", "mailer", "bounce", "notification", "notify",
+}
+
+// bulkSender reports a sender address of a newsletter or a shop.
+func bulkSender(addr string) bool {
+	local, _, _ := strings.Cut(strings.ToLower(addr), "@")
+	for _, p := range bulkLocalParts {
+		if strings.HasPrefix(local, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // Names recognizes the user in text: their full name, first name (of
 // three letters or more) or one of their addresses, as a word.
 type Names struct {

@@ -39,13 +39,18 @@ func TestNamesAsks(t *testing.T) {
 // TestListQuestionByName: a list mail asking the user by name is a reply
 // owed, like a mail to them; one asking everybody is not.
 func TestListQuestionByName(t *testing.T) {
-	for text, want := range map[string]int{
-		"Hi all,\n\nAda, could you review patch v2 before Friday?": 1,
-		"Hi all,\n\ncould someone review patch v2 before Friday?":  0,
+	for _, c := range []struct {
+		from, text string
+		want       int
+	}{
+		{"Bob <bob@example.net>", "Hi all,\n\nAda, could you review patch v2 before Friday?", 1},
+		{"Bob <bob@example.net>", "Hi all,\n\ncould someone review patch v2 before Friday?", 0},
+		{"Shop <news@shop.example>", "New arrivals.\n\nAda, ready for winter?", 0},
 	} {
+		text, want := c.text, c.want
 		e := New(Config{Me: me, Name: "Ada Lovelace", Location: paris(t)}, state.NewMemory(), nil)
 		units, _ := enrichAll(t, e, []spec{{
-			id: "l1@example.net", from: "Bob <bob@example.net>", to: []string{"dev@lists.example.org"},
+			id: "l1@example.net", from: c.from, to: []string{"dev@lists.example.org"},
 			subject: "[dev] patch v2", lang: "en", text: text, automated: "mailing list (List-Id: dev.lists.example.org)",
 		}}, base(t).Add(time.Hour))
 		if got := len(byKind(units)[UnitAwaitingMyReply]); got != want {

@@ -152,7 +152,7 @@ func (e *Enricher) record(ev event.Event, m event.Mail, now time.Time) msgRecord
 	}
 	// A mailing-list mail that asks the user by name is a question to
 	// them, as if they were in To.
-	if ListMail(m) && !r.Mine {
+	if ListMail(m) && !r.Mine && !bulkSender(r.From) {
 		if q, ok := e.names.Asks(m.Text); ok {
 			r.Asks, r.Question, r.Direct, r.Automated = true, oneLine(q, 200), true, false
 		}
