@@ -43,6 +43,8 @@ type Config struct {
 	FollowUpAfter time.Duration
 	// ListBackfill lists look-back items one by one (settings.list_backfill).
 	ListBackfill bool
+	// Drafts: a model drafts replies (settings.drafts).
+	Drafts bool
 }
 
 // Planner turns events into suggestions. It is safe for concurrent use.
@@ -151,6 +153,9 @@ func (p *Planner) Plan(ctx context.Context, ev event.Event) ([]event.Suggestion,
 type Result struct {
 	Suggestions []event.Suggestion
 	Withdraw    []string
+	// Muted is set when a mute rule silenced a unit of the event: nothing
+	// else (the model included) should bring it up.
+	Muted bool
 }
 
 // Handle plans one event: enrichers turn it into units (one per thing a
@@ -177,7 +182,8 @@ func (p *Planner) Handle(ctx context.Context, ev event.Event) (Result, error) {
 	var res Result
 	made := map[string][]string{} // scope -> ids made now
 	for _, u := range units {
-		sugs := p.evaluate(ev, u, now)
+		sugs, muted := p.evaluate(ev, u, now)
+		res.Muted = res.Muted || muted
 		res.Suggestions = append(res.Suggestions, sugs...)
 		if u.Scope != "" {
 			for _, s := range sugs {
@@ -198,8 +204,8 @@ func (p *Planner) Handle(ctx context.Context, ev event.Event) (Result, error) {
 	return res, nil
 }
 
-// evaluate runs the rules on one unit.
-func (p *Planner) evaluate(ev event.Event, u Unit, now time.Time) []event.Suggestion {
+// evaluate runs the rules on one unit; muted says a mute rule silenced it.
+func (p *Planner) evaluate(ev event.Event, u Unit, now time.Time) ([]event.Suggestion, bool) {
 	env := rules.Env{
 		Event: rules.EventEnv{
 			ID:      ev.ID,
@@ -226,7 +232,7 @@ func (p *Planner) evaluate(ev event.Event, u Unit, now time.Time) []event.Sugges
 	}
 	if out.Muted {
 		p.logger.Debug("event muted", "event", ev.ID, "rule", out.MutedBy)
-		return nil
+		return nil, true
 	}
 	var sugs []event.Suggestion
 	for _, c := range out.Candidates {
@@ -265,7 +271,7 @@ func (p *Planner) evaluate(ev event.Event, u Unit, now time.Time) []event.Sugges
 		}
 		sugs = append(sugs, s)
 	}
-	return sugs
+	return sugs, false
 }
 
 // suggestionID is deterministic from the rule and what the suggestion is
@@ -369,5 +375,6 @@ func (p *Planner) settings() rules.Settings {
 		AgendaAt:      p.cfg.AgendaAt,
 		FollowUpAfter: p.cfg.FollowUpAfter,
 		ListBackfill:  p.cfg.ListBackfill,
+		Drafts:        p.cfg.Drafts,
 	}
 }

@@ -71,6 +71,10 @@ type Settings struct {
 	// ListBackfill is set by `agentd plan`: what a new account's look-back
 	// reveals is listed item by item as well as in its one summary.
 	ListBackfill bool `expr:"list_backfill"`
+	// Drafts is set when a model drafts replies (llm configured): a
+	// question is then worth its own suggestion, the draft, even when a
+	// reminder of the same mail says what is asked.
+	Drafts bool `expr:"drafts"`
 }
 
 // exprOptions are the compile options shared by every expression: the Env

@@ -79,6 +79,7 @@ func Planner(cfg *config.Config, logger *slog.Logger, now func() time.Time, stor
 		RemindBefore:  time.Duration(cfg.Planner.RemindBefore),
 		AgendaAt:      cfg.Planner.AgendaAt,
 		FollowUpAfter: time.Duration(cfg.Planner.FollowUpAfter),
+		Drafts:        cfg.LLM.Enabled(),
 	}, set, logger.With("component", "planner"), append([]planner.Option{
 		planner.WithClock(now),
 		planner.WithStore(store),

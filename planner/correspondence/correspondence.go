@@ -181,7 +181,7 @@ func (e *Enricher) Enrich(ctx context.Context, ev event.Event, now time.Time) ([
 		units = append(units, e.threadUnits(ev, other, m.Backfill, now)...)
 		scopes = append(scopes, "mail.thread."+other.ID)
 	}
-	units = append(units, e.messageUnits(ev, m, rec, th, bookings, now)...)
+	units = oneNudge(append(units, e.messageUnits(ev, m, rec, th, bookings, now)...))
 	bounced, err := e.bounceUnits(ctx, ev, m, rec, th, now)
 	if err != nil {
 		return nil, nil, fmt.Errorf("mail enricher: event %s: bounce: %w", ev.ID, err)

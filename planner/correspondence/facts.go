@@ -201,6 +201,7 @@ func (e *Enricher) messageUnits(ev event.Event, m event.Mail, rec msgRecord, th 
 			u.Facts["phrase"] = oneLine(d.Phrase, 80)
 			u.Facts["deadline_kind"] = d.Kind
 			u.Facts["remind_at"] = remind
+			deadlineFacts(u.Facts, d, rec, loc)
 			units = append(units, u)
 		}
 	}
@@ -271,7 +272,7 @@ func (e *Enricher) messageUnits(ev event.Event, m event.Mail, rec msgRecord, th 
 		u.About.RecurrenceID = b.Kind + "/" + occurrence(when, b.Kind == "invoice" || b.Kind == "parcel", loc)
 		units = append(units, u)
 	}
-	return units
+	return whatDeadlines(e.appointmentUnits(units, base, m, rec, now))
 }
 
 // sameDayAsBooking reports whether t falls on the day a booking is due or
