@@ -99,6 +99,9 @@ type Feed struct {
 	Every    Duration // default 30m, at least 1m
 	Timeout  Duration // default 30s
 	MaxBytes int64    // default 10 MiB
+	// MaxNew caps the items one poll announces (default 50); the rest of a
+	// flood is remembered as seen and counted in one log line.
+	MaxNew int
 	// LLM limits what of this feed may reach a model (see Mail.LLM).
 	LLM string
 }
@@ -360,6 +363,7 @@ const (
 	DefaultFeedEvery      = Duration(30 * time.Minute)
 	DefaultFeedTimeout    = Duration(30 * time.Second)
 	DefaultFeedMaxBytes   = 10 << 20
+	DefaultFeedMaxNew     = 50
 	DefaultCalendarEvery  = Duration(15 * time.Minute)
 	DefaultMailLookback   = Duration(14 * 24 * time.Hour)
 	DefaultFeedMaxAge     = Duration(72 * time.Hour)

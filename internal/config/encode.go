@@ -98,6 +98,7 @@ func (c *Config) mapSlice() yaml.MapSlice {
 		m = put(m, "timeout", f.Timeout)
 		if f.MaxBytes != 0 {
 			m = put(m, "max_bytes", f.MaxBytes)
+			m = put(m, "max_new", f.MaxNew)
 			m = put(m, "llm", f.LLM)
 		}
 		feeds = append(feeds, m)

@@ -234,7 +234,7 @@ func schemeList(schemes []string) string {
 }
 
 func (d *decoder) feed(v val, n *names) (Feed, bool) {
-	f, ok := d.fields(v, "a feed", "name", "url", "every", "timeout", "max_bytes", "llm")
+	f, ok := d.fields(v, "a feed", "name", "url", "every", "timeout", "max_bytes", "max_new", "llm")
 	if !ok {
 		return Feed{}, false
 	}
@@ -270,6 +270,12 @@ func (d *decoder) feed(v val, n *names) (Feed, bool) {
 			} else {
 				fd.MaxBytes = x
 			}
+		}
+	}
+	fd.MaxNew = DefaultFeedMaxNew
+	if mn := f.get("max_new"); !mn.null() {
+		if x, ok := d.integer(mn, 1, 1<<20); ok {
+			fd.MaxNew = int(x)
 		}
 	}
 	return fd, true
