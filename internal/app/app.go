@@ -441,7 +441,8 @@ func busConfig(cfg *config.Config) bus.Config {
 	if dir == "" {
 		dir = config.DefaultDataDir()
 	}
-	return bus.Config{URL: cfg.Bus.URL, Listen: cfg.Bus.Listen, DataDir: dir, CredentialsFile: cfg.Bus.CredentialsFile}
+	return bus.Config{URL: cfg.Bus.URL, Listen: cfg.Bus.Listen, DataDir: dir, CredentialsFile: cfg.Bus.CredentialsFile,
+		NKeySeedFile: cfg.Bus.NKeySeedFile, TokenFile: cfg.Bus.TokenFile, TLS: busTLS(cfg)}
 }
 
 func busDescription(b *bus.Bus, cfg *config.Config) string {

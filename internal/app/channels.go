@@ -18,7 +18,7 @@ func channelTargets(cfg *config.Config, logger *slog.Logger, now func() time.Tim
 	if n := cfg.Notify.Ntfy; n != nil {
 		c := ntfy.Config{URL: n.URL, Location: cfg.User.Location}
 		if n.Token.IsSet() {
-			c.Token = n.Token.Resolve
+			c.Token = newSecretOnce(n.Token, logger.With("notifier", "ntfy")).Resolve
 		}
 		nt, err := ntfy.New(c, logger.With("notifier", "ntfy"), ntfy.WithClock(now))
 		if err != nil {
@@ -29,7 +29,7 @@ func channelTargets(cfg *config.Config, logger *slog.Logger, now func() time.Tim
 		}
 	}
 	if w := cfg.Notify.Webhook; w != nil {
-		wh, err := webhook.New(webhook.Config{URL: w.URL, Secret: w.Secret.Resolve}, logger.With("notifier", "webhook"), webhook.WithClock(now))
+		wh, err := webhook.New(webhook.Config{URL: w.URL, Secret: newSecretOnce(w.Secret, logger.With("notifier", "webhook")).Resolve}, logger.With("notifier", "webhook"), webhook.WithClock(now))
 		if err != nil {
 			logger.Error("webhook notifier not started", "err", err)
 		} else {

@@ -65,6 +65,22 @@ type Bus struct {
 	DataDir string
 	// CredentialsFile is a NATS .creds file for URL.
 	CredentialsFile string
+	// NKeySeedFile is an NKey seed file for URL.
+	NKeySeedFile string
+	// TokenFile is a file holding URL's token: another agentd's
+	// <data dir>/bus.token, to join its listening bus.
+	TokenFile string
+	// TLS: with Listen, the embedded server's certificate (required for
+	// an address beyond loopback); with URL, the CA that signed the
+	// server's certificate and an optional client certificate.
+	TLS BusTLS
+}
+
+// BusTLS names PEM files.
+type BusTLS struct {
+	CertFile string
+	KeyFile  string
+	CAFile   string
 }
 
 // Sources are the things agentd watches.

@@ -79,6 +79,15 @@ func (c *Config) mapSlice() yaml.MapSlice {
 	bus = put(bus, "listen", c.Bus.Listen)
 	bus = put(bus, "data_dir", c.Bus.DataDir)
 	bus = put(bus, "credentials_file", c.Bus.CredentialsFile)
+	bus = put(bus, "nkey_seed_file", c.Bus.NKeySeedFile)
+	bus = put(bus, "token_file", c.Bus.TokenFile)
+	if c.Bus.TLS != (BusTLS{}) {
+		tls := yaml.MapSlice{}
+		tls = put(tls, "cert_file", c.Bus.TLS.CertFile)
+		tls = put(tls, "key_file", c.Bus.TLS.KeyFile)
+		tls = put(tls, "ca_file", c.Bus.TLS.CAFile)
+		bus = put(bus, "tls", tls)
+	}
 
 	var feeds, mails, cals []yaml.MapSlice
 	for _, f := range c.Sources.Feeds {

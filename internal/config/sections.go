@@ -100,7 +100,7 @@ func (d *decoder) email(v val) string {
 }
 
 func (d *decoder) bus(v val, b *Bus) {
-	f, _ := d.fields(v, "bus", "url", "listen", "data_dir", "credentials_file")
+	f, _ := d.fields(v, "bus", "url", "listen", "data_dir", "credentials_file", "nkey_seed_file", "token_file", "tls")
 	urlV := f.get("url")
 	b.URL = d.str(urlV)
 	if b.URL != "" {
@@ -125,6 +125,7 @@ func (d *decoder) bus(v val, b *Bus) {
 		b.DataDir = filepath.Join(xdgDir(d.env, "XDG_DATA_HOME"), "agentd")
 	}
 	b.CredentialsFile = d.path(f.get("credentials_file"))
+	d.busAuth(f, listenV, b)
 }
 
 func (d *decoder) natsURL(v val, raw string) {

@@ -140,7 +140,7 @@ func (e *Enricher) Enrich(ctx context.Context, ev event.Event, now time.Time) ([
 	}
 
 	rec := e.record(ev, m, now)
-	th, err := e.track(ctx, ev, m, rec, now)
+	th, err := e.track(ctx, ev, m, &rec, now)
 	if err != nil {
 		return nil, nil, fmt.Errorf("mail enricher: event %s (message %s): %w", ev.ID, m.MessageID, err)
 	}

@@ -43,6 +43,9 @@ type Watcher struct {
 	jitter    func() float64 // in [-1, 1]
 
 	pollMu sync.Mutex // one poll at a time (Run and SyncOnce may overlap)
+	// moved is a permanent redirect's target that holds a secret, so it
+	// is kept in memory only (see saveMeta); guarded by mu.
+	moved string
 
 	mu      sync.Mutex
 	health  Status
@@ -204,7 +207,7 @@ func (w *Watcher) Run(ctx context.Context, publish watchers.Publish) error {
 	}
 	// Honour a Retry-After from before a restart.
 	var wait time.Duration
-	if m, err := w.loadMeta(ctx); err == nil && m.URL == w.cfg.URL {
+	if m, err := w.loadMeta(ctx); err == nil {
 		wait = max(m.NotBefore.Sub(w.now()), 0)
 	}
 	timer := time.NewTimer(wait)
@@ -250,52 +253,18 @@ func (w *Watcher) setNextPoll(t time.Time) {
 	w.health.NextPoll = t
 }
 
-// meta is what the store keeps per feed, under "feed.<name>.meta".
+// meta is what the store keeps per feed, under "feed.<name>.meta.<hash
+// of the URL>" (see meta.go).
 type meta struct {
-	// URL is the configured URL the rest belongs to: a changed config
-	// starts afresh.
-	URL          string    `json:"url"`
+	// URL is read from records written before the key named the URL's
+	// hash (see loadMeta); it is never written again.
+	URL          string    `json:"url,omitempty"`
 	PermanentURL string    `json:"permanent_url,omitempty"`
 	ETag         string    `json:"etag,omitempty"`
 	LastModified string    `json:"last_modified,omitempty"`
 	LastOK       time.Time `json:"last_ok,omitzero"`
 	// NotBefore is the Retry-After the server asked for.
 	NotBefore time.Time `json:"not_before,omitzero"`
-}
-
-func (w *Watcher) metaKey() string { return "feed." + w.cfg.Name + ".meta" }
-
-func (w *Watcher) seenKey(hash string) string { return "feed." + w.cfg.Name + ".seen." + hash }
-
-func (w *Watcher) loadMeta(ctx context.Context) (meta, error) {
-	raw, err := w.store.Get(ctx, w.metaKey())
-	if errors.Is(err, state.ErrNotFound) {
-		return meta{URL: w.cfg.URL}, nil
-	}
-	if err != nil {
-		return meta{}, fmt.Errorf("load meta: %w", err)
-	}
-	var m meta
-	if err := json.Unmarshal(raw, &m); err != nil {
-		// A corrupt record costs one unconditional GET, nothing more.
-		w.logger.Warn("feed state unreadable; starting without validators", "err", err)
-		return meta{URL: w.cfg.URL}, nil
-	}
-	if m.URL != w.cfg.URL {
-		return meta{URL: w.cfg.URL}, nil
-	}
-	return m, nil
-}
-
-func (w *Watcher) saveMeta(ctx context.Context, m meta) error {
-	raw, err := json.Marshal(m)
-	if err != nil {
-		return fmt.Errorf("encode meta: %w", err)
-	}
-	if err := w.store.Put(ctx, w.metaKey(), raw); err != nil {
-		return fmt.Errorf("save meta: %w", err)
-	}
-	return nil
 }
 
 // poll fetches and announces once, records health, and returns the
@@ -329,6 +298,9 @@ func (w *Watcher) pollLocked(ctx context.Context, publish watchers.Publish) (ret
 	m, err := w.loadMeta(ctx)
 	if err != nil {
 		return 0, target, wrap(err)
+	}
+	if m.PermanentURL == "" {
+		m.PermanentURL = w.movedTo()
 	}
 	if m.PermanentURL != "" {
 		target = m.PermanentURL
