@@ -87,6 +87,12 @@ func FuzzExpand(f *testing.F) {
 					t.Errorf("%q: at the limit with an error that is not ErrLimit: %v", e.UID, err)
 				}
 				checkOccurrences(t, "fuzz", w[0], w[1], occ)
+				if w[0].Year() < 1 || w[1].Year() > 9999 {
+					// The window around a start in year 0 or 9999 cannot
+					// be written in JSON (RFC 3339 years); the watchers'
+					// windows are around now (crasher a95a3ac6efef5bb9).
+					continue
+				}
 				ce, err := Describe("fuzz", "", "fuzz.ics", e, w[0], w[1], time.UTC)
 				if err != nil {
 					continue
