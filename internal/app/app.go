@@ -394,7 +394,7 @@ func (a *App) planHandler(p *planner.Planner, book *suggestions.Book, dr *drafti
 				return bus.RetryAfter(5*time.Second, fmt.Errorf("queueing a draft for %s: %w", s.ID, err))
 			}
 		}
-		if err := jd.queue(ctx, ev, res.Suggestions); err != nil {
+		if err := jd.queue(ctx, ev, res); err != nil {
 			return bus.RetryAfter(5*time.Second, fmt.Errorf("queueing a judgement of %s: %w", ev.ID, err))
 		}
 		return nil

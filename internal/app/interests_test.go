@@ -14,9 +14,10 @@ import (
 
 // TestFeedInterestsInMeaning: with llm.feed_interests, feed items no rule
 // matched go to the model in one batch; a match becomes a suggestion.
-// Without the key, no call.
+// Without the key, or for items a mute rule silenced, no call.
 func TestFeedInterestsInMeaning(t *testing.T) {
-	for _, on := range []bool{true, false} {
+	for _, tc := range []struct{ on, muted bool }{{true, false}, {false, false}, {true, true}} {
+		on := tc.on && !tc.muted
 		srv := llmtest.New(t, llmtest.Config{Models: []string{"m"}, Responder: func(req llmtest.ChatRequest) string {
 			user := req.Messages[len(req.Messages)-1].Content
 			for _, line := range strings.Split(user, "\n") {
@@ -36,8 +37,11 @@ func TestFeedInterestsInMeaning(t *testing.T) {
 		feed := filepath.Join(dir, "city.xml")
 		os.WriteFile(feed, []byte(rss), 0o600)
 		llm := "llm: {url: " + srv.BaseURL() + ", model: m}\n"
-		if on {
-			llm = "llm: {url: " + srv.BaseURL() + ", model: m, feed_interests: true}\n"
+		if tc.muted {
+			llm += "rules:\n  - {name: mute-city, when: 'event.type == \"feed.item\"', action: mute}\n"
+		}
+		if tc.on {
+			llm = strings.Replace(llm, "model: m}", "model: m, feed_interests: true}", 1)
 		}
 		yaml := "user: {name: Alice, email: alice@example.com, timezone: UTC, interests: [urban cycling]}\nbus: {data_dir: " + filepath.Join(dir, "data") + "}\n" +
 			"sources:\n  feeds:\n    - {name: city, url: \"file://" + feed + "\"}\n" + llm + "notify: {terminal: {}}\n"
@@ -64,7 +68,7 @@ func TestFeedInterestsInMeaning(t *testing.T) {
 		}
 		if !on {
 			if srv.Calls() != 0 {
-				t.Errorf("feed_interests off: %d calls", srv.Calls())
+				t.Errorf("feed_interests %v, muted %v: %d calls", tc.on, tc.muted, srv.Calls())
 			}
 			continue
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/agentd/agentd/internal/config"
 	"github.com/agentd/agentd/internal/state"
 	"github.com/agentd/agentd/internal/suggestions"
+	"github.com/agentd/agentd/planner"
 	"github.com/agentd/agentd/planner/assist"
 	"github.com/agentd/agentd/planner/llm"
 )
@@ -99,10 +100,11 @@ func (a *App) startJudging(ctx, runCtx context.Context, cfg *config.Config, book
 // queue queues a judgement of what the rules made for ev, when one of
 // them asks for it (a payment), when a list mail names the user, or when
 // an event's text gives the trip's length.
-func (j *judging) queue(ctx context.Context, ev event.Event, made []event.Suggestion) error {
-	if j == nil || sendFor(j.cfg, ev.Source) == config.SendNever {
-		return nil
+func (j *judging) queue(ctx context.Context, ev event.Event, res planner.Result) error {
+	if j == nil || res.Muted || sendFor(j.cfg, ev.Source) == config.SendNever {
+		return nil // a mute rule's silence holds for the model too
 	}
+	made := res.Suggestions
 	switch ev.Type {
 	case event.TypeFeedItem:
 		return j.interests.add(ctx, ev, made)
