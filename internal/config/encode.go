@@ -212,7 +212,9 @@ func (c *Config) mapSlice() yaml.MapSlice {
 	}
 
 	planner := put(yaml.MapSlice{}, "feed_max_age", c.Planner.FeedMaxAge)
-	planner = put(planner, "remind_before", c.Planner.RemindBefore)
+	// 0 is a lead time of its own (remind as the meeting starts), not
+	// "unset": left out, it would read back as the 10m default.
+	planner = append(planner, kv{Key: "remind_before", Value: c.Planner.RemindBefore.String()})
 	planner = put(planner, "agenda_at", fmtClock(c.Planner.AgendaAt))
 	planner = put(planner, "follow_up_after", c.Planner.FollowUpAfter)
 	planner = put(planner, "leave_before", c.Planner.LeaveBefore)
