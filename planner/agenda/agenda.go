@@ -64,6 +64,22 @@ const (
 
 const storePrefix = "cal.occ."
 
+// answerPrefix keys the user's own answers (iTIP REPLY they sent) by UID;
+// an answer is remembered for answerMemory, or until the meeting's last
+// occurrence it mentions is over if that is later.
+const (
+	answerPrefix = "cal.ans."
+	answerMemory = 7 * 24 * time.Hour
+)
+
+// answer is the user's own answer to an invitation.
+type answer struct {
+	UID      string    `json:"uid"`
+	PartStat string    `json:"partstat"`
+	Seq      int       `json:"seq,omitempty"`
+	Until    time.Time `json:"until"`
+}
+
 // Enricher is a planner.Enricher for calendar events. It is safe for
 // concurrent use; events are handled one at a time.
 type Enricher struct {
@@ -79,6 +95,8 @@ type Enricher struct {
 	// local days they touch.
 	recs map[string]*record
 	days map[int][]*occ
+	// answers are the user's own answers by UID (see EnrichAnswer).
+	answers map[string]answer
 	// swept is the local day of the last sweep (see sweep).
 	swept int
 }
@@ -108,8 +126,9 @@ func New(cfg Config, store state.Store, logger *slog.Logger) *Enricher {
 		me:     me,
 		store:  store,
 		logger: logger,
-		recs:   map[string]*record{},
-		days:   map[int][]*occ{},
+		recs:    map[string]*record{},
+		days:    map[int][]*occ{},
+		answers: map[string]answer{},
 	}
 }
 
@@ -144,29 +163,120 @@ func (e *Enricher) EnrichCalendar(ctx context.Context, source, typ string, ce ev
 	e.sweep(ctx, now)
 
 	key := recKey(source, uid)
-	old := e.recs[key]
-	// Conflict scopes to re-evaluate: the occurrences that led a conflict
-	// with one of this object's occurrences, before or after the change.
-	conflicts := map[string]*occ{}
-	e.markConflicts(old, false, conflicts)
-	oldDays := e.touchedDays(old)
+	return e.reconcile(ctx, uid, now, func(copies map[string]*record) {
+		copies[key] = e.newRecord(source, uid, typ, ce, copies[key], previous(key, copies), now)
+	})
+}
 
-	rec := e.newRecord(source, uid, typ, ce, old, now)
-	if err := e.save(ctx, key, rec, now); err != nil {
+// EnrichAnswer takes the user's own answer to an invitation: an iTIP REPLY
+// they sent (from their Sent folder). It stands for their PARTSTAT on
+// every copy of the meeting that still asks for an answer: no "answer the
+// invitation", and a declined meeting is neither reminded nor on the
+// agenda. An answer older (by SEQUENCE) than one already known is ignored.
+func (e *Enricher) EnrichAnswer(ctx context.Context, ce event.CalendarEvent, now time.Time) ([]planner.Unit, []string, error) {
+	var partStat string
+	for _, a := range ce.Attendees {
+		if e.isMe(a.Email) {
+			partStat = strings.ToUpper(strings.TrimSpace(a.PartStat))
+			break
+		}
+	}
+	if ce.UID == "" || partStat == "" || partStat == "NEEDS-ACTION" {
+		return nil, nil, nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.load(ctx, now); err != nil {
 		return nil, nil, err
 	}
-	e.unindex(old)
-	if rec.live(now) {
-		e.recs[key] = rec
-		e.index(rec)
-	} else {
-		delete(e.recs, key)
+	e.sweep(ctx, now)
+	if old, ok := e.answers[ce.UID]; ok && old.Seq > ce.Sequence {
+		return nil, nil, nil
 	}
-	e.markConflicts(rec, true, conflicts)
+	a := answer{UID: ce.UID, PartStat: partStat, Seq: ce.Sequence, Until: now.Add(answerMemory)}
+	for _, o := range ce.Occurrences {
+		if o.End.After(a.Until) {
+			a.Until = o.End
+		}
+	}
+	raw, err := json.Marshal(a)
+	if err != nil {
+		return nil, nil, fmt.Errorf("calendar: encode the answer to %s: %w", ce.UID, err)
+	}
+	if err := e.store.Put(ctx, answerPrefix+ce.UID, raw); err != nil {
+		return nil, nil, fmt.Errorf("calendar: store the answer to %s: %w", ce.UID, err)
+	}
+	e.answers[ce.UID] = a
+	return e.reconcile(ctx, ce.UID, now, func(map[string]*record) {})
+}
 
-	units := e.objectUnits(source, typ, ce, rec, now)
-	scopes := []string{objectScope(source, uid)}
+// reconcile applies change to the copies of one meeting (uid) that the
+// enricher knows, one per source: a calendar, or a mail account that
+// brought an invitation, update or cancellation. The copy with the highest
+// SEQUENCE is the truth (see supersedes); the others are shadowed: they
+// make no units and are on no agenda and in no conflict. Every copy's
+// scope is re-evaluated, with the conflicts, agendas and pending
+// invitations the change touches.
+func (e *Enricher) reconcile(ctx context.Context, uid string, now time.Time, change func(copies map[string]*record)) ([]planner.Unit, []string, error) {
+	before := map[string]*record{}
+	for k, r := range e.recs {
+		if r.UID == uid {
+			before[k] = r
+		}
+	}
+	// Conflict scopes to re-evaluate: the occurrences that led a conflict
+	// with one of this object's occurrences, before or after the change;
+	// and the pending invitations whose clashes may change.
+	conflicts := map[string]*occ{}
+	days := map[int]bool{}
+	invites := map[string]*record{}
+	keys := slices.Sorted(maps.Keys(before))
+	for _, k := range keys {
+		r := before[k]
+		e.markConflicts(r, false, conflicts)
+		maps.Copy(days, e.touchedDays(r))
+		e.markInvitations(r, invites)
+	}
+	after := make(map[string]*record, len(before)+1)
+	for k, r := range before {
+		after[k] = r.clone()
+	}
+	change(after)
+	e.resolve(uid, after)
+	keys = slices.Sorted(maps.Keys(after))
+	for _, k := range keys {
+		if err := e.save(ctx, k, after[k], now); err != nil {
+			return nil, nil, err
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(before)) {
+		e.unindex(before[k])
+	}
+	for _, k := range keys {
+		if r := after[k]; r.live(now) {
+			e.recs[k] = r
+			e.index(r)
+		} else {
+			delete(e.recs, k)
+		}
+	}
+	var units []planner.Unit
+	var scopes []string
+	for _, k := range keys {
+		r := after[k]
+		e.markConflicts(r, true, conflicts)
+		maps.Copy(days, e.touchedDays(r))
+		e.markInvitations(r, invites)
+		units = append(units, e.objectUnits(r, now)...)
+		scopes = append(scopes, objectScope(r.Source, r.UID))
+	}
 	// In order, so that the same event always plans the same way.
+	for _, k := range slices.Sorted(maps.Keys(invites)) {
+		if r := e.recs[k]; r != nil && r.UID != uid {
+			units = append(units, e.objectUnits(r, now)...)
+			scopes = append(scopes, objectScope(r.Source, r.UID))
+		}
+	}
 	for _, scope := range slices.Sorted(maps.Keys(conflicts)) {
 		if o := conflicts[scope]; o != nil {
 			if u, ok := e.conflictUnit(o, now); ok {
@@ -174,11 +284,6 @@ func (e *Enricher) EnrichCalendar(ctx context.Context, source, typ string, ce ev
 			}
 		}
 		scopes = append(scopes, scope)
-	}
-
-	days := oldDays
-	for d := range e.touchedDays(rec) {
-		days[d] = true
 	}
 	for _, d := range slices.Sorted(maps.Keys(days)) {
 		if u, ok := e.agendaUnit(d, now); ok {
@@ -189,6 +294,34 @@ func (e *Enricher) EnrichCalendar(ctx context.Context, source, typ string, ce ev
 		}
 	}
 	return units, scopes, nil
+}
+
+// markInvitations adds to set the pending invitations (by record key) that
+// overlap one of r's occurrences that blocks the user's time: their
+// question names the meetings they clash with.
+func (e *Enricher) markInvitations(r *record, set map[string]*record) {
+	if r == nil || r.Shadowed || !r.Accepted || r.Transparent {
+		return
+	}
+	var pending []*record
+	for _, p := range e.recs {
+		if p.pending() && p.UID != r.UID {
+			pending = append(pending, p)
+		}
+	}
+	if len(pending) == 0 {
+		return
+	}
+	for _, o := range r.Occs {
+		if !o.conflicting() {
+			continue
+		}
+		for _, p := range pending {
+			if slices.ContainsFunc(p.Occs, func(q *occ) bool { return !q.Cancelled && !q.AllDay && overlap(o, q) }) {
+				set[recKey(p.Source, p.UID)] = p
+			}
+		}
+	}
 }
 
 // load reads the stored occurrences once; occurrences over by now are left
@@ -226,6 +359,27 @@ func (e *Enricher) load(ctx context.Context, now time.Time) error {
 		e.recs[recKey(r.Source, r.UID)] = rp
 		e.index(rp)
 	}
+	keys, err = e.store.Keys(ctx, answerPrefix)
+	if err != nil {
+		return fmt.Errorf("calendar: list stored answers: %w", err)
+	}
+	for _, k := range keys {
+		raw, err := e.store.Get(ctx, k)
+		if errors.Is(err, state.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("calendar: read stored answer %q: %w", k, err)
+		}
+		var a answer
+		if err := json.Unmarshal(raw, &a); err != nil || a.UID == "" {
+			e.logger.Warn("forgetting an unreadable stored answer", "key", k, "err", err)
+			continue
+		}
+		if a.Until.After(now) {
+			e.answers[a.UID] = a
+		}
+	}
 	e.loaded = true
 	return nil
 }
@@ -253,6 +407,15 @@ func (e *Enricher) sweep(ctx context.Context, now time.Time) {
 		if err := e.store.Delete(ctx, storePrefix+k); err != nil {
 			// Harmless: load drops it next time.
 			e.logger.Warn("forgetting a past calendar object failed", "source", r.Source, "uid", r.UID, "err", err)
+		}
+	}
+	for k, a := range e.answers {
+		if a.Until.After(now) {
+			continue
+		}
+		delete(e.answers, k)
+		if err := e.store.Delete(ctx, answerPrefix+k); err != nil {
+			e.logger.Warn("forgetting a past answer failed", "uid", k, "err", err)
 		}
 	}
 }

@@ -15,10 +15,16 @@ import (
 
 // objectUnits are the units in the object's own scope: one per occurrence
 // still to come, the pending invitation, and cancellation notices.
-func (e *Enricher) objectUnits(source, typ string, ce event.CalendarEvent, rec *record, now time.Time) []planner.Unit {
+// A shadowed copy has none (the copy that supersedes it has them), nor has
+// a declined meeting but for cancellation notices.
+func (e *Enricher) objectUnits(rec *record, now time.Time) []planner.Unit {
+	if rec == nil || rec.Shadowed || !rec.live(now) {
+		return nil
+	}
+	ce := rec.object()
 	var units []planner.Unit
-	about := event.About{Source: source, Type: typ, Ref: rec.UID}
-	scope := objectScope(source, rec.UID)
+	about := event.About{Source: rec.Source, Type: cmp.Or(rec.Type, event.TypeCalendarChanged), Ref: rec.UID}
+	scope := objectScope(rec.Source, rec.UID)
 
 	var next *occ
 	for _, o := range rec.Occs {
@@ -30,6 +36,9 @@ func (e *Enricher) objectUnits(source, typ string, ce event.CalendarEvent, rec *
 				u.Expires = o.Start
 				units = append(units, u)
 			}
+			continue
+		}
+		if rec.PartStat == "DECLINED" {
 			continue
 		}
 		u := e.occurrenceUnit(ce, o, now)
@@ -48,8 +57,7 @@ func (e *Enricher) objectUnits(source, typ string, ce event.CalendarEvent, rec *
 		units = append(units, u)
 	}
 
-	st := e.standing(ce)
-	if next != nil && st.partStat == "NEEDS-ACTION" && !st.organizer {
+	if next != nil && rec.pending() {
 		organizer, organizerEmail := "", ""
 		if ce.Organizer != nil {
 			organizer, organizerEmail = cmp.Or(ce.Organizer.Name, ce.Organizer.Email), ce.Organizer.Email
@@ -62,6 +70,7 @@ func (e *Enricher) objectUnits(source, typ string, ce event.CalendarEvent, rec *
 		facts["organizer"] = cmp.Or(organizer, "someone")
 		facts["organizer_email"] = organizerEmail
 		facts["recurring"] = ce.Recurring
+		e.clashFacts(facts, next, now)
 		units = append(units, planner.Unit{
 			Facts: facts, About: about, Link: rec.Link, Scope: scope,
 			// An invitation is moot once its next occurrence has begun.
@@ -69,6 +78,41 @@ func (e *Enricher) objectUnits(source, typ string, ce event.CalendarEvent, rec *
 		})
 	}
 	return units
+}
+
+// clashFacts tell which accepted meetings an invitation's occurrence
+// overlaps: overlaps ("Team sync 10:00–11:00", the first, and "and N
+// more"), clashes (one line each), clash_count.
+func (e *Enricher) clashFacts(facts map[string]any, o *occ, now time.Time) {
+	var clashes []*occ
+	if !o.AllDay {
+		e.eachOverlap(o, func(p *occ) {
+			if p.End.After(now) {
+				clashes = append(clashes, p)
+			}
+		})
+	}
+	slices.SortFunc(clashes, byStart)
+	clashes = slices.Compact(clashes)
+	loc := e.cfg.Location
+	lines := make([]string, 0, len(clashes))
+	for i, p := range clashes {
+		if i == maxConflictLines {
+			lines = append(lines, fmt.Sprintf("… and %d more", len(clashes)-maxConflictLines))
+			break
+		}
+		lines = append(lines, fmt.Sprintf("%s %s–%s", summaryOr(p.summary()), p.Start.In(loc).Format("15:04"), p.End.In(loc).Format("15:04")))
+	}
+	overlaps := ""
+	if len(lines) > 0 {
+		overlaps = lines[0]
+		if len(clashes) > 1 {
+			overlaps += fmt.Sprintf(" and %d more", len(clashes)-1)
+		}
+	}
+	facts["overlaps"] = overlaps
+	facts["clashes"] = lines
+	facts["clash_count"] = len(clashes)
 }
 
 func (e *Enricher) occurrenceUnit(ce event.CalendarEvent, o *occ, now time.Time) planner.Unit {
