@@ -122,10 +122,10 @@ func New(cfg Config, store state.Store, logger *slog.Logger) *Enricher {
 		}
 	}
 	return &Enricher{
-		cfg:    cfg,
-		me:     me,
-		store:  store,
-		logger: logger,
+		cfg:     cfg,
+		me:      me,
+		store:   store,
+		logger:  logger,
 		recs:    map[string]*record{},
 		days:    map[int][]*occ{},
 		answers: map[string]answer{},
