@@ -88,7 +88,7 @@ func (c calSetup) config(t *testing.T) *config.Config {
 		ics.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:test\r\n")
 		for _, m := range c.calendar {
 			body := m.ics()
-			ics.WriteString(body[strings.Index(body, "BEGIN:VEVENT") : strings.LastIndex(body, "END:VCALENDAR")])
+			ics.WriteString(body[strings.Index(body, "BEGIN:VEVENT"):strings.LastIndex(body, "END:VCALENDAR")])
 		}
 		ics.WriteString("END:VCALENDAR\r\n")
 		file := filepath.Join(dir, "work.ics")
