@@ -19,6 +19,7 @@ type itip struct {
 	seq                        int
 	start, end                 string // local, 20261126T100000
 	partStat                   string // the user's
+	rrule, recurrenceID        string // RRULE value; RECURRENCE-ID (local) of one occurrence
 }
 
 func (m itip) ics() string {
@@ -30,6 +31,12 @@ func (m itip) ics() string {
 	fmt.Fprintf(&b, "BEGIN:VEVENT\r\nUID:%s\r\nSEQUENCE:%d\r\nDTSTAMP:20261120T090000Z\r\n"+
 		"DTSTART;TZID=%s:%s\r\nDTEND;TZID=%s:%s\r\nSUMMARY:%s\r\nORGANIZER;CN=Bob Martin:mailto:bob@example.com\r\n",
 		m.uid, m.seq, m.zone, m.start, m.zone, m.end, m.summary)
+	if m.rrule != "" {
+		b.WriteString("RRULE:" + m.rrule + "\r\n")
+	}
+	if m.recurrenceID != "" {
+		fmt.Fprintf(&b, "RECURRENCE-ID;TZID=%s:%s\r\n", m.zone, m.recurrenceID)
+	}
 	if m.method == "CANCEL" {
 		b.WriteString("STATUS:CANCELLED\r\n")
 	}
@@ -247,5 +254,34 @@ func TestInvitationClash(t *testing.T) {
 				t.Errorf("want the clash named (%s):\n%s", tc.want, got)
 			}
 		})
+	}
+}
+
+// TestMailAboutOneOccurrence: a cancellation by mail of one occurrence of
+// a weekly meeting drops that day's reminder only.
+func TestMailAboutOneOccurrence(t *testing.T) {
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	series := itip{uid: "weekly@example.com", summary: "Wochenrunde", zone: "Europe/Berlin", rrule: "FREQ=WEEKLY;COUNT=3",
+		start: "20261124T090000", end: "20261124T093000", partStat: "ACCEPTED"}
+	cancel := series
+	cancel.method, cancel.seq, cancel.rrule, cancel.recurrenceID = "CANCEL", 1, "", "20261201T090000"
+	cancel.start, cancel.end = "20261201T090000", "20261201T093000"
+	cfg := calSetup{zone: "Europe/Berlin", sentName: "Gesendet", calendar: []itip{series},
+		inbox: map[string]string{"1.cancel": cancel.mail("cancel@example.com", "Sun, 22 Nov 2026 10:00:00 +0100", "Abgesagt: Wochenrunde", "Diese Woche fällt aus.")}}.config(t)
+	ss, failed, err := Plan(t.Context(), cfg, PlanOptions{At: at, Horizon: 20 * 24 * time.Hour})
+	if err != nil || len(failed) > 0 {
+		t.Fatalf("plan: %v %v", err, failed)
+	}
+	var days []string
+	for _, s := range ss {
+		if strings.HasPrefix(s.Title, "In 10 min: Wochenrunde") {
+			days = append(days, s.Due.In(cfg.User.Location).Format("02 15:04"))
+		}
+	}
+	if strings.Join(days, " ") != "24 08:50 08 08:50" {
+		t.Errorf("reminders on %q, want the 24th and the 8th (the 1st cancelled):\n%s", days, dump(ss, cfg.User.Location))
+	}
+	if got := dump(ss, cfg.User.Location); !strings.Contains(got, "Wochenrunde on Tue 1 Dec was cancelled") {
+		t.Errorf("no cancellation note:\n%s", got)
 	}
 }

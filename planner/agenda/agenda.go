@@ -162,9 +162,18 @@ func (e *Enricher) EnrichCalendar(ctx context.Context, source, typ string, ce ev
 	}
 	e.sweep(ctx, now)
 
-	key := recKey(source, uid)
+	inst := ""
+	if ce.Instance {
+		// One occurrence of a series: it changes that occurrence only.
+		if len(ce.Occurrences) == 0 || ce.Occurrences[0].RecurrenceID == "" {
+			e.logger.Debug("one occurrence of a series outside the window ignored", "source", source, "uid", uid)
+			return nil, nil, nil
+		}
+		inst = ce.Occurrences[0].RecurrenceID
+	}
+	key := recKey(source, uid, inst)
 	return e.reconcile(ctx, uid, now, func(copies map[string]*record) {
-		copies[key] = e.newRecord(source, uid, typ, ce, copies[key], previous(key, copies), now)
+		copies[key] = e.newRecord(source, uid, inst, typ, ce, copies[key], previous(key, copies), now)
 	})
 }
 
@@ -268,13 +277,13 @@ func (e *Enricher) reconcile(ctx context.Context, uid string, now time.Time, cha
 		maps.Copy(days, e.touchedDays(r))
 		e.markInvitations(r, invites)
 		units = append(units, e.objectUnits(r, now)...)
-		scopes = append(scopes, objectScope(r.Source, r.UID))
+		scopes = append(scopes, r.scope())
 	}
 	// In order, so that the same event always plans the same way.
 	for _, k := range slices.Sorted(maps.Keys(invites)) {
 		if r := e.recs[k]; r != nil && r.UID != uid {
 			units = append(units, e.objectUnits(r, now)...)
-			scopes = append(scopes, objectScope(r.Source, r.UID))
+			scopes = append(scopes, r.scope())
 		}
 	}
 	for _, scope := range slices.Sorted(maps.Keys(conflicts)) {
@@ -318,7 +327,7 @@ func (e *Enricher) markInvitations(r *record, set map[string]*record) {
 		}
 		for _, p := range pending {
 			if slices.ContainsFunc(p.Occs, func(q *occ) bool { return !q.Cancelled && !q.AllDay && overlap(o, q) }) {
-				set[recKey(p.Source, p.UID)] = p
+				set[p.key()] = p
 			}
 		}
 	}
@@ -356,7 +365,7 @@ func (e *Enricher) load(ctx context.Context, now time.Time) error {
 		for _, o := range rp.Occs {
 			o.rec = rp
 		}
-		e.recs[recKey(r.Source, r.UID)] = rp
+		e.recs[rp.key()] = rp
 		e.index(rp)
 	}
 	keys, err = e.store.Keys(ctx, answerPrefix)
@@ -442,9 +451,18 @@ func (e *Enricher) save(ctx context.Context, key string, rec *record, now time.T
 
 // recKey is the cache key of an object and, behind storePrefix, its store
 // key ("cal.occ.<source>.<uid>").
-func recKey(source, uid string) string { return source + "." + uid }
+// One occurrence of a series by itself (inst, its recurrence id) has a key
+// and a scope of its own: "<source>.<uid>#<recurrence id>".
+func recKey(source, uid, inst string) string {
+	if inst != "" {
+		return source + "." + uid + "#" + inst
+	}
+	return source + "." + uid
+}
 
-func objectScope(source, uid string) string { return "cal." + source + "." + uid }
+func (r *record) key() string { return recKey(r.Source, r.UID, r.Instance) }
+
+func (r *record) scope() string { return "cal." + r.key() }
 
 // conflictScope is one occurrence's: "cal.conflict.<source>.<uid>[.<recurrence id>]".
 func conflictScope(o *occ) string {

@@ -290,3 +290,54 @@ func TestInvitationNamesOverlap(t *testing.T) {
 		t.Fatalf("a tentative meeting named: %s", titles(got))
 	}
 }
+
+// instance is ce's occurrence i alone, as an iTIP message about one
+// occurrence of a series carries it (RECURRENCE-ID without the master).
+func instance(ce event.CalendarEvent, i int, method string, seq int) event.CalendarEvent {
+	one := byMail(ce, method, seq)
+	one.Recurring, one.Instance = false, true
+	one.Occurrences = ce.Occurrences[i : i+1]
+	return one
+}
+
+// TestMailAboutOneOccurrence: a cancellation or update by mail of one
+// occurrence of a series changes that occurrence only, whether the
+// server's series came first or after.
+func TestMailAboutOneOccurrence(t *testing.T) {
+	series := weekly("weekly@x", "Weekly sync", time.Date(2026, 6, 11, 8, 0, 0, 0, time.UTC), 3) // Thursdays 10:00 Paris
+	cancelled := instance(series, 1, "CANCEL", 1)
+	movedOne := instance(series, 2, "REQUEST", 1)
+	movedOne.Occurrences = []event.Occurrence{{RecurrenceID: series.Occurrences[2].RecurrenceID,
+		Start: series.Occurrences[2].Start.Add(4 * time.Hour), End: series.Occurrences[2].End.Add(4 * time.Hour)}}
+	for _, tc := range []struct {
+		name string
+		mail event.CalendarEvent
+		typ  string
+		want string
+	}{
+		{"cancelled", cancelled, event.TypeCalendarCanceled, "11 07:50 | 25 07:50"},
+		{"moved", movedOne, event.TypeCalendarChanged, "11 07:50 | 18 07:50 | 25 11:50"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bothOrders(t, []step{
+				{"calendar:work", event.TypeCalendarChanged, series},
+				{"mail:work", tc.typ, tc.mail},
+			}, func(t *testing.T, h *harness) {
+				var got []string
+				for _, s := range h.byRule("calendar-reminder") {
+					got = append(got, s.Due.UTC().Format("02 15:04"))
+				}
+				if strings.Join(got, " | ") != tc.want {
+					t.Errorf("reminders %q, want %q", strings.Join(got, " | "), tc.want)
+				}
+				notes := h.byRule("calendar-cancelled")
+				if tc.name == "cancelled" && (len(notes) != 1 || !strings.Contains(notes[0].Title, "Weekly sync on Thu 18 Jun was cancelled")) {
+					t.Errorf("cancellation notes: %s", titles(notes))
+				}
+				if tc.name == "moved" && len(notes) != 0 {
+					t.Errorf("cancellation notes: %s", titles(notes))
+				}
+			})
+		})
+	}
+}

@@ -40,6 +40,12 @@ type record struct {
 	// (another copy, a reply they sent) are taken into account.
 	Own       string `json:"own,omitempty"`
 	Organizer bool   `json:"organizer,omitempty"`
+	// Instance is the recurrence id of the one occurrence this copy is
+	// about (an iTIP message about one occurrence of a series), "" for a
+	// whole object. Masked are the recurrence ids of this series copy's
+	// occurrences that such a copy replaces.
+	Instance string   `json:"instance,omitempty"`
+	Masked   []string `json:"masked,omitempty"`
 	// Shadowed: another copy of the same UID supersedes this one; it makes
 	// no units and counts for no agenda or conflict.
 	Shadowed bool `json:"shadowed,omitempty"`
@@ -125,7 +131,12 @@ func (r *record) prune(now time.Time) {
 // conflicting reports whether o blocks the user's time: a timed, accepted,
 // opaque occurrence that is not cancelled.
 func (o *occ) conflicting() bool {
-	return !o.AllDay && !o.Cancelled && o.rec.Accepted && !o.rec.Transparent && !o.rec.Shadowed
+	return !o.AllDay && !o.Cancelled && o.rec.Accepted && !o.rec.Transparent && !o.rec.Shadowed && !o.masked()
+}
+
+// masked reports whether a copy of this one occurrence replaces o.
+func (o *occ) masked() bool {
+	return o.RID != "" && slices.Contains(o.rec.Masked, o.RID)
 }
 
 // pending reports whether the record asks the user for an answer.
@@ -189,13 +200,32 @@ func (e *Enricher) resolve(uid string, copies map[string]*record) {
 		}
 	}
 	for _, r := range copies {
-		r.Shadowed = false
+		r.Shadowed, r.Masked = false, nil
 		for _, b := range copies {
-			if b != r && supersedes(b, r) {
+			if b != r && b.Instance == r.Instance && supersedes(b, r) {
 				r.Shadowed = true
 				break
 			}
 		}
+	}
+	// A copy of one occurrence replaces that occurrence of the series
+	// copies, unless they are newer.
+	for _, k := range slices.Sorted(maps.Keys(copies)) {
+		in := copies[k]
+		if in.Instance == "" || in.Shadowed {
+			continue
+		}
+		for _, k2 := range slices.Sorted(maps.Keys(copies)) {
+			if s := copies[k2]; s.Instance == "" && !s.Shadowed {
+				if s.Seq > in.Seq {
+					in.Shadowed = true
+				} else if !slices.Contains(s.Masked, in.Instance) {
+					s.Masked = append(s.Masked, in.Instance)
+				}
+			}
+		}
+	}
+	for _, r := range copies {
 		ps := r.Own
 		if ps == "NEEDS-ACTION" && best != "" {
 			ps = best
@@ -212,7 +242,7 @@ func previous(key string, copies map[string]*record) *record {
 		return old
 	}
 	for _, k := range slices.Sorted(maps.Keys(copies)) {
-		if r := copies[k]; k != key && !r.Shadowed {
+		if r := copies[k]; k != key && !r.Shadowed && r.Instance == "" {
 			return r
 		}
 	}
@@ -239,7 +269,7 @@ func isCancelled(typ string, ce event.CalendarEvent) bool {
 // newRecord builds what to remember of ce, given what was remembered
 // before of this copy (old, may be nil) and the copy that showed the
 // meeting until now (prev: old, or another source's copy, may be nil).
-func (e *Enricher) newRecord(source, uid, typ string, ce event.CalendarEvent, old, prev *record, now time.Time) *record {
+func (e *Enricher) newRecord(source, uid, inst, typ string, ce event.CalendarEvent, old, prev *record, now time.Time) *record {
 	st := e.standing(ce)
 	obj := ce
 	obj.Occurrences, obj.Description, obj.Attendees, obj.Truncated = nil, "", nil, nil
@@ -259,16 +289,21 @@ func (e *Enricher) newRecord(source, uid, typ string, ce event.CalendarEvent, ol
 		Own:         st.partStat,
 		Organizer:   st.organizer,
 		Obj:         &obj,
+		Instance:    inst,
 	}
 	if isCancelled(typ, ce) {
 		rec.Cancel = true
-		rec.Gone = e.goneNotice(old, prev, ce, st, now)
+		if inst != "" {
+			rec.Gone = e.instanceGone(old, prev, ce, st, now)
+		} else {
+			rec.Gone = e.goneNotice(old, prev, ce, st, now)
+		}
 		for _, o := range ce.Occurrences {
 			if o.End.After(rec.Until) {
 				rec.Until = o.End
 			}
 		}
-		if prev != nil {
+		if prev != nil && inst == "" {
 			for _, o := range prev.Occs {
 				if o.End.After(rec.Until) {
 					rec.Until = o.End
@@ -286,6 +321,9 @@ func (e *Enricher) newRecord(source, uid, typ string, ce event.CalendarEvent, ol
 	}
 	for _, src := range ce.Occurrences {
 		o := newOcc(ce, src)
+		if inst != "" {
+			o.RID = inst
+		}
 		if !o.End.After(now) {
 			continue
 		}
@@ -385,6 +423,37 @@ func (e *Enricher) goneNotice(old, prev *record, ce event.CalendarEvent, st stan
 		}
 	}
 	return g
+}
+
+// instanceGone is the cancellation notice of one occurrence of a series
+// cancelled by itself: told when the user was going to it (as this copy,
+// the series or an earlier copy of it says).
+func (e *Enricher) instanceGone(old, prev *record, ce event.CalendarEvent, st standing, now time.Time) *gone {
+	if old != nil && old.Gone != nil {
+		if old.Gone.Start.After(now) {
+			return old.Gone
+		}
+		return nil
+	}
+	if !st.attending && (prev == nil || !prev.Attending) {
+		return nil
+	}
+	o := newOcc(ce, ce.Occurrences[0])
+	if !o.Start.After(now) {
+		return nil
+	}
+	summary := cmp.Or(o.Summary, ce.Summary)
+	if prev != nil {
+		for _, p := range prev.Occs {
+			if p.RID == ce.Occurrences[0].RecurrenceID {
+				if p.Cancelled && !p.Notice {
+					return nil // the user was not going to it
+				}
+				o, summary = p, p.summary()
+			}
+		}
+	}
+	return &gone{Summary: summary, Start: o.Start, End: o.End, AllDay: o.AllDay, Count: 1}
 }
 
 // standing is how the user stands towards a calendar object.
@@ -508,7 +577,7 @@ func (e *Enricher) index(r *record) {
 		return
 	}
 	for _, o := range r.Occs {
-		if o.Cancelled {
+		if o.Cancelled || o.masked() {
 			continue
 		}
 		first, last := e.span(o)
@@ -525,7 +594,7 @@ func (e *Enricher) unindex(r *record) {
 		return
 	}
 	for _, o := range r.Occs {
-		if o.Cancelled {
+		if o.Cancelled || o.masked() {
 			continue
 		}
 		first, last := e.span(o)
@@ -556,7 +625,7 @@ func (e *Enricher) touchedDays(r *record) map[int]bool {
 		return days
 	}
 	for _, o := range r.Occs {
-		if o.Cancelled {
+		if o.Cancelled || o.masked() {
 			continue
 		}
 		first, last := e.span(o)

@@ -24,10 +24,13 @@ func (e *Enricher) objectUnits(rec *record, now time.Time) []planner.Unit {
 	ce := rec.object()
 	var units []planner.Unit
 	about := event.About{Source: rec.Source, Type: cmp.Or(rec.Type, event.TypeCalendarChanged), Ref: rec.UID}
-	scope := objectScope(rec.Source, rec.UID)
+	scope := rec.scope()
 
 	var next *occ
 	for _, o := range rec.Occs {
+		if o.masked() {
+			continue
+		}
 		if o.Cancelled {
 			if o.Notice && o.Start.After(now) {
 				u := e.cancelledUnit(rec, o.summary(), o.Start, o.AllDay, 1, now)
@@ -53,6 +56,7 @@ func (e *Enricher) objectUnits(rec *record, now time.Time) []planner.Unit {
 	if g := rec.Gone; g != nil && g.Start.After(now) {
 		u := e.cancelledUnit(rec, g.Summary, g.Start, g.AllDay, g.Count, now)
 		u.About, u.Scope = about, scope
+		u.About.RecurrenceID = rec.Instance
 		u.Expires = g.Start
 		units = append(units, u)
 	}
