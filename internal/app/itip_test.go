@@ -152,7 +152,7 @@ func TestMailIsTheTruth(t *testing.T) {
 		}
 		t.Run(tc.lang+" cancelled", func(t *testing.T) {
 			cancel := server
-			cancel.method, cancel.seq = "CANCEL", 1
+			cancel.method, cancel.seq, cancel.partStat = "CANCEL", 1, "NEEDS-ACTION"
 			cfg := calSetup{zone: tc.zone, sentName: "Sent", calendar: []itip{server},
 				inbox: map[string]string{"1.cancel": cancel.mail("cancel-"+tc.lang+"@example.com", "Sun, 22 Nov 2026 10:00:00 +0000", "Cancelled: "+tc.summary, tc.summary)}}.config(t)
 			ss := planLines(t, cfg, tc.at)
@@ -264,7 +264,7 @@ func TestMailAboutOneOccurrence(t *testing.T) {
 	series := itip{uid: "weekly@example.com", summary: "Wochenrunde", zone: "Europe/Berlin", rrule: "FREQ=WEEKLY;COUNT=3",
 		start: "20261124T090000", end: "20261124T093000", partStat: "ACCEPTED"}
 	cancel := series
-	cancel.method, cancel.seq, cancel.rrule, cancel.recurrenceID = "CANCEL", 1, "", "20261201T090000"
+	cancel.method, cancel.seq, cancel.rrule, cancel.recurrenceID, cancel.partStat = "CANCEL", 1, "", "20261201T090000", "NEEDS-ACTION"
 	cancel.start, cancel.end = "20261201T090000", "20261201T093000"
 	cfg := calSetup{zone: "Europe/Berlin", sentName: "Gesendet", calendar: []itip{series},
 		inbox: map[string]string{"1.cancel": cancel.mail("cancel@example.com", "Sun, 22 Nov 2026 10:00:00 +0100", "Abgesagt: Wochenrunde", "Diese Woche fällt aus.")}}.config(t)

@@ -251,7 +251,7 @@ func (e *Enricher) reconcile(ctx context.Context, uid string, now time.Time, cha
 		after[k] = r.clone()
 	}
 	change(after)
-	e.resolve(uid, after)
+	e.resolve(uid, after, now)
 	keys = slices.Sorted(maps.Keys(after))
 	for _, k := range keys {
 		if err := e.save(ctx, k, after[k], now); err != nil {

@@ -143,7 +143,7 @@ func TestMailCancelSupersedesStaleCopy(t *testing.T) {
 		server.Summary = name
 		bothOrders(t, []step{
 			{"calendar:work", event.TypeCalendarChanged, server},
-			{"mail:work", event.TypeCalendarCanceled, byMail(server, "CANCEL", 1)},
+			{"mail:work", event.TypeCalendarCanceled, withPartStat(byMail(server, "CANCEL", 1), "NEEDS-ACTION")},
 			{"calendar:work", event.TypeCalendarChanged, other},
 		}, func(t *testing.T, h *harness) {
 			if r := h.byRule("calendar-reminder"); len(r) != 1 || !strings.Contains(r[0].Title, "Team sync") {
@@ -305,7 +305,7 @@ func instance(ce event.CalendarEvent, i int, method string, seq int) event.Calen
 // server's series came first or after.
 func TestMailAboutOneOccurrence(t *testing.T) {
 	series := weekly("weekly@x", "Weekly sync", time.Date(2026, 6, 11, 8, 0, 0, 0, time.UTC), 3) // Thursdays 10:00 Paris
-	cancelled := instance(series, 1, "CANCEL", 1)
+	cancelled := withPartStat(instance(series, 1, "CANCEL", 1), "NEEDS-ACTION")
 	movedOne := instance(series, 2, "REQUEST", 1)
 	movedOne.Occurrences = []event.Occurrence{{RecurrenceID: series.Occurrences[2].RecurrenceID,
 		Start: series.Occurrences[2].Start.Add(4 * time.Hour), End: series.Occurrences[2].End.Add(4 * time.Hour)}}

@@ -185,7 +185,7 @@ func supersedes(b, a *record) bool {
 // resolve decides, for the copies of one meeting, which are shadowed and
 // how the user stands: a copy that still asks (NEEDS-ACTION) takes the
 // user's latest answer, from a reply they sent or another copy.
-func (e *Enricher) resolve(uid string, copies map[string]*record) {
+func (e *Enricher) resolve(uid string, copies map[string]*record, now time.Time) {
 	best, bestSeq := "", -1
 	if a, ok := e.answers[uid]; ok {
 		best, bestSeq = a.PartStat, a.Seq
@@ -232,6 +232,30 @@ func (e *Enricher) resolve(uid string, copies map[string]*record) {
 		}
 		r.PartStat = ps
 		r.Attending, r.Accepted = attendance(ps)
+	}
+	// A cancellation that came before the (stale) copy the user accepted
+	// is told all the same.
+	for _, k := range slices.Sorted(maps.Keys(copies)) {
+		c := copies[k]
+		if !c.Cancel || c.Shadowed || c.Gone != nil {
+			continue
+		}
+		for _, k2 := range slices.Sorted(maps.Keys(copies)) {
+			q := copies[k2]
+			if q.Cancel || q.Instance != "" || !q.Attending || q.PartStat == "" {
+				continue
+			}
+			if c.Instance == "" {
+				c.Gone = goneFrom(q, now)
+			} else if i := slices.IndexFunc(q.Occs, func(o *occ) bool { return o.RID == c.Instance }); i >= 0 {
+				if o := q.Occs[i]; !o.Cancelled && o.Start.After(now) {
+					c.Gone = &gone{Summary: o.summary(), Start: o.Start, End: o.End, AllDay: o.AllDay, Count: 1}
+				}
+			}
+			if c.Gone != nil {
+				break
+			}
+		}
 	}
 }
 
@@ -407,11 +431,7 @@ func (e *Enricher) goneNotice(old, prev *record, ce event.CalendarEvent, st stan
 	}
 	switch {
 	case old != nil && old.Attending:
-		for _, o := range old.Occs {
-			if !o.Cancelled {
-				add(o.summary(), o.Start, o.End, o.AllDay)
-			}
-		}
+		return goneFrom(old, now)
 	case (old == nil || !old.Attending && !old.Cancel) && st.attending && strings.EqualFold(ce.Method, "CANCEL"):
 		for _, src := range ce.Occurrences {
 			o := newOcc(ce, src)
@@ -454,6 +474,26 @@ func (e *Enricher) instanceGone(old, prev *record, ce event.CalendarEvent, st st
 		}
 	}
 	return &gone{Summary: summary, Start: o.Start, End: o.End, AllDay: o.AllDay, Count: 1}
+}
+
+// goneFrom is the cancellation notice of the occurrences of r (a copy the
+// user was attending) still to come: the first, and how many.
+func goneFrom(r *record, now time.Time) *gone {
+	var g *gone
+	for _, o := range r.Occs {
+		if o.Cancelled || o.masked() || !o.Start.After(now) {
+			continue
+		}
+		if g == nil || o.Start.Before(g.Start) {
+			n := 0
+			if g != nil {
+				n = g.Count
+			}
+			g = &gone{Summary: o.summary(), Start: o.Start, End: o.End, AllDay: o.AllDay, Count: n}
+		}
+		g.Count++
+	}
+	return g
 }
 
 // standing is how the user stands towards a calendar object.
