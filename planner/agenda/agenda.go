@@ -95,6 +95,10 @@ type Enricher struct {
 	// local days they touch.
 	recs map[string]*record
 	days map[int][]*occ
+	// byUID holds recs by UID (the copies of one meeting), pending the
+	// records that ask for an answer; both kept by put and drop.
+	byUID   map[string]map[string]*record
+	pending map[string]*record
 	// answers are the user's own answers by UID (see EnrichAnswer).
 	answers map[string]answer
 	// swept is the local day of the last sweep (see sweep).
@@ -129,6 +133,8 @@ func New(cfg Config, store state.Store, logger *slog.Logger) *Enricher {
 		recs:    map[string]*record{},
 		days:    map[int][]*occ{},
 		answers: map[string]answer{},
+		byUID:   map[string]map[string]*record{},
+		pending: map[string]*record{},
 	}
 }
 
@@ -227,11 +233,9 @@ func (e *Enricher) EnrichAnswer(ctx context.Context, ce event.CalendarEvent, now
 // scope is re-evaluated, with the conflicts, agendas and pending
 // invitations the change touches.
 func (e *Enricher) reconcile(ctx context.Context, uid string, now time.Time, change func(copies map[string]*record)) ([]planner.Unit, []string, error) {
-	before := map[string]*record{}
-	for k, r := range e.recs {
-		if r.UID == uid {
-			before[k] = r
-		}
+	before := maps.Clone(e.byUID[uid])
+	if before == nil {
+		before = map[string]*record{}
 	}
 	// Conflict scopes to re-evaluate: the occurrences that led a conflict
 	// with one of this object's occurrences, before or after the change;
@@ -244,7 +248,7 @@ func (e *Enricher) reconcile(ctx context.Context, uid string, now time.Time, cha
 		r := before[k]
 		e.markConflicts(r, false, conflicts)
 		maps.Copy(days, e.touchedDays(r))
-		e.markInvitations(r, invites)
+		e.markInvitations(r, invites, now)
 	}
 	after := make(map[string]*record, len(before)+1)
 	for k, r := range before {
@@ -263,10 +267,10 @@ func (e *Enricher) reconcile(ctx context.Context, uid string, now time.Time, cha
 	}
 	for _, k := range keys {
 		if r := after[k]; r.live(now) {
-			e.recs[k] = r
+			e.put(k, r)
 			e.index(r)
 		} else {
-			delete(e.recs, k)
+			e.drop(k)
 		}
 	}
 	var units []planner.Unit
@@ -275,15 +279,20 @@ func (e *Enricher) reconcile(ctx context.Context, uid string, now time.Time, cha
 		r := after[k]
 		e.markConflicts(r, true, conflicts)
 		maps.Copy(days, e.touchedDays(r))
-		e.markInvitations(r, invites)
+		e.markInvitations(r, invites, now)
 		units = append(units, e.objectUnits(r, now)...)
 		scopes = append(scopes, r.scope())
+		if r.pending() || before[k] != nil && before[k].pending() {
+			scopes = append(scopes, r.inviteScope())
+		}
 	}
 	// In order, so that the same event always plans the same way.
 	for _, k := range slices.Sorted(maps.Keys(invites)) {
 		if r := e.recs[k]; r != nil && r.UID != uid {
-			units = append(units, e.objectUnits(r, now)...)
-			scopes = append(scopes, r.scope())
+			if u, ok := e.invitationUnit(r, now); ok {
+				units = append(units, u)
+			}
+			scopes = append(scopes, r.inviteScope())
 		}
 	}
 	for _, scope := range slices.Sorted(maps.Keys(conflicts)) {
@@ -308,26 +317,23 @@ func (e *Enricher) reconcile(ctx context.Context, uid string, now time.Time, cha
 // markInvitations adds to set the pending invitations (by record key) that
 // overlap one of r's occurrences that blocks the user's time: their
 // question names the meetings they clash with.
-func (e *Enricher) markInvitations(r *record, set map[string]*record) {
-	if r == nil || r.Shadowed || !r.Accepted || r.Transparent {
+func (e *Enricher) markInvitations(r *record, set map[string]*record, now time.Time) {
+	if r == nil || r.Shadowed || !r.Accepted || r.Transparent || len(e.pending) == 0 {
 		return
 	}
-	var pending []*record
-	for _, p := range e.recs {
-		if p.pending() && p.UID != r.UID {
-			pending = append(pending, p)
+	var nexts []*occ
+	for _, p := range e.pending {
+		if q := p.next(now); p.UID != r.UID && q != nil && !q.AllDay {
+			nexts = append(nexts, q)
 		}
-	}
-	if len(pending) == 0 {
-		return
 	}
 	for _, o := range r.Occs {
 		if !o.conflicting() {
 			continue
 		}
-		for _, p := range pending {
-			if slices.ContainsFunc(p.Occs, func(q *occ) bool { return !q.Cancelled && !q.AllDay && overlap(o, q) }) {
-				set[p.key()] = p
+		for _, q := range nexts {
+			if overlap(o, q) {
+				set[q.rec.key()] = q.rec
 			}
 		}
 	}
@@ -365,7 +371,7 @@ func (e *Enricher) load(ctx context.Context, now time.Time) error {
 		for _, o := range rp.Occs {
 			o.rec = rp
 		}
-		e.recs[rp.key()] = rp
+		e.put(rp.key(), rp)
 		e.index(rp)
 	}
 	keys, err = e.store.Keys(ctx, answerPrefix)
@@ -412,7 +418,7 @@ func (e *Enricher) sweep(ctx context.Context, now time.Time) {
 		if r.live(now) {
 			continue
 		}
-		delete(e.recs, k)
+		e.drop(k)
 		if err := e.store.Delete(ctx, storePrefix+k); err != nil {
 			// Harmless: load drops it next time.
 			e.logger.Warn("forgetting a past calendar object failed", "source", r.Source, "uid", r.UID, "err", err)
@@ -449,6 +455,37 @@ func (e *Enricher) save(ctx context.Context, key string, rec *record, now time.T
 	return nil
 }
 
+// put remembers r under key k, replacing what was there.
+func (e *Enricher) put(k string, r *record) {
+	e.drop(k)
+	e.recs[k] = r
+	copies := e.byUID[r.UID]
+	if copies == nil {
+		copies = map[string]*record{}
+		e.byUID[r.UID] = copies
+	}
+	copies[k] = r
+	if r.pending() {
+		e.pending[k] = r
+	}
+}
+
+// drop forgets the record under key k.
+func (e *Enricher) drop(k string) {
+	r, ok := e.recs[k]
+	if !ok {
+		return
+	}
+	delete(e.recs, k)
+	delete(e.pending, k)
+	if copies := e.byUID[r.UID]; copies != nil {
+		delete(copies, k)
+		if len(copies) == 0 {
+			delete(e.byUID, r.UID)
+		}
+	}
+}
+
 // recKey is the cache key of an object and, behind storePrefix, its store
 // key ("cal.occ.<source>.<uid>").
 // One occurrence of a series by itself (inst, its recurrence id) has a key
@@ -463,6 +500,9 @@ func recKey(source, uid, inst string) string {
 func (r *record) key() string { return recKey(r.Source, r.UID, r.Instance) }
 
 func (r *record) scope() string { return "cal." + r.key() }
+
+// inviteScope holds the record's "answer the invitation" question.
+func (r *record) inviteScope() string { return "cal.invite." + r.key() }
 
 // conflictScope is one occurrence's: "cal.conflict.<source>.<uid>[.<recurrence id>]".
 func conflictScope(o *occ) string {

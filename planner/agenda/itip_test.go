@@ -341,3 +341,51 @@ func TestMailAboutOneOccurrence(t *testing.T) {
 		})
 	}
 }
+
+// TestITIPRestart: what the mail said (a cancellation, the user's reply)
+// still holds after a restart, when the server's stale copy comes again.
+func TestITIPRestart(t *testing.T) {
+	store := state.NewMemory()
+	ctx := context.Background()
+	cfg := Config{Me: []string{me}, Location: paris(t)}
+	start := time.Date(2026, 6, 11, 8, 0, 0, 0, time.UTC)
+	server := meeting("budget@x", "Budget review", start, time.Hour)
+	inv := withPartStat(meeting("inv@x", "Planning", start.Add(3*time.Hour), time.Hour), "NEEDS-ACTION")
+
+	first := New(cfg, store, nil)
+	for _, step := range []struct {
+		source, typ string
+		ce          event.CalendarEvent
+	}{
+		{"calendar:work", event.TypeCalendarChanged, server},
+		{"mail:work", event.TypeCalendarCanceled, withPartStat(byMail(server, "CANCEL", 1), "NEEDS-ACTION")},
+		{"mail:work", event.TypeCalendarChanged, byMail(inv, "REQUEST", 0)},
+	} {
+		if _, _, err := first.EnrichCalendar(ctx, step.source, step.typ, step.ce, testNow); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := first.EnrichAnswer(ctx, reply(inv, "DECLINED"), testNow); err != nil {
+		t.Fatal(err)
+	}
+
+	second := New(cfg, store, nil)
+	var kinds []string
+	for _, step := range []struct {
+		source string
+		ce     event.CalendarEvent
+	}{{"calendar:work", server}, {"calendar:work", inv}} {
+		units, _, err := second.EnrichCalendar(ctx, step.source, event.TypeCalendarChanged, step.ce, testNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range units {
+			if u.Facts["kind"] == KindOccurrence && u.Facts["attending"] == true || u.Facts["kind"] == KindInvitation || u.Facts["kind"] == KindAgenda {
+				kinds = append(kinds, fmt.Sprint(u.Facts["kind"], " ", u.Facts["summary"]))
+			}
+		}
+	}
+	if len(kinds) != 0 {
+		t.Errorf("after a restart, the stale copies still make %v", kinds)
+	}
+}

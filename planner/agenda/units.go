@@ -26,7 +26,6 @@ func (e *Enricher) objectUnits(rec *record, now time.Time) []planner.Unit {
 	about := event.About{Source: rec.Source, Type: cmp.Or(rec.Type, event.TypeCalendarChanged), Ref: rec.UID}
 	scope := rec.scope()
 
-	var next *occ
 	for _, o := range rec.Occs {
 		if o.masked() {
 			continue
@@ -48,9 +47,6 @@ func (e *Enricher) objectUnits(rec *record, now time.Time) []planner.Unit {
 		u.About, u.Scope = about, scope
 		u.About.RecurrenceID = o.RID
 		units = append(units, u)
-		if o.Start.After(now) && (next == nil || o.Start.Before(next.Start)) {
-			next = o
-		}
 	}
 
 	if g := rec.Gone; g != nil && g.Start.After(now) {
@@ -61,7 +57,34 @@ func (e *Enricher) objectUnits(rec *record, now time.Time) []planner.Unit {
 		units = append(units, u)
 	}
 
-	if next != nil && rec.pending() {
+	if u, ok := e.invitationUnit(rec, now); ok {
+		units = append(units, u)
+	}
+	return units
+}
+
+// next is the record's next occurrence still to come, not cancelled.
+func (r *record) next(now time.Time) *occ {
+	var next *occ
+	for _, o := range r.Occs {
+		if !o.Cancelled && !o.masked() && o.Start.After(now) && (next == nil || o.Start.Before(next.Start)) {
+			next = o
+		}
+	}
+	return next
+}
+
+// invitationUnit is the question of a meeting that asks for an answer, in
+// a scope of its own (inviteScope) so that the meetings it clashes with
+// re-evaluate it alone.
+func (e *Enricher) invitationUnit(rec *record, now time.Time) (planner.Unit, bool) {
+	next := rec.next(now)
+	if next == nil || !rec.pending() || !rec.live(now) {
+		return planner.Unit{}, false
+	}
+	ce := rec.object()
+	about := event.About{Source: rec.Source, Type: cmp.Or(rec.Type, event.TypeCalendarChanged), Ref: rec.UID}
+	{
 		organizer, organizerEmail := "", ""
 		if ce.Organizer != nil {
 			organizer, organizerEmail = cmp.Or(ce.Organizer.Name, ce.Organizer.Email), ce.Organizer.Email
@@ -75,13 +98,12 @@ func (e *Enricher) objectUnits(rec *record, now time.Time) []planner.Unit {
 		facts["organizer_email"] = organizerEmail
 		facts["recurring"] = ce.Recurring
 		e.clashFacts(facts, next, now)
-		units = append(units, planner.Unit{
-			Facts: facts, About: about, Link: rec.Link, Scope: scope,
+		return planner.Unit{
+			Facts: facts, About: about, Link: rec.Link, Scope: rec.inviteScope(),
 			// An invitation is moot once its next occurrence has begun.
 			Expires: next.Start,
-		})
+		}, true
 	}
-	return units
 }
 
 // clashFacts tell which accepted meetings an invitation's occurrence
