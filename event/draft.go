@@ -164,7 +164,7 @@ var replyPrefixes = []string{"re", "aw", "sv", "antw", "antwort", "réf", "ref",
 func ReplySubject(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
 	for {
-		rest, ok := cutReplyPrefix(s)
+		rest, ok := CutSubjectPrefix(s, replyPrefixes)
 		if !ok {
 			break
 		}
@@ -176,10 +176,11 @@ func ReplySubject(s string) string {
 	return "Re: " + s
 }
 
-// cutReplyPrefix removes one reply marker with an optional counter
-// ("Re[2]:", "Re(2):", "Re^2:") and an optional dot or space before the
-// colon ("Réf. :").
-func cutReplyPrefix(s string) (string, bool) {
+// CutSubjectPrefix removes one subject marker of prefixes (lower-case
+// words: "re", "aw", "fwd" …) with an optional counter ("Re[2]:", "Re(2):",
+// "Re^2:") and an optional dot or space before the colon ("Réf. :"). The
+// planner's thread matching and the reply drafts share it.
+func CutSubjectPrefix(s string, prefixes []string) (string, bool) {
 	end := 0
 	for end < len(s) {
 		r, size := utf8.DecodeRuneInString(s[end:])
@@ -188,12 +189,12 @@ func cutReplyPrefix(s string) (string, bool) {
 		}
 		end += size
 	}
-	if end == 0 {
+	if end == 0 || end > 12 {
 		return s, false
 	}
 	word := strings.ToLower(s[:end])
 	known := false
-	for _, p := range replyPrefixes {
+	for _, p := range prefixes {
 		if word == p {
 			known = true
 			break

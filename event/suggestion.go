@@ -67,6 +67,10 @@ type Suggestion struct {
 	// Draft is the reply a kind draft suggestion saves in the user's
 	// Drafts folder (never sent); nil for other kinds.
 	Draft *Draft `json:"draft,omitempty"`
+	// Quiet means digest only: the user dismissed this rule's suggestions
+	// so often that they are no longer pushed (desktop, terminal, ntfy,
+	// webhook); they wait in the daily digest and `agentd suggestions`.
+	Quiet bool `json:"quiet,omitempty"`
 }
 
 // PriorityRank orders priorities: low 0 … urgent 3; unknown counts as normal.

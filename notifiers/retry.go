@@ -47,9 +47,21 @@ func SleepContext(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// retryAfter is the wait a failure asks for (a server's Retry-After, see
+// HTTPStatusError); zero if it asks for none.
+func retryAfter(err error) time.Duration {
+	var ra interface{ RetryAfter() time.Duration }
+	if errors.As(err, &ra) {
+		return ra.RetryAfter()
+	}
+	return 0
+}
+
 // RetryStage calls next again after a temporary failure, waiting with
-// exponential backoff, up to p.Attempts calls. A permanent failure is
-// returned at once.
+// exponential backoff, up to p.Attempts calls. A failure that asks for a
+// wait (a RetryAfter() time.Duration method, as HTTPStatusError has) waits
+// at least that long, or, when that is longer than p.Max, ends the retries.
+// A permanent failure is returned at once.
 func RetryStage(p RetryPolicy, sleep func(ctx context.Context, d time.Duration) error) Stage {
 	attempts := max(p.Attempts, 1)
 	return func(next Handler) Handler {
@@ -65,7 +77,16 @@ func RetryStage(p RetryPolicy, sleep func(ctx context.Context, d time.Duration) 
 				if err == nil || !IsTemporary(err) || n >= attempts {
 					break
 				}
-				if serr := sleep(ctx, p.Backoff(n)); serr != nil {
+				wait := p.Backoff(n)
+				if ra := retryAfter(err); ra > 0 {
+					if p.Max > 0 && ra > p.Max {
+						// Longer than one Deliver should wait: the bus
+						// brings the message back later.
+						break
+					}
+					wait = max(wait, ra)
+				}
+				if serr := sleep(ctx, wait); serr != nil {
 					break
 				}
 			}

@@ -19,8 +19,12 @@ type Route struct {
 	QuietHours bool
 }
 
-// Allows reports whether the route takes s.
+// Allows reports whether the route takes s. No route takes a Quiet
+// suggestion: it is for the digest only.
 func (r Route) Allows(s event.Suggestion) bool {
+	if s.Quiet {
+		return false
+	}
 	if len(r.Kinds) > 0 && !slices.Contains(r.Kinds, s.Kind) {
 		return false
 	}

@@ -17,7 +17,8 @@ func synopsis(name string) (usageLine, what string) {
 	case "init":
 		return "agentd init [--config FILE] [--service]", "Write a commented example config and, with --service, a systemd user unit.\nWrites what is missing, never overwrites."
 	case "check":
-		return "agentd check [--config FILE]", "Validate the config and try every source and notifier once."
+		return "agentd check [--config FILE] [--show-bus-credentials]", "Validate the config and try every source and notifier once, and say who can reach the bus.\n" +
+			"With --show-bus-credentials, print only the URL and token to connect to the listening bus."
 	case "plan":
 		return "agentd plan [--config FILE] [--at TIME] [--horizon 48h] [--format text|json]", "Print what agentd would suggest at TIME, sending nothing."
 	case "ledger":

@@ -31,7 +31,8 @@ const usage = `agentd: a proactive personal agent for your feeds, mail and calen
 Usage:
   agentd run     [--config FILE]             run the daemon (Ctrl-C stops, SIGHUP reloads the config)
   agentd init    [--config FILE] [--service] write a commented example config (never overwrites)
-  agentd check   [--config FILE]             validate the config and try every source and notifier once
+  agentd check   [--config FILE] [--show-bus-credentials]
+                                             validate the config and try every source and notifier once
   agentd plan    [--config FILE] --at TIME [--horizon 48h] [--format text|json]
                                              print what agentd would suggest at TIME, sending nothing
   agentd ledger  [--config FILE] [--since 24h] [--format text|json]
@@ -294,8 +295,12 @@ func cmdInit(args []string, stdout, stderr io.Writer) int {
 
 func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	fs, c := newFlags("check", stderr)
+	showCreds := fs.Bool("show-bus-credentials", false, "print the URL and token a NATS client needs to connect to the listening bus, and nothing else")
 	if code, done := parseFlags(fs, "check", args, stdout, stderr); done {
 		return code
+	}
+	if *showCreds {
+		return showBusCredentials(c.config, stdout, stderr)
 	}
 	if c.logLevel == "info" {
 		// The check's own lines say what happened; the components' info

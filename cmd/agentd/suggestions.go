@@ -177,7 +177,7 @@ func short(id string) string {
 }
 
 // writeSuggestions prints one line per record: short id, status, kind,
-// priority, when (in loc) and title.
+// priority, when (in loc) and title, and for one made quieter, why.
 func writeSuggestions(w io.Writer, recs []suggestions.Record, loc *time.Location, all bool) {
 	if len(recs) == 0 {
 		if all {
@@ -190,7 +190,12 @@ func writeSuggestions(w io.Writer, recs []suggestions.Record, loc *time.Location
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, r := range recs {
 		s := r.Suggestion
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", short(s.ID), r.Status, s.Kind, cmp.Or(s.Priority, event.PriorityNormal), when(r, loc), oneLine(s.Title))
+		title := oneLine(s.Title)
+		if r.Quieter != nil {
+			// The rule was dismissed often: say why this one is quiet.
+			title += " (" + r.Quieter.Note() + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", short(s.ID), r.Status, s.Kind, cmp.Or(s.Priority, event.PriorityNormal), when(r, loc), title)
 	}
 	tw.Flush()
 }

@@ -55,6 +55,11 @@ type App struct {
 	cancel  context.CancelFunc
 	stopped bool
 	trim    *memoryTrimmer
+	// interestEvery overrides how often feed items wait for the model
+	// (llm.feed_interests); tests shorten it.
+	interestEvery time.Duration
+	// opener opens a link for the desktop's Open button; nil: xdg-open.
+	opener func(link string) error
 	// stopGrace is how long Stop waits for the pipeline after its
 	// context ended and it cancelled the pipeline's context.
 	stopGrace time.Duration
@@ -236,7 +241,7 @@ func (a *App) startPipeline(ctx context.Context, cfg *config.Config) (err error)
 	// while they close the notifiers.
 	targets := Notifiers(cfg, a.opts.Stdout, a.logger, a.now, func(id, action string) {
 		a.logger.Info("notification action", "suggestion", id, "action", action)
-		a.feedback(runCtx, book, id, action)
+		a.feedback(runCtx, book, cfg.User.Location, id, action)
 	})
 	opts := []notifiers.Option{notifiers.WithClock(a.now)}
 	if q := QuietHours(cfg); q != nil {
@@ -389,7 +394,7 @@ func (a *App) planHandler(p *planner.Planner, book *suggestions.Book, dr *drafti
 				return bus.RetryAfter(5*time.Second, fmt.Errorf("queueing a draft for %s: %w", s.ID, err))
 			}
 		}
-		if err := jd.queue(ctx, ev, res.Suggestions); err != nil {
+		if err := jd.queue(ctx, ev, res); err != nil {
 			return bus.RetryAfter(5*time.Second, fmt.Errorf("queueing a judgement of %s: %w", ev.ID, err))
 		}
 		return nil
@@ -436,7 +441,8 @@ func busConfig(cfg *config.Config) bus.Config {
 	if dir == "" {
 		dir = config.DefaultDataDir()
 	}
-	return bus.Config{URL: cfg.Bus.URL, Listen: cfg.Bus.Listen, DataDir: dir, CredentialsFile: cfg.Bus.CredentialsFile}
+	return bus.Config{URL: cfg.Bus.URL, Listen: cfg.Bus.Listen, DataDir: dir, CredentialsFile: cfg.Bus.CredentialsFile,
+		NKeySeedFile: cfg.Bus.NKeySeedFile, TokenFile: cfg.Bus.TokenFile, TLS: busTLS(cfg)}
 }
 
 func busDescription(b *bus.Bus, cfg *config.Config) string {

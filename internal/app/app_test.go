@@ -65,7 +65,7 @@ func TestFeedbackWhileStopping(t *testing.T) {
 	a.mu.Lock() // as Stop and Reload do while closing the notifiers
 	done := make(chan struct{})
 	go func() {
-		a.feedback(ctx, book, s.ID, "dismiss")
+		a.feedback(ctx, book, time.UTC, s.ID, "dismiss")
 		close(done)
 	}()
 	select {

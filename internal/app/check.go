@@ -14,7 +14,6 @@ import (
 	"github.com/agentd/agentd/event"
 	"github.com/agentd/agentd/internal/bus"
 	"github.com/agentd/agentd/internal/config"
-	"github.com/agentd/agentd/internal/redact"
 	"github.com/agentd/agentd/internal/state"
 	"github.com/agentd/agentd/notifiers"
 )
@@ -78,7 +77,7 @@ func Check(ctx context.Context, cfg *config.Config, logger *slog.Logger, client 
 
 	targets := Notifiers(cfg, io.Discard, logger, time.Now, nil)
 	if len(targets) == 0 && cfg.Notify.Digest == nil {
-		res = append(res, CheckResult{Component: "notify", Detail: "no notifier configured: add notify: {terminal: {}} or desktop: {}"})
+		res = append(res, CheckResult{Component: "notify", Detail: "no notifier configured: add notify: {terminal: {}}, desktop: {}, ntfy or webhook"})
 	}
 	for _, t := range targets {
 		name := "notify:" + t.Notifier.Name()
@@ -121,6 +120,11 @@ func checkBus(ctx context.Context, cfg *config.Config, logger *slog.Logger) Chec
 			return CheckResult{Component: "bus", Detail: err.Error()}
 		}
 		defer os.RemoveAll(tmp)
+		if bc.Listen != "" {
+			if err := bus.CheckTLS(bc.TLS); err != nil {
+				return CheckResult{Component: "bus", Detail: err.Error()}
+			}
+		}
 		bc.DataDir, bc.Listen = filepath.Join(tmp, "js"), ""
 	}
 	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
@@ -135,9 +139,9 @@ func checkBus(ctx context.Context, cfg *config.Config, logger *slog.Logger) Chec
 	}
 	defer b.Close()
 	if b.Embedded() {
-		return CheckResult{Component: "bus", OK: true, Detail: fmt.Sprintf("embedded nats-server %s, data in %s", b.ServerVersion(), busConfig(cfg).DataDir)}
+		return CheckResult{Component: "bus", OK: true, Detail: fmt.Sprintf("embedded nats-server %s, data in %s; %s", b.ServerVersion(), busConfig(cfg).DataDir, busExposure(cfg))}
 	}
-	return CheckResult{Component: "bus", OK: true, Detail: fmt.Sprintf("external nats-server %s at %s", b.ServerVersion(), redact.Link(bc.URL))}
+	return CheckResult{Component: "bus", OK: true, Detail: fmt.Sprintf("nats-server %s; %s", b.ServerVersion(), busExposure(cfg))}
 }
 
 func closeNotifier(n notifiers.Notifier) {

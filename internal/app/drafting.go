@@ -276,10 +276,10 @@ func draftStores(cfg *config.Config, logger *slog.Logger) (map[string]drafts.Sto
 	for _, m := range cfg.Sources.Mail {
 		switch {
 		case m.IMAP != nil:
-			secret := m.IMAP.Password
+			secret := newSecretOnce(m.IMAP.Password, logger.With("account", m.Name))
 			s, err := drafts.NewIMAP(drafts.IMAPConfig{
 				Host: m.IMAP.Host, Port: m.IMAP.Port, TLS: m.IMAP.TLS, Username: m.IMAP.Username,
-				Password: func(ctx context.Context) (string, error) { return secret.Resolve(ctx) },
+				Password: secret.Resolve,
 			}, logger.With("account", m.Name))
 			if err != nil {
 				return nil, fmt.Errorf("drafts for mail %s: %w", m.Name, err)

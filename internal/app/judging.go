@@ -15,6 +15,7 @@ import (
 	"github.com/agentd/agentd/internal/config"
 	"github.com/agentd/agentd/internal/state"
 	"github.com/agentd/agentd/internal/suggestions"
+	"github.com/agentd/agentd/planner"
 	"github.com/agentd/agentd/planner/assist"
 	"github.com/agentd/agentd/planner/llm"
 )
@@ -58,6 +59,7 @@ type judging struct {
 	bus       *bus.Bus
 	log       *slog.Logger
 	now       func() time.Time
+	interests *interestSweeper
 }
 
 // startJudging starts the judgement consumer when a model is configured.
@@ -79,17 +81,33 @@ func (a *App) startJudging(ctx, runCtx context.Context, cfg *config.Config, book
 		return nil, fmt.Errorf("start judgement: %w", err)
 	}
 	a.stops = append(a.stops, stop)
+	if z := newInterestSweeper(cfg, m.Assistant, store, book, a.logger, a.now); z != nil {
+		j.interests = z
+		if a.interestEvery > 0 {
+			z.every = a.interestEvery
+		}
+		zctx, cancel := context.WithCancel(runCtx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			z.run(zctx)
+		}()
+		a.stops = append(a.stops, func() { cancel(); <-done })
+	}
 	return j, nil
 }
 
 // queue queues a judgement of what the rules made for ev, when one of
 // them asks for it (a payment), when a list mail names the user, or when
 // an event's text gives the trip's length.
-func (j *judging) queue(ctx context.Context, ev event.Event, made []event.Suggestion) error {
-	if j == nil || sendFor(j.cfg, ev.Source) == config.SendNever {
-		return nil
+func (j *judging) queue(ctx context.Context, ev event.Event, res planner.Result) error {
+	if j == nil || res.Muted || sendFor(j.cfg, ev.Source) == config.SendNever {
+		return nil // a mute rule's silence holds for the model too
 	}
+	made := res.Suggestions
 	switch ev.Type {
+	case event.TypeFeedItem:
+		return j.interests.add(ctx, ev, made)
 	case event.TypeMailReceived:
 		var m event.Mail
 		if err := ev.Decode(&m); err != nil || m.Backfill && !anyJudged(made) {
@@ -257,7 +275,7 @@ func (j *judging) handle(ctx context.Context, job judgeJob) error {
 		}
 		if !v.Keep {
 			j.log.Info("the model dropped a suggestion", "suggestion", v.ID, "rule", rec.Suggestion.Rule, "reason", v.Reason, "mail", job.Mail.MessageID)
-			if err := j.book.Answer(ctx, v.ID, suggestions.ActionDismiss, time.Time{}); err != nil && !errors.Is(err, suggestions.ErrWithdrawn) {
+			if err := j.book.Drop(ctx, v.ID); err != nil && !errors.Is(err, suggestions.ErrWithdrawn) {
 				return err
 			}
 			continue

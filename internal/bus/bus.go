@@ -26,15 +26,24 @@ type Config struct {
 	// cluster); empty runs an embedded server in-process.
 	URL string
 	// Listen makes the embedded server also accept clients on host:port
-	// (port 0 picks a free one; an empty host means 127.0.0.1). There is
-	// no authentication: whoever reaches the port can use the bus. Empty:
-	// no port at all, only the in-process connection.
+	// (port 0 picks a free one; an empty host means 127.0.0.1). Clients
+	// must present the token in DataDir (see LoadToken); a host beyond
+	// loopback also needs TLS.CertFile and KeyFile. Empty: no port at
+	// all, only the in-process connection.
 	Listen string
 	// DataDir is where the embedded server keeps JetStream data; required
 	// for the embedded server.
 	DataDir string
 	// CredentialsFile is a NATS .creds file for an external server.
 	CredentialsFile string
+	// NKeySeedFile is an NKey seed file for an external server.
+	NKeySeedFile string
+	// TokenFile holds the token of an external server: another agentd's
+	// <data dir>/bus.token, to join its listening bus.
+	TokenFile string
+	// TLS is the listening embedded server's certificate, or the CA and
+	// optional client certificate for an external server.
+	TLS TLSConfig
 	// MaxPayload is the largest message the embedded server takes, in
 	// bytes; 0 keeps the server's default (1 MB). Tests lower it to see
 	// what the watchers do with a message the bus refuses for good.
@@ -123,6 +132,7 @@ func (b *Bus) openEmbedded(cfg Config, opts []nats.Option) error {
 		DontListen:             cfg.Listen == "",
 		DisableJetStreamBanner: true,
 		MaxPayload:             cfg.MaxPayload,
+		JetStreamMaxStore:      storeBudget(),
 	}
 	if cfg.Listen != "" {
 		host, port, err := parseListen(cfg.Listen)
@@ -130,12 +140,17 @@ func (b *Bus) openEmbedded(cfg Config, opts []nats.Option) error {
 			return err
 		}
 		sopts.Host, sopts.Port = host, port
+		tokenOpt, err := secureEmbedded(sopts, cfg)
+		if err != nil {
+			return err
+		}
+		opts = append(opts, tokenOpt)
 	}
 	srv, err := server.NewServer(sopts)
 	if err != nil {
 		return fmt.Errorf("bus: embedded server in %s: %w", cfg.DataDir, err)
 	}
-	srv.SetLoggerV2(serverLogger{b.logger.With("component", "nats-server")}, false, false, false)
+	srv.SetLoggerV2(serverLogger{l: b.logger.With("component", "nats-server"), refused: &refusals{}}, false, false, false)
 	go srv.Start()
 	if !srv.ReadyForConnections(readyTimeout) {
 		srv.Shutdown()
@@ -167,9 +182,11 @@ func (b *Bus) openExternal(cfg Config, opts []nats.Option) error {
 			b.logger.Info("bus reconnected", "url", redact.Link(nc.ConnectedUrl()))
 		}),
 	)
-	if cfg.CredentialsFile != "" {
-		opts = append(opts, nats.UserCredentials(cfg.CredentialsFile))
+	auth, err := externalAuth(cfg)
+	if err != nil {
+		return err
 	}
+	opts = append(opts, auth...)
 	nc, err := nats.Connect(cfg.URL, opts...)
 	if err != nil {
 		return fmt.Errorf("bus: connect to %s: %w", redact.Link(cfg.URL), redact.Error(err))
@@ -197,8 +214,8 @@ func (b *Bus) setUp(ctx context.Context) error {
 		}
 		b.streams[cfg.Name] = s
 	}
-	for _, name := range []string{BucketWatchers, BucketSuggestions, BucketDelivery, BucketFeedSeen, BucketPoison} {
-		if _, err := js.CreateOrUpdateKeyValue(ctx, kvConfig(name)); err != nil {
+	for _, name := range buckets() {
+		if _, err := keyValue(ctx, js, name); err != nil {
 			return fmt.Errorf("bus: create KV bucket %s: %w", name, err)
 		}
 	}
@@ -334,13 +351,23 @@ func reconnectDelay(attempts int) time.Duration {
 
 // serverLogger sends the embedded server's log to slog. Its notices (the
 // start-up banner, mostly) go to debug.
-type serverLogger struct{ l *slog.Logger }
+type serverLogger struct {
+	l       *slog.Logger
+	refused *refusals // clients refused for want of the token
+}
 
 func (s serverLogger) Noticef(format string, v ...any) { s.l.Debug(fmt.Sprintf(format, v...)) }
 func (s serverLogger) Warnf(format string, v ...any)   { s.l.Warn(fmt.Sprintf(format, v...)) }
 func (s serverLogger) Fatalf(format string, v ...any)  { s.l.Error(fmt.Sprintf(format, v...)) }
-func (s serverLogger) Errorf(format string, v ...any)  { s.l.Error(fmt.Sprintf(format, v...)) }
-func (s serverLogger) Debugf(format string, v ...any)  { s.l.Debug(fmt.Sprintf(format, v...)) }
-func (s serverLogger) Tracef(format string, v ...any)  { s.l.Debug(fmt.Sprintf(format, v...)) }
+func (s serverLogger) Errorf(format string, v ...any) {
+	msg := fmt.Sprintf(format, v...)
+	if s.refused != nil && strings.Contains(msg, "authentication error") {
+		s.refused.log(s.l, msg)
+		return
+	}
+	s.l.Error(msg)
+}
+func (s serverLogger) Debugf(format string, v ...any) { s.l.Debug(fmt.Sprintf(format, v...)) }
+func (s serverLogger) Tracef(format string, v ...any) { s.l.Debug(fmt.Sprintf(format, v...)) }
 
 var _ server.Logger = serverLogger{}

@@ -304,7 +304,8 @@ func TestListen(t *testing.T) {
 	ctx := testContext(t, 20*time.Second)
 	port := freePort(t)
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	b, err := Open(ctx, Config{DataDir: t.TempDir(), Listen: addr}, testLogger(t))
+	dir := t.TempDir()
+	b, err := Open(ctx, Config{DataDir: dir, Listen: addr}, testLogger(t))
 	if err != nil {
 		t.Fatalf("Open with Listen %s: %v", addr, err)
 	}
@@ -312,8 +313,12 @@ func TestListen(t *testing.T) {
 	if got, want := b.ClientURL(), "nats://"+addr; got != want {
 		t.Errorf("ClientURL() = %q, want %q", got, want)
 	}
+	token, err := LoadToken(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 
-	nc, err := nats.Connect("nats://"+addr, nats.Timeout(5*time.Second))
+	nc, err := nats.Connect("nats://"+addr, nats.Timeout(5*time.Second), nats.Token(token))
 	if err != nil {
 		t.Fatalf("second client over TCP: %v", err)
 	}

@@ -45,8 +45,13 @@ type User struct {
 	// Timezone is the IANA name from the config, or "Local" (the default).
 	Timezone string
 	// Location is Timezone loaded; never nil after Parse.
-	Location     *time.Location
-	Interests    []string
+	Location *time.Location
+	// Interests are the topics, as written (a plain string or the topic of
+	// a {topic, also} mapping).
+	Interests []string
+	// InterestAlso maps a topic to the other words or phrases that count as
+	// mentioning it ({topic: electric vehicles, also: [EV]}); nil if none.
+	InterestAlso map[string][]string
 	WorkingHours WorkingHours // default 09:00-18:00 Mon-Fri
 	QuietHours   *DailyWindow // nil = none
 }
@@ -65,6 +70,22 @@ type Bus struct {
 	DataDir string
 	// CredentialsFile is a NATS .creds file for URL.
 	CredentialsFile string
+	// NKeySeedFile is an NKey seed file for URL.
+	NKeySeedFile string
+	// TokenFile is a file holding URL's token: another agentd's
+	// <data dir>/bus.token, to join its listening bus.
+	TokenFile string
+	// TLS: with Listen, the embedded server's certificate (required for
+	// an address beyond loopback); with URL, the CA that signed the
+	// server's certificate and an optional client certificate.
+	TLS BusTLS
+}
+
+// BusTLS names PEM files.
+type BusTLS struct {
+	CertFile string
+	KeyFile  string
+	CAFile   string
 }
 
 // Sources are the things agentd watches.
@@ -83,6 +104,9 @@ type Feed struct {
 	Every    Duration // default 30m, at least 1m
 	Timeout  Duration // default 30s
 	MaxBytes int64    // default 10 MiB
+	// MaxNew caps the items one poll announces (default 50); the rest of a
+	// flood is remembered as seen and counted in one log line.
+	MaxNew int
 	// LLM limits what of this feed may reach a model (see Mail.LLM).
 	LLM string
 }
@@ -164,6 +188,10 @@ type LLM struct {
 	// LedgerRetention is how long the egress ledger keeps its entries
 	// (default 90 days).
 	LedgerRetention Duration
+	// FeedInterests asks the model, in batches, whether new feed items
+	// the rules did not match match an interest in meaning. Off by
+	// default: it costs calls even on a quiet day.
+	FeedInterests bool
 }
 
 // What may be sent to the model (llm.send and a source's llm key).
@@ -218,7 +246,30 @@ func stricterSend(a, b string) string {
 type Notify struct {
 	Terminal *Terminal
 	Desktop  *Desktop
+	Ntfy     *Ntfy
+	Webhook  *Webhook
 	Digest   *Digest
+}
+
+// Ntfy pushes suggestions to an ntfy topic (a phone, a browser).
+type Ntfy struct {
+	// URL is the topic URL, e.g. https://ntfy.sh/alice-agentd.
+	URL string
+	// Token is the access token of a protected topic; unset for a public
+	// one.
+	Token       Secret
+	MinPriority string   // default "normal"
+	Kinds       []string // empty = all
+	QuietHours  *bool    // honour user.quiet_hours; default true
+}
+
+// Webhook POSTs suggestions as JSON, signed with HMAC-SHA256.
+type Webhook struct {
+	URL string
+	// Secret is the HMAC key the receiver checks the signature with.
+	Secret      Secret
+	MinPriority string   // default "low"
+	Kinds       []string // empty = all
 }
 
 // Digest is the daily digest mail, sent once a day at At over SMTP.
@@ -280,6 +331,10 @@ type Planner struct {
 	// FollowUpAfter is how long an unanswered question of yours waits
 	// before agentd suggests a follow-up (3d).
 	FollowUpAfter Duration
+	// LeaveBefore is how long before an in-person event away from the
+	// usual place (or before being at a station or airport) agentd says to
+	// leave, when nothing tells how long the trip takes (45m).
+	LeaveBefore Duration
 	// LookbackSettle is how long after the last look-back mail of a new
 	// account its summary of open items is delivered (30s): each look-back
 	// mail moves it, so it arrives once, when reading has settled.
@@ -317,11 +372,13 @@ const (
 	DefaultFeedEvery      = Duration(30 * time.Minute)
 	DefaultFeedTimeout    = Duration(30 * time.Second)
 	DefaultFeedMaxBytes   = 10 << 20
+	DefaultFeedMaxNew     = 50
 	DefaultCalendarEvery  = Duration(15 * time.Minute)
 	DefaultMailLookback   = Duration(14 * 24 * time.Hour)
 	DefaultFeedMaxAge     = Duration(72 * time.Hour)
 	DefaultRemindBefore   = Duration(10 * time.Minute)
 	DefaultFollowUpAfter  = Duration(72 * time.Hour)
+	DefaultLeaveBefore    = Duration(45 * time.Minute)
 	DefaultLookbackSettle = Duration(30 * time.Second)
 	DefaultAgendaAt       = 7*time.Hour + 30*time.Minute
 	DefaultWorkingHours   = "09:00-18:00 Mon-Fri"

@@ -48,6 +48,8 @@ func TestLoadFull(t *testing.T) {
 		"feed1.url":         {c.Sources.Feeds[1].URL, "file://" + filepath.ToSlash(filepath.Join(dir, "feeds", "go-blog.xml"))},
 		"feed1.every":       {c.Sources.Feeds[1].Every, DefaultFeedEvery},
 		"feed1.max_bytes":   {c.Sources.Feeds[1].MaxBytes, int64(512 << 10)},
+		"feed0.max_new":     {c.Sources.Feeds[0].MaxNew, DefaultFeedMaxNew},
+		"feed1.max_new":     {c.Sources.Feeds[1].MaxNew, 5},
 		"feed2.url":         {c.Sources.Feeds[2].URL, "file://" + filepath.ToSlash(filepath.Join(dir, "feeds", "dot.xml"))},
 		"feed3.url":         {c.Sources.Feeds[3].URL, "file:///srv/feeds/a.xml"},
 		"feed3.max_bytes":   {c.Sources.Feeds[3].MaxBytes, int64(2048)},
@@ -73,7 +75,7 @@ func TestLoadFull(t *testing.T) {
 		"desktop":           {*c.Notify.Desktop, Desktop{MinPriority: "high", Kinds: []string{"reminder", "draft"}, QuietHours: &f}},
 		"planner":           {c.Planner.FeedMaxAge, Duration(36 * time.Hour)},
 		"rules":             {len(c.Rules), 3},
-		"rule0.line":        {c.Rules[0].Line, 72},
+		"rule0.line":        {c.Rules[0].Line, 73},
 		"digest":            {*c.Notify.Digest, Digest{At: 6*time.Hour + 45*time.Minute, To: "alice@example.com", From: "alice@example.com", Empty: DigestEmptySkip, SMTP: c.Notify.Digest.SMTP}},
 		"digest.smtp":       {[]any{c.Notify.Digest.SMTP.Host, c.Notify.Digest.SMTP.Port, c.Notify.Digest.SMTP.TLS, c.Notify.Digest.SMTP.Username, c.Notify.Digest.SMTP.Password.String()}, []any{"smtp.example.com", 587, TLSStartTLS, "alice", "env:AGENTD_SMTP_PW"}},
 		"rule1.enabled":     {c.Rules[1].Enabled, &f},
@@ -112,10 +114,13 @@ notify: {terminal: {}, desktop: {}}
 planner: {feed_max_age: 3d}
 rules: []
 `),
-		"minimal":      []byte("user: {name: Bob}\n"),
-		"empty-map":    []byte("{}\n"),
-		"null-section": []byte("user:\nbus:\nsources:\nnotify:\n"),
-		"external-bus": []byte("bus: {url: 'nats://a:4222,tls://b:4222', credentials_file: ~/nats/user.creds}\n"),
+		"minimal":               []byte("user: {name: Bob}\n"),
+		"empty-map":             []byte("{}\n"),
+		"null-section":          []byte("user:\nbus:\nsources:\nnotify:\n"),
+		"external-bus":          []byte("bus: {url: 'nats://a:4222,tls://b:4222', credentials_file: ~/nats/user.creds}\n"),
+		"external-bus-tls-nkey": []byte("bus: {url: 'tls://a:4222', nkey_seed_file: ~/nats/user.nk, tls: {ca_file: ~/nats/ca.pem}}\n"),
+		"join-another-agentd":   []byte("bus: {url: 'nats://127.0.0.1:4222', token_file: ~/.local/share/agentd/bus.token}\n"),
+		"listen-tls":            []byte("bus: {listen: '0.0.0.0:4222', tls: {cert_file: /etc/agentd/cert.pem, key_file: /etc/agentd/key.pem}}\n"),
 		"anchors-and-merge": []byte(`sources:
   feeds:
     - &slow {name: a, url: "https://a.example/feed", every: 6h, timeout: 1m}
@@ -192,7 +197,7 @@ func TestParseSpecifics(t *testing.T) {
 			check: func(c *Config) (any, any) { return *c.Notify.Desktop.QuietHours, true },
 		},
 		"listen keeps a non-loopback address": {
-			yaml:  `bus: {listen: "0.0.0.0:4222"}`,
+			yaml:  `bus: {listen: "0.0.0.0:4222", tls: {cert_file: /c.pem, key_file: /k.pem}}`,
 			check: func(c *Config) (any, any) { return c.Bus.Listen, "0.0.0.0:4222" },
 		},
 		"listen colon port is loopback": {
@@ -568,6 +573,22 @@ func TestBadConfigs(t *testing.T) {
 		},
 		"bus listen bad": {
 			yaml: "bus:\n  listen: 'localhost:http'\n", line: 2, path: "bus.listen", want: []string{"1 to 65535", "host:port"},
+		},
+		"bus listen beyond loopback without tls": {
+			yaml: "bus:\n  listen: 0.0.0.0:4222\n", line: 2, path: "bus.listen",
+			want: []string{"reachable from other machines", "bus.tls.cert_file", "127.0.0.1:4222"},
+		},
+		"bus tls cert without key": {
+			yaml: "bus:\n  listen: 4222\n  tls:\n    cert_file: /c.pem\n", line: 4, path: "bus.tls.key_file",
+			want: []string{"required with bus.tls.cert_file"},
+		},
+		"bus ca_file on the embedded server": {
+			yaml: "bus:\n  listen: 4222\n  tls: {ca_file: /ca.pem}\n", line: 3, path: "bus.tls.ca_file",
+			want: []string{"only to an external server"},
+		},
+		"bus nkey with credentials": {
+			yaml: "bus:\n  url: tls://n.example:4222\n  credentials_file: /u.creds\n  nkey_seed_file: /u.nk\n", line: 4, path: "bus.nkey_seed_file",
+			want: []string{"bus.credentials_file is set too", "token_file"},
 		},
 		"bus listen with url": {
 			yaml: "bus:\n  url: nats://a.example:4222\n  listen: 4222\n", line: 3, path: "bus.listen", want: []string{"only to the embedded server"},

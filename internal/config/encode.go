@@ -66,7 +66,7 @@ func (c *Config) mapSlice() yaml.MapSlice {
 	user = put(user, "email", u.Email)
 	user = put(user, "aliases", u.Aliases)
 	user = put(user, "timezone", u.Timezone)
-	user = put(user, "interests", u.Interests)
+	user = putInterests(user, u)
 	if u.WorkingHours != (WorkingHours{}) {
 		user = put(user, "working_hours", u.WorkingHours.String())
 	}
@@ -79,6 +79,15 @@ func (c *Config) mapSlice() yaml.MapSlice {
 	bus = put(bus, "listen", c.Bus.Listen)
 	bus = put(bus, "data_dir", c.Bus.DataDir)
 	bus = put(bus, "credentials_file", c.Bus.CredentialsFile)
+	bus = put(bus, "nkey_seed_file", c.Bus.NKeySeedFile)
+	bus = put(bus, "token_file", c.Bus.TokenFile)
+	if c.Bus.TLS != (BusTLS{}) {
+		tls := yaml.MapSlice{}
+		tls = put(tls, "cert_file", c.Bus.TLS.CertFile)
+		tls = put(tls, "key_file", c.Bus.TLS.KeyFile)
+		tls = put(tls, "ca_file", c.Bus.TLS.CAFile)
+		bus = put(bus, "tls", tls)
+	}
 
 	var feeds, mails, cals []yaml.MapSlice
 	for _, f := range c.Sources.Feeds {
@@ -89,6 +98,7 @@ func (c *Config) mapSlice() yaml.MapSlice {
 		m = put(m, "timeout", f.Timeout)
 		if f.MaxBytes != 0 {
 			m = put(m, "max_bytes", f.MaxBytes)
+			m = put(m, "max_new", f.MaxNew)
 			m = put(m, "llm", f.LLM)
 		}
 		feeds = append(feeds, m)
@@ -166,6 +176,23 @@ func (c *Config) mapSlice() yaml.MapSlice {
 		m = put(m, "quiet_hours", d.QuietHours)
 		notify = append(notify, kv{Key: "desktop", Value: m})
 	}
+	if n := c.Notify.Ntfy; n != nil {
+		m := yaml.MapSlice{}
+		m = put(m, "url", n.URL)
+		m = putSecret(m, "token", n.Token)
+		m = put(m, "min_priority", n.MinPriority)
+		m = put(m, "kinds", n.Kinds)
+		m = put(m, "quiet_hours", n.QuietHours)
+		notify = append(notify, kv{Key: "ntfy", Value: m})
+	}
+	if w := c.Notify.Webhook; w != nil {
+		m := yaml.MapSlice{}
+		m = put(m, "url", w.URL)
+		m = putSecret(m, "secret", w.Secret)
+		m = put(m, "min_priority", w.MinPriority)
+		m = put(m, "kinds", w.Kinds)
+		notify = append(notify, kv{Key: "webhook", Value: m})
+	}
 	if d := c.Notify.Digest; d != nil {
 		m := yaml.MapSlice{}
 		m = put(m, "at", fmtClock(d.At))
@@ -188,6 +215,7 @@ func (c *Config) mapSlice() yaml.MapSlice {
 	planner = put(planner, "remind_before", c.Planner.RemindBefore)
 	planner = put(planner, "agenda_at", fmtClock(c.Planner.AgendaAt))
 	planner = put(planner, "follow_up_after", c.Planner.FollowUpAfter)
+	planner = put(planner, "leave_before", c.Planner.LeaveBefore)
 	planner = put(planner, "lookback_settle", c.Planner.LookbackSettle)
 
 	var rules []yaml.MapSlice
@@ -218,4 +246,21 @@ func (c *Config) mapSlice() yaml.MapSlice {
 		{Key: "planner", Value: planner},
 		{Key: "rules", Value: rules},
 	}
+}
+
+// putInterests writes user.interests: plain strings, and {topic, also}
+// mappings for topics with synonyms.
+func putInterests(m yaml.MapSlice, u User) yaml.MapSlice {
+	if len(u.InterestAlso) == 0 {
+		return put(m, "interests", u.Interests)
+	}
+	var list []any
+	for _, in := range u.Interests {
+		if also := u.InterestAlso[in]; len(also) > 0 {
+			list = append(list, yaml.MapSlice{{Key: "topic", Value: in}, {Key: "also", Value: also}})
+		} else {
+			list = append(list, in)
+		}
+	}
+	return append(m, yaml.MapItem{Key: "interests", Value: list})
 }

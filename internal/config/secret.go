@@ -128,11 +128,7 @@ func (s Secret) run(ctx context.Context) (string, error) {
 		} else if ctxErr != nil {
 			return "", fmt.Errorf("%s_command: %w", s.name(), ctxErr)
 		}
-		msg := redact.Text(scrub(lastLine(stderr.String()), out))
-		if msg != "" {
-			return "", fmt.Errorf("%s_command failed (%w): %s", s.name(), err, msg)
-		}
-		return "", fmt.Errorf("%s_command failed (%w)", s.name(), err)
+		return "", &CommandError{Key: s.name(), Err: err, FirstLine: redact.Text(scrub(firstLine(stderr.String()), out))}
 	}
 	if out == "" {
 		return "", fmt.Errorf("%s_command printed nothing on standard output", s.name())
@@ -140,15 +136,43 @@ func (s Secret) run(ctx context.Context) (string, error) {
 	return out, nil
 }
 
-// lastLine returns the last non-empty line of s, bounded: what a failing
-// password manager says about why.
-func lastLine(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	l := strings.TrimSpace(lines[len(lines)-1])
-	if len(l) > 200 {
-		l = l[:200] + "..."
+// CommandError is a <prefix>_command that ran and failed. It carries the
+// exit status and the first line of what the command wrote on standard
+// error, redacted: never the rest, which may be a stack trace, a debug dump
+// or the secret itself.
+type CommandError struct {
+	Key       string // the config key, e.g. "sources.mail[0].imap.password"
+	Err       error  // the *exec.ExitError (or why it did not run)
+	FirstLine string // redacted, bounded; "" if nothing was written
+}
+
+func (e *CommandError) Error() string {
+	if e.FirstLine != "" {
+		return fmt.Sprintf("%s_command failed (%v): %s", e.Key, e.Err, e.FirstLine)
 	}
-	return l
+	return fmt.Sprintf("%s_command failed (%v)", e.Key, e.Err)
+}
+
+func (e *CommandError) Unwrap() error { return e.Err }
+
+// Short is the error without the standard error line, for a failure
+// that repeats one already reported.
+func (e *CommandError) Short() string {
+	return fmt.Sprintf("%s_command still fails (%v)", e.Key, e.Err)
+}
+
+// firstLine returns the first non-empty line of s, bounded: what a failing
+// password manager says about why.
+func firstLine(s string) string {
+	for l := range strings.SplitSeq(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			if len(l) > 200 {
+				l = strings.ToValidUTF8(l[:200], "") + "..."
+			}
+			return l
+		}
+	}
+	return ""
 }
 
 // scrub replaces anything the command printed on stdout in msg by

@@ -36,17 +36,20 @@ func TestSecretResolve(t *testing.T) {
 		s       Secret
 		want    string
 		wantErr []string
+		notErr  []string
 	}{
-		"env":                 {s: Secret{Env: "AGENTD_TEST_SECRET"}, want: secretValue},
-		"env unset":           {s: Secret{Env: "AGENTD_TEST_UNSET_XYZ", key: "llm.api_key"}, wantErr: []string{"llm.api_key", "AGENTD_TEST_UNSET_XYZ is not set"}},
-		"env empty":           {s: Secret{Env: "AGENTD_TEST_EMPTY"}, wantErr: []string{"AGENTD_TEST_EMPTY is empty"}},
-		"file trimmed":        {s: Secret{File: pwFile}, want: secretValue},
-		"file missing":        {s: Secret{File: filepath.Join(dir, "nope")}, wantErr: []string{"no such file", "nope"}},
-		"file empty":          {s: Secret{File: emptyFile}, wantErr: []string{"is empty"}},
-		"file too big":        {s: Secret{File: bigFile}, wantErr: []string{"larger than"}},
-		"command":             {s: Secret{Command: "printf '%s\\n' " + secretValue}, want: secretValue},
-		"command in cfg dir":  {s: Secret{Command: "cat pw", dir: dir}, want: secretValue},
-		"command fails":       {s: Secret{Command: "echo 'gpg: decryption failed' >&2; exit 2", key: "sources.mail[0].imap.password"}, wantErr: []string{"sources.mail[0].imap.password_command failed", "exit status 2", "gpg: decryption failed"}},
+		"env":                {s: Secret{Env: "AGENTD_TEST_SECRET"}, want: secretValue},
+		"env unset":          {s: Secret{Env: "AGENTD_TEST_UNSET_XYZ", key: "llm.api_key"}, wantErr: []string{"llm.api_key", "AGENTD_TEST_UNSET_XYZ is not set"}},
+		"env empty":          {s: Secret{Env: "AGENTD_TEST_EMPTY"}, wantErr: []string{"AGENTD_TEST_EMPTY is empty"}},
+		"file trimmed":       {s: Secret{File: pwFile}, want: secretValue},
+		"file missing":       {s: Secret{File: filepath.Join(dir, "nope")}, wantErr: []string{"no such file", "nope"}},
+		"file empty":         {s: Secret{File: emptyFile}, wantErr: []string{"is empty"}},
+		"file too big":       {s: Secret{File: bigFile}, wantErr: []string{"larger than"}},
+		"command":            {s: Secret{Command: "printf '%s\\n' " + secretValue}, want: secretValue},
+		"command in cfg dir": {s: Secret{Command: "cat pw", dir: dir}, want: secretValue},
+		"command fails":      {s: Secret{Command: "echo 'gpg: decryption failed' >&2; exit 2", key: "sources.mail[0].imap.password"}, wantErr: []string{"sources.mail[0].imap.password_command failed", "exit status 2", "gpg: decryption failed"}},
+		"command fails noisily": {s: Secret{Command: "echo 'gpg: decryption failed: No secret key' >&2; echo 'debug dump: session cookie 7f3a9c2e1b' >&2; echo 'at line 42' >&2; exit 2", key: "llm.api_key"},
+			wantErr: []string{"llm.api_key_command failed (exit status 2): gpg: decryption failed: No secret key"}, notErr: []string{"debug dump", "7f3a9c2e1b", "line 42"}},
 		"command prints none": {s: Secret{Command: "true"}, wantErr: []string{"printed nothing"}},
 		"command leaks":       {s: Secret{Command: "echo " + secretValue + "; echo \"bad token " + secretValue + "\" >&2; exit 1"}, wantErr: []string{"failed", "bad token REDACTED"}},
 		"nothing set":         {s: Secret{key: "llm.api_key"}, wantErr: []string{"llm.api_key: no secret configured", "api_key_env"}},
@@ -66,6 +69,11 @@ func TestSecretResolve(t *testing.T) {
 			for _, w := range tc.wantErr {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+			for _, w := range tc.notErr {
+				if strings.Contains(err.Error(), w) {
+					t.Errorf("error %q shows %q, from after the first line of stderr", err, w)
 				}
 			}
 			if strings.Contains(err.Error(), secretValue) {

@@ -63,7 +63,7 @@ func (d *decoder) user(v val, u *User) {
 			u.Timezone, u.Location = tz, loc
 		}
 	}
-	u.Interests = d.strs(f.get("interests"), "topics")
+	d.interests(f.get("interests"), u)
 
 	whV := f.get("working_hours")
 	wh := d.str(whV)
@@ -100,7 +100,7 @@ func (d *decoder) email(v val) string {
 }
 
 func (d *decoder) bus(v val, b *Bus) {
-	f, _ := d.fields(v, "bus", "url", "listen", "data_dir", "credentials_file")
+	f, _ := d.fields(v, "bus", "url", "listen", "data_dir", "credentials_file", "nkey_seed_file", "token_file", "tls")
 	urlV := f.get("url")
 	b.URL = d.str(urlV)
 	if b.URL != "" {
@@ -125,6 +125,7 @@ func (d *decoder) bus(v val, b *Bus) {
 		b.DataDir = filepath.Join(xdgDir(d.env, "XDG_DATA_HOME"), "agentd")
 	}
 	b.CredentialsFile = d.path(f.get("credentials_file"))
+	d.busAuth(f, listenV, b)
 }
 
 func (d *decoder) natsURL(v val, raw string) {
@@ -233,7 +234,7 @@ func schemeList(schemes []string) string {
 }
 
 func (d *decoder) feed(v val, n *names) (Feed, bool) {
-	f, ok := d.fields(v, "a feed", "name", "url", "every", "timeout", "max_bytes", "llm")
+	f, ok := d.fields(v, "a feed", "name", "url", "every", "timeout", "max_bytes", "max_new", "llm")
 	if !ok {
 		return Feed{}, false
 	}
@@ -269,6 +270,12 @@ func (d *decoder) feed(v val, n *names) (Feed, bool) {
 			} else {
 				fd.MaxBytes = x
 			}
+		}
+	}
+	fd.MaxNew = DefaultFeedMaxNew
+	if mn := f.get("max_new"); !mn.null() {
+		if x, ok := d.integer(mn, 1, 1<<20); ok {
+			fd.MaxNew = int(x)
 		}
 	}
 	return fd, true
@@ -406,11 +413,14 @@ func (d *decoder) caldav(v val) *CalDAV {
 
 func (d *decoder) llm(v val, l *LLM) {
 	f, _ := d.fields(v, "llm", "url", "model", "drafts_model", "api_key_env", "api_key_file", "api_key_command",
-		"timeout", "daily_token_budget", "max_calls_per_hour", "send", "ledger_retention")
+		"timeout", "daily_token_budget", "max_calls_per_hour", "send", "ledger_retention", "feed_interests")
 	urlV, modelV := f.get("url"), f.get("model")
 	raw := d.str(urlV)
 	l.Model = d.str(modelV)
 	l.DraftsModel = d.str(f.get("drafts_model"))
+	if b := d.boolp(f.get("feed_interests")); b != nil {
+		l.FeedInterests = *b
+	}
 	l.APIKey = d.secret(f, "api_key")
 	l.Timeout = d.duration(f.get("timeout"), DefaultLLMTimeout, Duration(time.Second))
 	l.LedgerRetention = d.duration(f.get("ledger_retention"), DefaultLLMLedgerRetention, Duration(24*time.Hour))
@@ -450,7 +460,7 @@ func (d *decoder) llm(v val, l *LLM) {
 func sendModes() []string { return []string{SendNever, SendRedacted, SendFull} }
 
 func (d *decoder) notify(v val, n *Notify) {
-	f, _ := d.fields(v, "notify", "terminal", "desktop", "digest")
+	f, _ := d.fields(v, "notify", "terminal", "desktop", "ntfy", "webhook", "digest")
 	// A key present, even empty ("terminal: {}" or "terminal:"), turns the
 	// channel on with its defaults.
 	if tv := f.get("terminal"); !tv.absent() {
@@ -476,9 +486,85 @@ func (d *decoder) notify(v val, n *Notify) {
 			}
 		}
 	}
+	if nv := f.get("ntfy"); !nv.absent() {
+		n.Ntfy = d.ntfy(nv)
+	}
+	if wv := f.get("webhook"); !wv.absent() {
+		n.Webhook = d.webhook(wv)
+	}
 	if gv := f.get("digest"); !gv.absent() {
 		n.Digest = d.digest(gv)
 	}
+}
+
+func (d *decoder) ntfy(v val) *Ntfy {
+	f, ok := d.fields(v, "notify.ntfy", "url", "token_env", "token_file", "token_command", "min_priority", "kinds", "quiet_hours")
+	if !ok {
+		return nil
+	}
+	n := &Ntfy{
+		URL:         d.channelURL(f.get("url"), "the topic URL, e.g. https://ntfy.sh/alice-agentd"),
+		Token:       d.secret(f, "token"),
+		MinPriority: d.oneOf(f.get("min_priority"), "priority", event.PriorityNormal, priorities()...),
+		Kinds:       d.kinds(f.get("kinds")),
+		QuietHours:  d.boolp(f.get("quiet_hours")),
+	}
+	if n.QuietHours == nil {
+		t := true
+		n.QuietHours = &t
+	}
+	if u, err := url.Parse(n.URL); err == nil && n.URL != "" {
+		p := strings.TrimSuffix(u.Path, "/")
+		if topic := p[strings.LastIndex(p, "/")+1:]; !isTopic(topic) {
+			d.errorf(f.get("url"), "%s: the URL must end in the topic name (letters, digits, - and _), e.g. https://ntfy.sh/alice-agentd", quoteURL(n.URL))
+		}
+	}
+	return n
+}
+
+// isTopic reports whether s is a valid ntfy topic name.
+func isTopic(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '-' || r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+func (d *decoder) webhook(v val) *Webhook {
+	f, ok := d.fields(v, "notify.webhook", "url", "secret_env", "secret_file", "secret_command", "min_priority", "kinds")
+	if !ok {
+		return nil
+	}
+	return &Webhook{
+		URL:         d.channelURL(f.get("url"), "the URL that receives the POSTs, e.g. https://hooks.example.com/agentd"),
+		Secret:      d.requiredSecret(f, "secret"),
+		MinPriority: d.oneOf(f.get("min_priority"), "priority", event.PriorityLow, priorities()...),
+		Kinds:       d.kinds(f.get("kinds")),
+	}
+}
+
+// channelURL reads the http(s) URL of a push channel. Plain http is
+// allowed only to loopback hosts: the suggestions (and a token) would
+// cross the network in clear text.
+func (d *decoder) channelURL(v val, help string) string {
+	raw := strings.TrimSpace(d.str(v))
+	if !d.required(v, raw, help) {
+		return ""
+	}
+	u, ok := d.webURL(v, raw, "https", "http")
+	if !ok {
+		return ""
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		d.errorf(v, "%s: http would send your suggestions in clear text to %q: use https (http is allowed for loopback hosts only)", quoteURL(raw), u.Hostname())
+		return ""
+	}
+	return u.String()
 }
 
 func emptyModes() []string { return []string{DigestEmptyShort, DigestEmptySkip} }
@@ -578,10 +664,11 @@ func (d *decoder) kinds(v val) []string {
 }
 
 func (d *decoder) planner(v val, p *Planner) {
-	f, _ := d.fields(v, "planner", "feed_max_age", "remind_before", "agenda_at", "follow_up_after", "lookback_settle")
+	f, _ := d.fields(v, "planner", "feed_max_age", "remind_before", "agenda_at", "follow_up_after", "leave_before", "lookback_settle")
 	p.FeedMaxAge = d.duration(f.get("feed_max_age"), DefaultFeedMaxAge, Duration(time.Minute))
 	p.RemindBefore = d.duration(f.get("remind_before"), DefaultRemindBefore, 0)
 	p.FollowUpAfter = d.duration(f.get("follow_up_after"), DefaultFollowUpAfter, Duration(time.Hour))
+	p.LeaveBefore = d.duration(f.get("leave_before"), DefaultLeaveBefore, 0)
 	p.LookbackSettle = d.duration(f.get("lookback_settle"), DefaultLookbackSettle, Duration(time.Second))
 	p.AgendaAt = DefaultAgendaAt
 	agV := f.get("agenda_at")
@@ -629,4 +716,40 @@ func (d *decoder) rules(v val) []Rule {
 		out = append(out, r)
 	}
 	return out
+}
+
+// interests reads user.interests: each item a topic string or a mapping
+// {topic: electric vehicles, also: [EV, home charging]}, also a string or
+// a list of strings.
+func (d *decoder) interests(v val, u *User) {
+	for _, item := range d.list(v, "topics") {
+		if _, isMap := item.node.(*ast.MappingNode); !isMap {
+			if s := d.str(item); s != "" {
+				u.Interests = append(u.Interests, s)
+			} else if item.null() {
+				d.errorf(item, "empty list item; expected a topic")
+			}
+			continue
+		}
+		f, _ := d.fields(item, "an interest", "topic", "also")
+		topic := d.str(f.get("topic"))
+		if !d.required(f.get("topic"), topic, "the interest's words, e.g. {topic: electric vehicles, also: [EV]}") {
+			continue
+		}
+		var also []string
+		if a := f.get("also"); !a.null() {
+			if _, isSeq := a.node.(*ast.SequenceNode); isSeq {
+				also = d.strs(a, "words or phrases")
+			} else if s := d.str(a); s != "" {
+				also = []string{s}
+			}
+		}
+		u.Interests = append(u.Interests, topic)
+		if len(also) > 0 {
+			if u.InterestAlso == nil {
+				u.InterestAlso = map[string][]string{}
+			}
+			u.InterestAlso[topic] = append(u.InterestAlso[topic], also...)
+		}
+	}
 }

@@ -49,10 +49,14 @@ type Record struct {
 	Updated time.Time `json:"updated"`
 	// Until is when a snoozed suggestion shows again.
 	Until time.Time `json:"until,omitzero"`
+	// Quieter is set when the suggestion was made quieter because the
+	// user dismissed its rule's suggestions often (see QuieterAfter).
+	Quieter *Quieting `json:"quieter,omitempty"`
 }
 
 // Next is the suggestion as it shows next: for a snoozed one, the copy
-// that shows at Until (see SnoozeID).
+// that shows at Until (see SnoozeID), pushed even if the suggestion is
+// digest only.
 func (r Record) Next() event.Suggestion {
 	if r.Status != event.StatusSnoozed || r.Until.IsZero() {
 		return r.Suggestion
@@ -61,6 +65,8 @@ func (r Record) Next() event.Suggestion {
 	c.ID = SnoozeID(c.ID)
 	c.Kind = event.KindReminder
 	c.Due = r.Until
+	// The user asked to see it again: a digest-only one is shown too.
+	c.Quiet = false
 	return c
 }
 
@@ -136,12 +142,34 @@ func New(store state.Store, out Outbox, now func() time.Time) *Book {
 // any other published; its record is stored as pending once the outbox has
 // taken it. An id made before and not withdrawn that says nothing new (see
 // Same) is not made again, also after a restart: offered is false then.
+//
+// A new suggestion of a rule the user dismissed often is made quieter
+// (see QuieterAfter); an id made before keeps the quieting it got then.
 func (b *Book) Offer(ctx context.Context, s event.Suggestion) (offered bool, err error) {
 	now := b.now()
 	created := now
 	rec, err := b.get(ctx, s.ID)
-	switch {
-	case err == nil:
+	found := err == nil
+	if err != nil && !errors.Is(err, state.ErrNotFound) {
+		return false, fmt.Errorf("offer %s: %w", s.ID, err)
+	}
+	quieter := rec.Quieter
+	if !found || rec.Status == event.StatusWithdrawn {
+		if quieter, err = b.quieting(ctx, s); err != nil {
+			return false, fmt.Errorf("offer %s: %w", s.ID, err)
+		}
+	}
+	if quieter != nil {
+		q := *quieter
+		// The stored version's priority is the quieter one: a caller that
+		// offers it again (with a new title, say) keeps the rule's own.
+		if !found || s.Priority != rec.Suggestion.Priority {
+			q.Priority = s.Priority
+		}
+		quieter = &q
+		s = q.apply(s)
+	}
+	if found {
 		if rec.Status != event.StatusWithdrawn && Same(rec.Suggestion, s) {
 			return false, nil // made before: never twice
 		}
@@ -152,8 +180,6 @@ func (b *Book) Offer(ctx context.Context, s event.Suggestion) (offered bool, err
 				return false, fmt.Errorf("offer %s: cancel snoozed copy: %w", s.ID, err)
 			}
 		}
-	case !errors.Is(err, state.ErrNotFound):
-		return false, fmt.Errorf("offer %s: %w", s.ID, err)
 	}
 	if !s.Due.IsZero() {
 		// Reminders, and suggestions meant for a later moment (a birthday
@@ -166,7 +192,7 @@ func (b *Book) Offer(ctx context.Context, s event.Suggestion) (offered bool, err
 	if err != nil {
 		return false, fmt.Errorf("offer %s: %w", s.ID, err)
 	}
-	if err := b.put(ctx, Record{Suggestion: s, Status: event.StatusPending, Created: created, Updated: now}); err != nil {
+	if err := b.put(ctx, Record{Suggestion: s, Status: event.StatusPending, Created: created, Updated: now, Quieter: quieter}); err != nil {
 		return false, fmt.Errorf("offer %s: %w", s.ID, err)
 	}
 	return true, nil
@@ -271,6 +297,9 @@ func (b *Book) List(ctx context.Context, f Filter) ([]Record, error) {
 	now := b.now()
 	var out []Record
 	for _, k := range keys {
+		if strings.HasPrefix(k, dismissalPrefix) {
+			continue
+		}
 		rec, err := b.get(ctx, k)
 		if errors.Is(err, state.ErrNotFound) {
 			continue // deleted meanwhile
@@ -299,6 +328,20 @@ func (b *Book) List(ctx context.Context, f Filter) ([]Record, error) {
 // suggestion if that is still scheduled. An unknown id is
 // state.ErrNotFound, a withdrawn one ErrWithdrawn.
 func (b *Book) Answer(ctx context.Context, id, action string, until time.Time) error {
+	return b.answer(ctx, id, action, until, true)
+}
+
+// Drop dismisses suggestion id for the user, as the model's judgement
+// does with one that does not hold (a scam, no question after all): like
+// Answer with ActionDismiss, but it does not count towards making the
+// rule quieter, since the user did not dismiss it.
+func (b *Book) Drop(ctx context.Context, id string) error {
+	return b.answer(ctx, id, ActionDismiss, time.Time{}, false)
+}
+
+// answer is Answer; byUser says whether a dismissal counts towards the
+// rule's quieting.
+func (b *Book) answer(ctx context.Context, id, action string, until time.Time, byUser bool) error {
 	orig, _ := Original(id)
 	now := b.now()
 	status := map[string]string{
@@ -340,9 +383,20 @@ func (b *Book) Answer(ctx context.Context, id, action string, until time.Time) e
 	default:
 		rec.Until = time.Time{}
 	}
+	was := rec.Status
 	rec.Status, rec.Updated = status, now
 	if err := b.put(ctx, rec); err != nil {
 		return fmt.Errorf("answer %s: %w", id, err)
+	}
+	switch {
+	case action == ActionDismiss && was != event.StatusDismissed && byUser:
+		if err := b.noteDismissal(ctx, rec.Suggestion, now); err != nil {
+			return fmt.Errorf("answer %s: count the dismissal: %w", id, err)
+		}
+	case action == ActionDone || action == ActionAccept:
+		if err := b.clearDismissals(ctx, rec.Suggestion); err != nil {
+			return fmt.Errorf("answer %s: reset the dismissals: %w", id, err)
+		}
 	}
 	return nil
 }

@@ -25,7 +25,8 @@ type Config struct {
 	// its clock. A WithClock option wins over Now.
 	Now func() time.Time
 	// OnAction is called with the suggestion and what the user did:
-	// ActionOpen, ActionDismiss, ActionSnooze or ActionClosed. It runs on the
+	// ActionOpen, ActionDone, ActionDismiss, ActionSnooze,
+	// ActionSnoozeTomorrow or ActionClosed. It runs on the
 	// goroutine that reads D-Bus signals, so it should return quickly.
 	OnAction func(suggestionID, action string)
 }

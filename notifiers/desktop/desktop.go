@@ -32,15 +32,25 @@ const (
 
 // What the user did, as passed to Config.OnAction.
 const (
-	ActionOpen    = "open"    // clicked the notification or its Open button
-	ActionDismiss = "dismiss" // clicked Dismiss
-	ActionSnooze  = "snooze"  // clicked Snooze 1 h
-	ActionClosed  = "closed"  // closed the notification without choosing
+	ActionOpen           = "open"            // clicked the notification or its Open button
+	ActionDone           = "done"            // clicked Done
+	ActionDismiss        = "dismiss"         // clicked Dismiss
+	ActionSnooze         = "snooze"          // clicked Snooze 1 h
+	ActionSnoozeTomorrow = "snooze-tomorrow" // clicked Tomorrow (09:00 in the user's zone)
+	ActionClosed         = "closed"          // closed the notification without choosing
 )
 
-// actions are the buttons of every notification, as key, label pairs;
+// actions returns the buttons of every notification, as key, label pairs;
 // "default" is the key servers use for a click on the notification itself.
-var actions = []string{"default", "Open", "dismiss", "Dismiss", "snooze", "Snooze 1 h"}
+func actions() []string {
+	return []string{
+		"default", "Open",
+		ActionDone, "Done",
+		ActionDismiss, "Dismiss",
+		ActionSnooze, "Snooze 1 h",
+		ActionSnoozeTomorrow, "Tomorrow morning",
+	}
+}
 
 // Reasons of the NotificationClosed signal.
 const closedByUser = 2
@@ -118,7 +128,7 @@ func (d *Desktop) Notify(ctx context.Context, ss ...event.Suggestion) (bool, err
 		}
 		var id uint32
 		call := conn.Object(busName, objPath).CallWithContext(ctx, iface+".Notify", 0,
-			d.cfg.AppName, uint32(0), "", summary(s), body(s, d.cfg.Location, d.now()), actions, hints(s), d.cfg.expireTimeout())
+			d.cfg.AppName, uint32(0), "", summary(s), body(s, d.cfg.Location, d.now()), actions(), hints(s), d.cfg.expireTimeout())
 		if err := call.Store(&id); err != nil {
 			retry, err := d.callFailed(conn, err)
 			return retry, fmt.Errorf("desktop: suggestion %s: notify: %w", s.ID, err)
@@ -145,7 +155,7 @@ func (d *Desktop) Check(ctx context.Context) error {
 	var caps []string
 	if err := conn.Object(busName, objPath).CallWithContext(ctx, iface+".GetCapabilities", 0).Store(&caps); err == nil &&
 		!slices.Contains(caps, "actions") {
-		d.logger.Info("notification server shows no buttons; open, dismiss and snooze work only from the CLI and dashboard",
+		d.logger.Info("notification server shows no buttons; done, dismiss and snooze work only from agentd suggestions",
 			"server", name, "version", version)
 	}
 	return nil
@@ -294,7 +304,9 @@ func (d *Desktop) readSignals(signals <-chan *dbus.Signal) {
 			if !ok {
 				continue // another application's notification
 			}
-			d.report(sid, actionName(key))
+			if name := actionName(key); name != "" {
+				d.report(sid, name)
+			}
 		case iface + ".NotificationClosed":
 			var id, reason uint32
 			if err := dbus.Store(sig.Body, &id, &reason); err != nil {
@@ -318,12 +330,16 @@ func (d *Desktop) report(suggestionID, action string) {
 	}
 }
 
-// actionName maps an action key to the user's word for it.
+// actionName maps an action key to the user's word for it; a key of no
+// button of ours is "".
 func actionName(key string) string {
-	if key == "default" {
+	switch key {
+	case "default", ActionOpen:
 		return ActionOpen
+	case ActionDone, ActionDismiss, ActionSnooze, ActionSnoozeTomorrow:
+		return key
 	}
-	return key
+	return ""
 }
 
 // lateAfter is how far past its due time a reminder counts as late.

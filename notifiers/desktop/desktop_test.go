@@ -48,7 +48,7 @@ func TestNotifyCall(t *testing.T) {
 	// newDesktop's clock is before every due time below.
 	d := newDesktop(t, desktop.Config{Address: bus.addr, Location: paris})
 
-	wantActions := []string{"default", "Open", "dismiss", "Dismiss", "snooze", "Snooze 1 h"}
+	wantActions := []string{"default", "Open", "done", "Done", "dismiss", "Dismiss", "snooze", "Snooze 1 h", "snooze-tomorrow", "Tomorrow morning"}
 	tests := map[string]struct {
 		s           event.Suggestion
 		wantSummary string
@@ -220,6 +220,20 @@ func TestActions(t *testing.T) {
 	must(t, srv.invoke(id5, "dismiss"))
 	if a := next(t); a.action != desktop.ActionDismiss {
 		t.Errorf("got %+v, want the dismiss of the fifth, nothing for the closed fourth", a)
+	}
+
+	// Done and snooze until tomorrow; a key of no button of ours is
+	// ignored.
+	s6, id6 := show(t, "six")
+	s7, id7 := show(t, "seven")
+	must(t, srv.invoke(id6, "reboot"))
+	must(t, srv.invoke(id6, "done"))
+	must(t, srv.invoke(id7, "snooze-tomorrow"))
+	if a := next(t); a != (action{s6.ID, desktop.ActionDone}) {
+		t.Errorf("got %+v, want %s done (and nothing for the unknown key)", a, s6.ID)
+	}
+	if a := next(t); a != (action{s7.ID, desktop.ActionSnoozeTomorrow}) {
+		t.Errorf("got %+v, want %s snooze-tomorrow", a, s7.ID)
 	}
 }
 

@@ -97,7 +97,7 @@ func mailEvent(t testing.TB, s spec) event.Event {
 	if s.inReplyTo != "" {
 		m.InReplyTo = []string{s.inReplyTo}
 	}
-	key := "msgid:" + s.id
+	key := "msgid:" + s.id + "#" + m.Digest()
 	if s.id == "" {
 		key = fmt.Sprintf("loc:%s/%s/%d", account, mailbox, date.Unix())
 	}

@@ -2,8 +2,8 @@ package correspondence
 
 import (
 	"strings"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/agentd/agentd/event"
 )
 
 // replyPrefixes are the reply and forward markers mail clients put before
@@ -26,7 +26,7 @@ func NormalizeSubject(s string) string {
 	for {
 		before := s
 		s = strings.TrimSpace(s)
-		if rest, ok := cutReplyPrefix(s); ok {
+		if rest, ok := event.CutSubjectPrefix(s, replyPrefixes); ok {
 			s = rest
 			continue
 		}
@@ -38,59 +38,6 @@ func NormalizeSubject(s string) string {
 			return s
 		}
 	}
-}
-
-// cutReplyPrefix removes one "Re:"-like prefix, with an optional counter
-// ("Re[2]:", "Re(2):", "Re^2:") and an optional space or dot before the
-// colon ("Réf. :").
-func cutReplyPrefix(s string) (string, bool) {
-	end := 0
-	for end < len(s) {
-		r, size := utf8.DecodeRuneInString(s[end:])
-		if !unicode.IsLetter(r) {
-			break
-		}
-		end += size
-	}
-	if end == 0 || end > 12 {
-		return s, false
-	}
-	word := strings.ToLower(s[:end])
-	known := false
-	for _, p := range replyPrefixes {
-		if word == p {
-			known = true
-			break
-		}
-	}
-	if !known {
-		return s, false
-	}
-	rest := s[end:]
-	if len(rest) > 0 && (rest[0] == '[' || rest[0] == '(') {
-		closer := byte(']')
-		if rest[0] == '(' {
-			closer = ')'
-		}
-		if j := strings.IndexByte(rest, closer); j > 1 && isDigits(rest[1:j]) {
-			rest = rest[j+1:]
-		}
-	} else if len(rest) > 1 && rest[0] == '^' {
-		j := 1
-		for j < len(rest) && rest[j] >= '0' && rest[j] <= '9' {
-			j++
-		}
-		rest = rest[j:]
-	}
-	rest = strings.TrimPrefix(rest, ".")
-	rest = strings.TrimLeft(rest, " ")
-	switch {
-	case strings.HasPrefix(rest, ":"):
-		return rest[1:], true
-	case strings.HasPrefix(rest, "："):
-		return rest[len("："):], true
-	}
-	return s, false
 }
 
 // cutTag removes a leading "[tag]" (a list name, "[EXTERNAL]") and
@@ -105,7 +52,7 @@ func cutTag(s string) (string, bool) {
 	}
 	inner := s[1:j]
 	if j == len(s)-1 {
-		if _, ok := cutReplyPrefix(strings.TrimSpace(inner)); ok {
+		if _, ok := event.CutSubjectPrefix(strings.TrimSpace(inner), replyPrefixes); ok {
 			return inner, true // "[Fwd: Lunch]"
 		}
 		return s, false // the whole subject is a bracketed text: keep it
@@ -114,13 +61,4 @@ func cutTag(s string) (string, bool) {
 		return s, false
 	}
 	return s[j+1:], true
-}
-
-func isDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
 }

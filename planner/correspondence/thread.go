@@ -43,16 +43,23 @@ type thread struct {
 type msgRecord struct {
 	// Key identifies the message: a hash of its Message-ID, else of the
 	// event id.
-	Key       string    `json:"key"`
-	MessageID string    `json:"message_id,omitempty"`
-	Source    string    `json:"source"`
-	Type      string    `json:"type"`
-	Subject   string    `json:"subject,omitempty"`
-	From      string    `json:"from,omitempty"` // lower-cased address
-	FromName  string    `json:"from_name,omitempty"`
-	To        []string  `json:"to,omitempty"` // display names of the To recipients, for follow-ups
-	Date      time.Time `json:"date"`
-	Mine      bool      `json:"mine,omitempty"`
+	Key       string `json:"key"`
+	MessageID string `json:"message_id,omitempty"`
+	// Digest is event.Mail.Digest (sender, Date, text): a mail that
+	// claims the Message-ID of a different one is another mail. Empty in
+	// records from before it was kept.
+	Digest string `json:"digest,omitempty"`
+	// Ref, when set, is the message's About.Ref instead of its
+	// Message-ID: for a mail whose Message-ID a different mail had first.
+	Ref      string    `json:"ref,omitempty"`
+	Source   string    `json:"source"`
+	Type     string    `json:"type"`
+	Subject  string    `json:"subject,omitempty"`
+	From     string    `json:"from,omitempty"` // lower-cased address
+	FromName string    `json:"from_name,omitempty"`
+	To       []string  `json:"to,omitempty"` // display names of the To recipients, for follow-ups
+	Date     time.Time `json:"date"`
+	Mine     bool      `json:"mine,omitempty"`
 	// Direct: the user is in To (not only Cc or Bcc).
 	Direct bool `json:"direct,omitempty"`
 	// Others: someone other than the user is a recipient.
@@ -65,6 +72,9 @@ type msgRecord struct {
 
 // ref is the About.Ref of suggestions about the message.
 func (r msgRecord) ref() string {
+	if r.Ref != "" {
+		return r.Ref
+	}
 	if r.MessageID != "" {
 		return r.MessageID
 	}
@@ -75,6 +85,7 @@ func (r msgRecord) ref() string {
 func (e *Enricher) record(ev event.Event, m event.Mail, now time.Time) msgRecord {
 	r := msgRecord{
 		MessageID: m.MessageID,
+		Digest:    m.Digest(),
 		Source:    ev.Source,
 		Type:      ev.Type,
 		Subject:   m.Subject,
@@ -137,9 +148,14 @@ func mailDate(ev event.Event, m event.Mail, now time.Time) time.Time {
 
 // track finds the mail's thread (by Message-ID, In-Reply-To and References,
 // else by subject and participants), adds the mail to it and saves it.
-func (e *Enricher) track(ctx context.Context, ev event.Event, m event.Mail, rec msgRecord, now time.Time) (*thread, error) {
+func (e *Enricher) track(ctx context.Context, ev event.Event, m event.Mail, rec *msgRecord, now time.Time) (*thread, error) {
 	ids := threadIDs(m)
 	var th *thread
+	// clash: a different mail has this mail's Message-ID. This one is then
+	// a mail of its own (its key and ref carry its digest), and the
+	// Message-ID stays the first mail's: it neither finds nor takes the
+	// first mail's thread through it.
+	clash := false
 	for _, id := range ids {
 		tid, err := e.getString(ctx, keyID+hashKey(id))
 		if err != nil {
@@ -151,9 +167,19 @@ func (e *Enricher) track(ctx context.Context, ev event.Event, m event.Mail, rec 
 		if th, err = e.loadThread(ctx, tid, now); err != nil {
 			return nil, err
 		}
+		if th != nil && th.clashes(*rec) {
+			clash = true
+			if id == m.MessageID {
+				th = nil
+				continue
+			}
+		}
 		if th != nil {
 			break
 		}
+	}
+	if clash {
+		rec.distinguish()
 	}
 	norm := NormalizeSubject(m.Subject)
 	subjKey := ""
@@ -178,7 +204,7 @@ func (e *Enricher) track(ctx context.Context, ev event.Event, m event.Mail, rec 
 		th = &thread{ID: event.ID("mail.thread", root), Subject: norm}
 	}
 
-	th.add(rec)
+	th.add(*rec)
 	for _, p := range participants {
 		if len(th.Participants) >= maxParticipants {
 			break
@@ -192,7 +218,7 @@ func (e *Enricher) track(ctx context.Context, ev event.Event, m event.Mail, rec 
 	// thread.
 	for i := len(ids) - 1; i >= 0; i-- {
 		id := ids[i]
-		if slices.Contains(th.IDs, id) {
+		if slices.Contains(th.IDs, id) || clash && id == m.MessageID {
 			continue
 		}
 		th.IDs = append(th.IDs, id)
@@ -307,6 +333,28 @@ func (e *Enricher) indexSubject(ctx context.Context, key, tid string) error {
 		tids = tids[:8]
 	}
 	return e.putJSON(ctx, key, tids)
+}
+
+// clashes reports whether the thread holds a different mail with rec's
+// Message-ID: one whose digest differs. A record without a digest (kept
+// before digests were) is taken for the same mail.
+func (th *thread) clashes(rec msgRecord) bool {
+	if rec.MessageID == "" || rec.Digest == "" || rec.Ref != "" {
+		return false
+	}
+	for _, old := range th.Messages {
+		if old.MessageID == rec.MessageID && old.Ref == "" && old.Digest != "" && old.Digest != rec.Digest {
+			return true
+		}
+	}
+	return false
+}
+
+// distinguish makes rec a mail of its own beside a different one with its
+// Message-ID: its key and ref carry its digest.
+func (r *msgRecord) distinguish() {
+	r.Ref = r.MessageID + "#" + r.Digest
+	r.Key = hashKey(r.Ref)
 }
 
 // add puts rec into the thread, replacing an earlier copy of the same

@@ -32,7 +32,7 @@ func TestSeenItemsInTheirOwnStoreAreRearmed(t *testing.T) {
 	}
 	mainKeys, _ := main.Keys(ctx, "")
 	seenKeys, _ := seen.Keys(ctx, "")
-	if len(seenKeys) == 0 || len(mainKeys) != 1 || !strings.HasSuffix(mainKeys[0], ".meta") {
+	if len(seenKeys) == 0 || len(mainKeys) != 1 || !strings.HasPrefix(mainKeys[0], "feed.news.meta.") {
 		t.Fatalf("main store %q, seen store %q: seen items belong in the seen store", mainKeys, seenKeys)
 	}
 	aAt := func() time.Time {

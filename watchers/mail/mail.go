@@ -30,12 +30,14 @@ type Meta struct {
 	Location *time.Location
 }
 
-// Key is what makes a message's event id: its Message-ID, which survives a
-// UIDVALIDITY change or a move between mailboxes, else the account,
-// mailbox and UID (or file name) the watcher found it under.
-func Key(messageID, fallback string) string {
+// Key is what makes a message's event id: its Message-ID and digest
+// (event.Mail.Digest: sender, Date, text), which survive a UIDVALIDITY
+// change or a move between mailboxes while two different mails that claim
+// one Message-ID stay two; else the account, mailbox and UID (or file
+// name) the watcher found it under.
+func Key(messageID, digest, fallback string) string {
 	if messageID != "" {
-		return "msgid:" + messageID
+		return "msgid:" + messageID + "#" + digest
 	}
 	return "loc:" + fallback
 }
@@ -53,6 +55,13 @@ func ToEvent(raw []byte, meta Meta, fallback string, opts message.Options) (even
 
 // FromMessage builds the event of a parsed message.
 func FromMessage(m *message.Message, meta Meta, fallback string) (event.Event, error) {
+	ev, _, err := FromMessageDigest(m, meta, fallback)
+	return ev, err
+}
+
+// FromMessageDigest is FromMessage that also returns the mail's digest
+// (see Key).
+func FromMessageDigest(m *message.Message, meta Meta, fallback string) (event.Event, string, error) {
 	auto, why := m.IsAutomated()
 	data := event.Mail{
 		Account:         meta.Account,
@@ -80,6 +89,11 @@ func FromMessage(m *message.Message, meta Meta, fallback string) (event.Event, e
 		data.Size = m.Size
 	}
 	data.Invitations = invitations(m.Calendars, meta)
+	for _, a := range m.Attachments {
+		if !a.Inline && a.Name != "" {
+			data.Attachments = append(data.Attachments, a.Name)
+		}
+	}
 	bound(&data)
 	typ := event.TypeMailReceived
 	if meta.Sent {
@@ -97,7 +111,9 @@ func FromMessage(m *message.Message, meta Meta, fallback string) (event.Event, e
 	if !meta.Seen.IsZero() && at.After(meta.Seen) {
 		at = meta.Seen
 	}
-	return event.New("mail:"+meta.Account, typ, Key(m.MessageID, fallback), subject, at, meta.Seen, data)
+	digest := data.Digest()
+	ev, err := event.New("mail:"+meta.Account, typ, Key(m.MessageID, digest, fallback), subject, at, meta.Seen, data)
+	return ev, digest, err
 }
 
 // Invitations are expanded over this window around when the mail was read.

@@ -356,7 +356,7 @@ func (w *Watcher) toEvent(mb mailbox, validity uint32, it item, buf *imapclient.
 		Seen:     w.now(),
 	}
 	loc := mb.Name + "/" + strconv.FormatUint(uint64(validity), 10) + "/" + strconv.FormatUint(uint64(it.uid), 10)
-	ev, err := mail.FromMessage(m, meta, loc)
+	ev, digest, err := mail.FromMessageDigest(m, meta, loc)
 	if err != nil {
 		return event.Event{}, "", err
 	}
@@ -367,5 +367,5 @@ func (w *Watcher) toEvent(mb mailbox, validity uint32, it item, buf *imapclient.
 		from = m.From[0].Email
 	}
 	fp := "fp:" + event.Hash(m.Date.UTC().Format(time.RFC3339), from, m.Subject, strconv.FormatInt(it.size, 10))
-	return ev, mail.Key(m.MessageID, fp), nil
+	return ev, mail.Key(m.MessageID, digest, fp), nil
 }

@@ -87,8 +87,8 @@ func TestFirstRunBackfillThenNewMail(t *testing.T) {
 				if ev.Type != wantType[i] || ev.Source != "mail:home" {
 					t.Errorf("%s: type/source %q/%q", ev.Subject, ev.Type, ev.Source)
 				}
-				if want := event.ID("mail:home", wantType[i], mail.Key(wantKey[i], "")); ev.ID != want {
-					t.Errorf("%s: id %q is not derived from the Message-ID", ev.Subject, ev.ID)
+				if want := event.ID("mail:home", wantType[i], mail.Key(wantKey[i], m.Digest(), "")); ev.ID != want {
+					t.Errorf("%s: id %q is not derived from the Message-ID and digest", ev.Subject, ev.ID)
 				}
 				if !ev.Seen.Equal(testNow) {
 					t.Errorf("%s: seen %v, want the clock's %v", ev.Subject, ev.Seen, testNow)
