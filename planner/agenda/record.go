@@ -49,7 +49,7 @@ type record struct {
 	// Shadowed: another copy of the same UID supersedes this one; it makes
 	// no units and counts for no agenda or conflict.
 	Shadowed bool `json:"shadowed,omitempty"`
-	// Obj is the object without its occurrences, text and attendees: what
+	// Obj is the object without its occurrences and attendees: what
 	// its units need when it is re-evaluated without an event of its own.
 	Obj *event.CalendarEvent `json:"obj,omitempty"`
 	// Gone is set when the whole object was cancelled while the user was
@@ -296,7 +296,7 @@ func isCancelled(typ string, ce event.CalendarEvent) bool {
 func (e *Enricher) newRecord(source, uid, inst, typ string, ce event.CalendarEvent, old, prev *record, now time.Time) *record {
 	st := e.standing(ce)
 	obj := ce
-	obj.Occurrences, obj.Description, obj.Attendees, obj.Truncated = nil, "", nil, nil
+	obj.Occurrences, obj.Attendees, obj.Truncated = nil, nil, nil
 	rec := &record{
 		Source:      source,
 		UID:         uid,
