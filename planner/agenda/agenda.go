@@ -200,7 +200,9 @@ func (e *Enricher) EnrichAnswer(ctx context.Context, ce event.CalendarEvent, now
 			break
 		}
 	}
-	if ce.UID == "" || partStat == "" || partStat == "NEEDS-ACTION" {
+	if ce.UID == "" || partStat == "" || partStat == "NEEDS-ACTION" || ce.Instance {
+		// An answer about one occurrence of a series (declining one
+		// week) says nothing about the others: left to the server's copy.
 		return nil, nil, nil
 	}
 	e.mu.Lock()

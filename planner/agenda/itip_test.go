@@ -389,3 +389,18 @@ func TestITIPRestart(t *testing.T) {
 		t.Errorf("after a restart, the stale copies still make %v", kinds)
 	}
 }
+
+// TestReplyAboutOneOccurrence: declining one occurrence of a series by
+// mail does not decline the series.
+func TestReplyAboutOneOccurrence(t *testing.T) {
+	series := withPartStat(weekly("weekly@x", "Weekly sync", time.Date(2026, 6, 11, 8, 0, 0, 0, time.UTC), 3), "NEEDS-ACTION")
+	one := reply(series, "DECLINED")
+	one.Recurring, one.Instance = false, true
+	one.Occurrences = series.Occurrences[1:2]
+	h := newITIPHarness(t, Config{})
+	h.run(step{"mail:work", event.TypeCalendarChanged, byMail(series, "REQUEST", 0)},
+		step{"mail:work", event.TypeMailSent, one})
+	if got := h.byRule("calendar-reminder"); len(got) != 3 {
+		t.Errorf("reminders: %s, want all three", titles(got))
+	}
+}
