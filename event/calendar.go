@@ -22,8 +22,12 @@ type CalendarEvent struct {
 	Transparent bool     `json:"transparent,omitempty"` // TRANSP:TRANSPARENT: does not block time
 	AllDay      bool     `json:"all_day,omitempty"`
 	Recurring   bool     `json:"recurring,omitempty"`
-	Organizer   *Person  `json:"organizer,omitempty"`
-	Attendees   []Person `json:"attendees,omitempty"`
+	// Instance: the object is one occurrence of a series without the
+	// series (a RECURRENCE-ID alone, as an iTIP message about one
+	// occurrence carries it); its occurrence's RecurrenceID says which.
+	Instance  bool     `json:"instance,omitempty"`
+	Organizer *Person  `json:"organizer,omitempty"`
+	Attendees []Person `json:"attendees,omitempty"`
 	// Alarms are the event's own VALARMs, as offsets before the start
 	// (negative = after) or absolute times.
 	Alarms []Alarm `json:"alarms,omitempty"`

@@ -203,12 +203,23 @@ func (p *Planner) Handle(ctx context.Context, ev event.Event) (Result, error) {
 			}
 		}
 	}
+	// An id that left one scope but was made in another (a meeting's
+	// reminder that moved from a stale calendar copy to the update by
+	// mail) is updated, not withdrawn.
+	madeNow := map[string]bool{}
+	for _, s := range res.Suggestions {
+		madeNow[s.ID] = true
+	}
 	for _, scope := range scopes {
 		gone, err := p.replaceScope(ctx, scope, made[scope])
 		if err != nil {
 			return res, fmt.Errorf("plan event %s: %w", ev.ID, err)
 		}
-		res.Withdraw = append(res.Withdraw, gone...)
+		for _, id := range gone {
+			if !madeNow[id] {
+				res.Withdraw = append(res.Withdraw, id)
+			}
+		}
 	}
 	if len(res.Suggestions)+len(res.Withdraw) > 0 {
 		p.logger.Debug("event planned", "event", ev.ID, "suggestions", len(res.Suggestions), "withdrawn", len(res.Withdraw))

@@ -137,12 +137,27 @@ type mailEnricher struct {
 
 func (m mailEnricher) Enrich(ctx context.Context, ev event.Event, now time.Time) ([]planner.Unit, []string, error) {
 	units, scopes, err := m.mail.Enrich(ctx, ev, now)
-	if err != nil || ev.Type != event.TypeMailReceived {
+	if err != nil || ev.Type != event.TypeMailReceived && ev.Type != event.TypeMailSent {
 		return units, scopes, err
 	}
 	var data event.Mail
 	if err := ev.Decode(&data); err != nil {
 		return units, scopes, err
+	}
+	if ev.Type == event.TypeMailSent {
+		// The user's own answers to invitations: no more "answer the
+		// invitation", and a declined meeting is not reminded.
+		for _, inv := range data.Invitations {
+			if !strings.EqualFold(inv.Method, "REPLY") {
+				continue
+			}
+			u, s, err := m.calendar.EnrichAnswer(ctx, inv, now)
+			if err != nil {
+				return units, scopes, err
+			}
+			units, scopes = append(units, u...), append(scopes, s...)
+		}
+		return units, scopes, nil
 	}
 	for _, inv := range data.Invitations {
 		typ := event.TypeCalendarChanged

@@ -68,6 +68,22 @@ const (
 
 const storePrefix = "cal.occ."
 
+// answerPrefix keys the user's own answers (iTIP REPLY they sent) by UID;
+// an answer is remembered for answerMemory, or until the meeting's last
+// occurrence it mentions is over if that is later.
+const (
+	answerPrefix = "cal.ans."
+	answerMemory = 7 * 24 * time.Hour
+)
+
+// answer is the user's own answer to an invitation.
+type answer struct {
+	UID      string    `json:"uid"`
+	PartStat string    `json:"partstat"`
+	Seq      int       `json:"seq,omitempty"`
+	Until    time.Time `json:"until"`
+}
+
 // Enricher is a planner.Enricher for calendar events. It is safe for
 // concurrent use; events are handled one at a time.
 type Enricher struct {
@@ -83,6 +99,12 @@ type Enricher struct {
 	// local days they touch.
 	recs map[string]*record
 	days map[int][]*occ
+	// byUID holds recs by UID (the copies of one meeting), pending the
+	// records that ask for an answer; both kept by put and drop.
+	byUID   map[string]map[string]*record
+	pending map[string]*record
+	// answers are the user's own answers by UID (see EnrichAnswer).
+	answers map[string]answer
 	// swept is the local day of the last sweep (see sweep).
 	swept int
 }
@@ -108,12 +130,15 @@ func New(cfg Config, store state.Store, logger *slog.Logger) *Enricher {
 		}
 	}
 	return &Enricher{
-		cfg:    cfg,
-		me:     me,
-		store:  store,
-		logger: logger,
-		recs:   map[string]*record{},
-		days:   map[int][]*occ{},
+		cfg:     cfg,
+		me:      me,
+		store:   store,
+		logger:  logger,
+		recs:    map[string]*record{},
+		days:    map[int][]*occ{},
+		answers: map[string]answer{},
+		byUID:   map[string]map[string]*record{},
+		pending: map[string]*record{},
 	}
 }
 
@@ -147,30 +172,135 @@ func (e *Enricher) EnrichCalendar(ctx context.Context, source, typ string, ce ev
 	}
 	e.sweep(ctx, now)
 
-	key := recKey(source, uid)
-	old := e.recs[key]
-	// Conflict scopes to re-evaluate: the occurrences that led a conflict
-	// with one of this object's occurrences, before or after the change.
-	conflicts := map[string]*occ{}
-	e.markConflicts(old, false, conflicts)
-	oldDays := e.touchedDays(old)
+	inst := ""
+	if ce.Instance {
+		// One occurrence of a series: it changes that occurrence only.
+		if len(ce.Occurrences) == 0 || ce.Occurrences[0].RecurrenceID == "" {
+			e.logger.Debug("one occurrence of a series outside the window ignored", "source", source, "uid", uid)
+			return nil, nil, nil
+		}
+		inst = ce.Occurrences[0].RecurrenceID
+	}
+	key := recKey(source, uid, inst)
+	return e.reconcile(ctx, uid, now, func(copies map[string]*record) {
+		copies[key] = e.newRecord(source, uid, inst, typ, ce, copies[key], previous(key, copies), now)
+	})
+}
 
-	rec := e.newRecord(source, uid, typ, ce, old, now)
-	if err := e.save(ctx, key, rec, now); err != nil {
+// EnrichAnswer takes the user's own answer to an invitation: an iTIP REPLY
+// they sent (from their Sent folder). It stands for their PARTSTAT on
+// every copy of the meeting that still asks for an answer: no "answer the
+// invitation", and a declined meeting is neither reminded nor on the
+// agenda. An answer older (by SEQUENCE) than one already known is ignored.
+func (e *Enricher) EnrichAnswer(ctx context.Context, ce event.CalendarEvent, now time.Time) ([]planner.Unit, []string, error) {
+	var partStat string
+	for _, a := range ce.Attendees {
+		if e.isMe(a.Email) {
+			partStat = strings.ToUpper(strings.TrimSpace(a.PartStat))
+			break
+		}
+	}
+	if ce.UID == "" || partStat == "" || partStat == "NEEDS-ACTION" || ce.Instance {
+		// An answer about one occurrence of a series (declining one
+		// week) says nothing about the others: left to the server's copy.
+		return nil, nil, nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.load(ctx, now); err != nil {
 		return nil, nil, err
 	}
-	e.unindex(old)
-	if rec.live(now) {
-		e.recs[key] = rec
-		e.index(rec)
-	} else {
-		delete(e.recs, key)
+	e.sweep(ctx, now)
+	if old, ok := e.answers[ce.UID]; ok && old.Seq > ce.Sequence {
+		return nil, nil, nil
 	}
-	e.markConflicts(rec, true, conflicts)
+	a := answer{UID: ce.UID, PartStat: partStat, Seq: ce.Sequence, Until: now.Add(answerMemory)}
+	for _, o := range ce.Occurrences {
+		if o.End.After(a.Until) {
+			a.Until = o.End
+		}
+	}
+	raw, err := json.Marshal(a)
+	if err != nil {
+		return nil, nil, fmt.Errorf("calendar: encode the answer to %s: %w", ce.UID, err)
+	}
+	if err := e.store.Put(ctx, answerPrefix+ce.UID, raw); err != nil {
+		return nil, nil, fmt.Errorf("calendar: store the answer to %s: %w", ce.UID, err)
+	}
+	e.answers[ce.UID] = a
+	return e.reconcile(ctx, ce.UID, now, func(map[string]*record) {})
+}
 
-	units := e.objectUnits(source, typ, ce, rec, now)
-	scopes := []string{objectScope(source, uid)}
+// reconcile applies change to the copies of one meeting (uid) that the
+// enricher knows, one per source: a calendar, or a mail account that
+// brought an invitation, update or cancellation. The copy with the highest
+// SEQUENCE is the truth (see supersedes); the others are shadowed: they
+// make no units and are on no agenda and in no conflict. Every copy's
+// scope is re-evaluated, with the conflicts, agendas and pending
+// invitations the change touches.
+func (e *Enricher) reconcile(ctx context.Context, uid string, now time.Time, change func(copies map[string]*record)) ([]planner.Unit, []string, error) {
+	before := maps.Clone(e.byUID[uid])
+	if before == nil {
+		before = map[string]*record{}
+	}
+	// Conflict scopes to re-evaluate: the occurrences that led a conflict
+	// with one of this object's occurrences, before or after the change;
+	// and the pending invitations whose clashes may change.
+	conflicts := map[string]*occ{}
+	days := map[int]bool{}
+	invites := map[string]*record{}
+	keys := slices.Sorted(maps.Keys(before))
+	for _, k := range keys {
+		r := before[k]
+		e.markConflicts(r, false, conflicts)
+		maps.Copy(days, e.touchedDays(r))
+		e.markInvitations(r, invites, now)
+	}
+	after := make(map[string]*record, len(before)+1)
+	for k, r := range before {
+		after[k] = r.clone()
+	}
+	change(after)
+	e.resolve(uid, after, now)
+	keys = slices.Sorted(maps.Keys(after))
+	for _, k := range keys {
+		if err := e.save(ctx, k, after[k], now); err != nil {
+			return nil, nil, err
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(before)) {
+		e.unindex(before[k])
+	}
+	for _, k := range keys {
+		if r := after[k]; r.live(now) {
+			e.put(k, r)
+			e.index(r)
+		} else {
+			e.drop(k)
+		}
+	}
+	var units []planner.Unit
+	var scopes []string
+	for _, k := range keys {
+		r := after[k]
+		e.markConflicts(r, true, conflicts)
+		maps.Copy(days, e.touchedDays(r))
+		e.markInvitations(r, invites, now)
+		units = append(units, e.objectUnits(r, now)...)
+		scopes = append(scopes, r.scope())
+		if r.pending() || before[k] != nil && before[k].pending() {
+			scopes = append(scopes, r.inviteScope())
+		}
+	}
 	// In order, so that the same event always plans the same way.
+	for _, k := range slices.Sorted(maps.Keys(invites)) {
+		if r := e.recs[k]; r != nil && r.UID != uid {
+			if u, ok := e.invitationUnit(r, now); ok {
+				units = append(units, u)
+			}
+			scopes = append(scopes, r.inviteScope())
+		}
+	}
 	for _, scope := range slices.Sorted(maps.Keys(conflicts)) {
 		if o := conflicts[scope]; o != nil {
 			if u, ok := e.conflictUnit(o, now); ok {
@@ -178,11 +308,6 @@ func (e *Enricher) EnrichCalendar(ctx context.Context, source, typ string, ce ev
 			}
 		}
 		scopes = append(scopes, scope)
-	}
-
-	days := oldDays
-	for d := range e.touchedDays(rec) {
-		days[d] = true
 	}
 	for _, d := range slices.Sorted(maps.Keys(days)) {
 		if u, ok := e.agendaUnit(d, now); ok {
@@ -193,6 +318,31 @@ func (e *Enricher) EnrichCalendar(ctx context.Context, source, typ string, ce ev
 		}
 	}
 	return units, scopes, nil
+}
+
+// markInvitations adds to set the pending invitations (by record key) that
+// overlap one of r's occurrences that blocks the user's time: their
+// question names the meetings they clash with.
+func (e *Enricher) markInvitations(r *record, set map[string]*record, now time.Time) {
+	if r == nil || r.Shadowed || !r.Accepted || r.Transparent || len(e.pending) == 0 {
+		return
+	}
+	var nexts []*occ
+	for _, p := range e.pending {
+		if q := p.next(now); p.UID != r.UID && q != nil && !q.AllDay {
+			nexts = append(nexts, q)
+		}
+	}
+	for _, o := range r.Occs {
+		if !o.conflicting() {
+			continue
+		}
+		for _, q := range nexts {
+			if overlap(o, q) {
+				set[q.rec.key()] = q.rec
+			}
+		}
+	}
 }
 
 // load reads the stored occurrences once; occurrences over by now are left
@@ -227,8 +377,29 @@ func (e *Enricher) load(ctx context.Context, now time.Time) error {
 		for _, o := range rp.Occs {
 			o.rec = rp
 		}
-		e.recs[recKey(r.Source, r.UID)] = rp
+		e.put(rp.key(), rp)
 		e.index(rp)
+	}
+	keys, err = e.store.Keys(ctx, answerPrefix)
+	if err != nil {
+		return fmt.Errorf("calendar: list stored answers: %w", err)
+	}
+	for _, k := range keys {
+		raw, err := e.store.Get(ctx, k)
+		if errors.Is(err, state.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("calendar: read stored answer %q: %w", k, err)
+		}
+		var a answer
+		if err := json.Unmarshal(raw, &a); err != nil || a.UID == "" {
+			e.logger.Warn("forgetting an unreadable stored answer", "key", k, "err", err)
+			continue
+		}
+		if a.Until.After(now) {
+			e.answers[a.UID] = a
+		}
 	}
 	e.loaded = true
 	return nil
@@ -253,10 +424,19 @@ func (e *Enricher) sweep(ctx context.Context, now time.Time) {
 		if r.live(now) {
 			continue
 		}
-		delete(e.recs, k)
+		e.drop(k)
 		if err := e.store.Delete(ctx, storePrefix+k); err != nil {
 			// Harmless: load drops it next time.
 			e.logger.Warn("forgetting a past calendar object failed", "source", r.Source, "uid", r.UID, "err", err)
+		}
+	}
+	for k, a := range e.answers {
+		if a.Until.After(now) {
+			continue
+		}
+		delete(e.answers, k)
+		if err := e.store.Delete(ctx, answerPrefix+k); err != nil {
+			e.logger.Warn("forgetting a past answer failed", "uid", k, "err", err)
 		}
 	}
 }
@@ -281,11 +461,54 @@ func (e *Enricher) save(ctx context.Context, key string, rec *record, now time.T
 	return nil
 }
 
+// put remembers r under key k, replacing what was there.
+func (e *Enricher) put(k string, r *record) {
+	e.drop(k)
+	e.recs[k] = r
+	copies := e.byUID[r.UID]
+	if copies == nil {
+		copies = map[string]*record{}
+		e.byUID[r.UID] = copies
+	}
+	copies[k] = r
+	if r.pending() {
+		e.pending[k] = r
+	}
+}
+
+// drop forgets the record under key k.
+func (e *Enricher) drop(k string) {
+	r, ok := e.recs[k]
+	if !ok {
+		return
+	}
+	delete(e.recs, k)
+	delete(e.pending, k)
+	if copies := e.byUID[r.UID]; copies != nil {
+		delete(copies, k)
+		if len(copies) == 0 {
+			delete(e.byUID, r.UID)
+		}
+	}
+}
+
 // recKey is the cache key of an object and, behind storePrefix, its store
 // key ("cal.occ.<source>.<uid>").
-func recKey(source, uid string) string { return source + "." + uid }
+// One occurrence of a series by itself (inst, its recurrence id) has a key
+// and a scope of its own: "<source>.<uid>#<recurrence id>".
+func recKey(source, uid, inst string) string {
+	if inst != "" {
+		return source + "." + uid + "#" + inst
+	}
+	return source + "." + uid
+}
 
-func objectScope(source, uid string) string { return "cal." + source + "." + uid }
+func (r *record) key() string { return recKey(r.Source, r.UID, r.Instance) }
+
+func (r *record) scope() string { return "cal." + r.key() }
+
+// inviteScope holds the record's "answer the invitation" question.
+func (r *record) inviteScope() string { return "cal.invite." + r.key() }
 
 // conflictScope is one occurrence's: "cal.conflict.<source>.<uid>[.<recurrence id>]".
 func conflictScope(o *occ) string {

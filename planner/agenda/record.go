@@ -2,6 +2,7 @@ package agenda
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -25,6 +26,32 @@ type record struct {
 	Accepted    bool   `json:"accepted,omitempty"`
 	Transparent bool   `json:"transparent,omitempty"`
 	Occs        []*occ `json:"occs,omitempty"`
+	// Type is the event type the copy came as (About.Type of its units).
+	Type string `json:"type,omitempty"`
+	// Seq is the copy's SEQUENCE; Cancel says it cancels the object (an
+	// iTIP CANCEL, STATUS:CANCELLED, a deletion). A cancelling copy is
+	// remembered Until its meeting is over, so that a stale copy seen
+	// later stays superseded.
+	Seq    int       `json:"seq,omitempty"`
+	Cancel bool      `json:"cancel,omitempty"`
+	Until  time.Time `json:"until,omitzero"`
+	// Own is the user's PARTSTAT on this copy itself; PartStat, Attending
+	// and Accepted are the user's standing once their answers elsewhere
+	// (another copy, a reply they sent) are taken into account.
+	Own       string `json:"own,omitempty"`
+	Organizer bool   `json:"organizer,omitempty"`
+	// Instance is the recurrence id of the one occurrence this copy is
+	// about (an iTIP message about one occurrence of a series), "" for a
+	// whole object. Masked are the recurrence ids of this series copy's
+	// occurrences that such a copy replaces.
+	Instance string   `json:"instance,omitempty"`
+	Masked   []string `json:"masked,omitempty"`
+	// Shadowed: another copy of the same UID supersedes this one; it makes
+	// no units and counts for no agenda or conflict.
+	Shadowed bool `json:"shadowed,omitempty"`
+	// Obj is the object without its occurrences and attendees: what
+	// its units need when it is re-evaluated without an event of its own.
+	Obj *event.CalendarEvent `json:"obj,omitempty"`
 	// Gone is set when the whole object was cancelled while the user was
 	// attending an occurrence still to come: the cancellation notice is
 	// made again on every re-evaluation until that occurrence has passed.
@@ -75,7 +102,7 @@ func (r *record) live(now time.Time) bool {
 	if r == nil {
 		return false
 	}
-	if r.Gone != nil && r.Gone.Start.After(now) {
+	if r.Gone != nil && r.Gone.Start.After(now) || r.Until.After(now) {
 		return true
 	}
 	for _, o := range r.Occs {
@@ -104,7 +131,156 @@ func (r *record) prune(now time.Time) {
 // conflicting reports whether o blocks the user's time: a timed, accepted,
 // opaque occurrence that is not cancelled.
 func (o *occ) conflicting() bool {
-	return !o.AllDay && !o.Cancelled && o.rec.Accepted && !o.rec.Transparent
+	return !o.AllDay && !o.Cancelled && o.rec.Accepted && !o.rec.Transparent && !o.rec.Shadowed && !o.masked()
+}
+
+// masked reports whether a copy of this one occurrence replaces o.
+func (o *occ) masked() bool {
+	return o.RID != "" && slices.Contains(o.rec.Masked, o.RID)
+}
+
+// pending reports whether the record asks the user for an answer.
+func (r *record) pending() bool {
+	return !r.Shadowed && !r.Organizer && !r.Cancel && r.PartStat == "NEEDS-ACTION"
+}
+
+// object is what the record keeps of its calendar object.
+func (r *record) object() event.CalendarEvent {
+	if r.Obj != nil {
+		return *r.Obj
+	}
+	return event.CalendarEvent{UID: r.UID, Summary: r.Summary, Location: r.Location, Calendar: r.Calendar}
+}
+
+// clone copies r with its occurrences, so that r stays as it was (and
+// indexed) until the change is saved.
+func (r *record) clone() *record {
+	c := *r
+	c.Occs = make([]*occ, len(r.Occs))
+	for i, o := range r.Occs {
+		oc := *o
+		oc.rec = &c
+		c.Occs[i] = &oc
+	}
+	return &c
+}
+
+func isMail(source string) bool { return strings.HasPrefix(source, "mail:") }
+
+// supersedes reports whether copy b of a meeting supersedes copy a: it has
+// a higher SEQUENCE (an update sent by mail that the server has not got
+// yet, or a server copy newer than the mail); at the same SEQUENCE a
+// cancellation wins, then a calendar's copy over a mail's (the server
+// copy carries the user's answer).
+func supersedes(b, a *record) bool {
+	if b.Seq != a.Seq {
+		return b.Seq > a.Seq
+	}
+	if b.Cancel != a.Cancel {
+		return b.Cancel
+	}
+	return isMail(a.Source) && !isMail(b.Source)
+}
+
+// resolve decides, for the copies of one meeting, which are shadowed and
+// how the user stands: a copy that still asks (NEEDS-ACTION) takes the
+// user's latest answer, from a reply they sent or another copy.
+func (e *Enricher) resolve(uid string, copies map[string]*record, now time.Time) {
+	best, bestSeq := "", -1
+	if a, ok := e.answers[uid]; ok {
+		best, bestSeq = a.PartStat, a.Seq
+	}
+	for _, k := range slices.Sorted(maps.Keys(copies)) {
+		r := copies[k]
+		if r.Cancel || r.Organizer || r.Own == "" || r.Own == "NEEDS-ACTION" {
+			continue
+		}
+		if r.Seq > bestSeq {
+			best, bestSeq = r.Own, r.Seq
+		}
+	}
+	for _, r := range copies {
+		r.Shadowed, r.Masked = false, nil
+		for _, b := range copies {
+			if b != r && b.Instance == r.Instance && supersedes(b, r) {
+				r.Shadowed = true
+				break
+			}
+		}
+	}
+	// A copy of one occurrence replaces that occurrence of the series
+	// copies, unless they are newer.
+	for _, k := range slices.Sorted(maps.Keys(copies)) {
+		in := copies[k]
+		if in.Instance == "" || in.Shadowed {
+			continue
+		}
+		for _, k2 := range slices.Sorted(maps.Keys(copies)) {
+			if s := copies[k2]; s.Instance == "" && !s.Shadowed {
+				if s.Seq > in.Seq {
+					in.Shadowed = true
+				} else if !slices.Contains(s.Masked, in.Instance) {
+					s.Masked = append(s.Masked, in.Instance)
+				}
+			}
+		}
+	}
+	for _, r := range copies {
+		ps := r.Own
+		if ps == "NEEDS-ACTION" && best != "" {
+			ps = best
+		}
+		r.PartStat = ps
+		r.Attending, r.Accepted = attendance(ps)
+	}
+	// A cancellation that came before the (stale) copy the user accepted
+	// is told all the same.
+	for _, k := range slices.Sorted(maps.Keys(copies)) {
+		c := copies[k]
+		if !c.Cancel || c.Shadowed || c.Gone != nil {
+			continue
+		}
+		for _, k2 := range slices.Sorted(maps.Keys(copies)) {
+			q := copies[k2]
+			if q.Cancel || q.Instance != "" || !q.Attending || q.PartStat == "" {
+				continue
+			}
+			if c.Instance == "" {
+				c.Gone = goneFrom(q, now)
+			} else if i := slices.IndexFunc(q.Occs, func(o *occ) bool { return o.RID == c.Instance }); i >= 0 {
+				if o := q.Occs[i]; !o.Cancelled && o.Start.After(now) {
+					c.Gone = &gone{Summary: o.summary(), Start: o.Start, End: o.End, AllDay: o.AllDay, Count: 1}
+				}
+			}
+			if c.Gone != nil {
+				break
+			}
+		}
+	}
+}
+
+// previous is the copy that showed the meeting before the change of the
+// copy at key: that copy itself unless another superseded it.
+func previous(key string, copies map[string]*record) *record {
+	if old := copies[key]; old != nil && !old.Shadowed {
+		return old
+	}
+	for _, k := range slices.Sorted(maps.Keys(copies)) {
+		if r := copies[k]; k != key && !r.Shadowed && r.Instance == "" {
+			return r
+		}
+	}
+	return copies[key]
+}
+
+func attendance(partStat string) (attending, accepted bool) {
+	switch partStat {
+	case "ACCEPTED":
+		return true, true
+	case "TENTATIVE", "":
+		return true, false
+	}
+	return false, false
 }
 
 // isCancelled tells whether the object as a whole is cancelled.
@@ -115,9 +291,12 @@ func isCancelled(typ string, ce event.CalendarEvent) bool {
 }
 
 // newRecord builds what to remember of ce, given what was remembered
-// before (old, may be nil).
-func (e *Enricher) newRecord(source, uid, typ string, ce event.CalendarEvent, old *record, now time.Time) *record {
+// before of this copy (old, may be nil) and the copy that showed the
+// meeting until now (prev: old, or another source's copy, may be nil).
+func (e *Enricher) newRecord(source, uid, inst, typ string, ce event.CalendarEvent, old, prev *record, now time.Time) *record {
 	st := e.standing(ce)
+	obj := ce
+	obj.Occurrences, obj.Attendees, obj.Truncated = nil, nil, nil
 	rec := &record{
 		Source:      source,
 		UID:         uid,
@@ -129,23 +308,46 @@ func (e *Enricher) newRecord(source, uid, typ string, ce event.CalendarEvent, ol
 		Attending:   st.attending,
 		Accepted:    st.accepted,
 		Transparent: ce.Transparent,
+		Type:        typ,
+		Seq:         ce.Sequence,
+		Own:         st.partStat,
+		Organizer:   st.organizer,
+		Obj:         &obj,
+		Instance:    inst,
 	}
 	if isCancelled(typ, ce) {
-		rec.Gone = e.goneNotice(old, ce, st, now)
-		return rec
-	}
-	if st.partStat == "DECLINED" {
+		rec.Cancel = true
+		if inst != "" {
+			rec.Gone = e.instanceGone(old, prev, ce, st, now)
+		} else {
+			rec.Gone = e.goneNotice(old, prev, ce, st, now)
+		}
+		for _, o := range ce.Occurrences {
+			if o.End.After(rec.Until) {
+				rec.Until = o.End
+			}
+		}
+		if prev != nil && inst == "" {
+			for _, o := range prev.Occs {
+				if o.End.After(rec.Until) {
+					rec.Until = o.End
+				}
+			}
+		}
 		return rec
 	}
 	var before map[string]*occ
-	if old != nil && old.Attending {
-		before = make(map[string]*occ, len(old.Occs))
-		for _, o := range old.Occs {
+	if prev != nil && prev.Attending {
+		before = make(map[string]*occ, len(prev.Occs))
+		for _, o := range prev.Occs {
 			before[o.RID] = o
 		}
 	}
 	for _, src := range ce.Occurrences {
 		o := newOcc(ce, src)
+		if inst != "" {
+			o.RID = inst
+		}
 		if !o.End.After(now) {
 			continue
 		}
@@ -201,12 +403,17 @@ func newOcc(ce event.CalendarEvent, src event.Occurrence) *occ {
 // goneNotice decides whether the cancellation of a whole object deserves a
 // notice: the user was attending an occurrence still to come (as
 // remembered, or as an iTIP CANCEL for a meeting not seen before says).
-func (e *Enricher) goneNotice(old *record, ce event.CalendarEvent, st standing, now time.Time) *gone {
-	if old != nil && old.Gone != nil {
-		if old.Gone.Start.After(now) {
-			return old.Gone
+func (e *Enricher) goneNotice(old, prev *record, ce event.CalendarEvent, st standing, now time.Time) *gone {
+	for _, r := range []*record{old, prev} {
+		if r != nil && r.Gone != nil {
+			if r.Gone.Start.After(now) {
+				return r.Gone
+			}
+			return nil
 		}
-		return nil
+	}
+	if prev != nil && (prev.Attending || prev.Cancel) {
+		old = prev
 	}
 	var g *gone
 	add := func(summary string, start, end time.Time, allDay bool) {
@@ -224,12 +431,8 @@ func (e *Enricher) goneNotice(old *record, ce event.CalendarEvent, st standing, 
 	}
 	switch {
 	case old != nil && old.Attending:
-		for _, o := range old.Occs {
-			if !o.Cancelled {
-				add(o.summary(), o.Start, o.End, o.AllDay)
-			}
-		}
-	case old == nil && st.attending && strings.EqualFold(ce.Method, "CANCEL"):
+		return goneFrom(old, now)
+	case (old == nil || !old.Attending && !old.Cancel) && st.attending && strings.EqualFold(ce.Method, "CANCEL"):
 		for _, src := range ce.Occurrences {
 			o := newOcc(ce, src)
 			s := o.Summary
@@ -238,6 +441,57 @@ func (e *Enricher) goneNotice(old *record, ce event.CalendarEvent, st standing, 
 			}
 			add(s, o.Start, o.End, o.AllDay)
 		}
+	}
+	return g
+}
+
+// instanceGone is the cancellation notice of one occurrence of a series
+// cancelled by itself: told when the user was going to it (as this copy,
+// the series or an earlier copy of it says).
+func (e *Enricher) instanceGone(old, prev *record, ce event.CalendarEvent, st standing, now time.Time) *gone {
+	if old != nil && old.Gone != nil {
+		if old.Gone.Start.After(now) {
+			return old.Gone
+		}
+		return nil
+	}
+	if !st.attending && (prev == nil || !prev.Attending) {
+		return nil
+	}
+	o := newOcc(ce, ce.Occurrences[0])
+	if !o.Start.After(now) {
+		return nil
+	}
+	summary := cmp.Or(o.Summary, ce.Summary)
+	if prev != nil {
+		for _, p := range prev.Occs {
+			if p.RID == ce.Occurrences[0].RecurrenceID {
+				if p.Cancelled && !p.Notice {
+					return nil // the user was not going to it
+				}
+				o, summary = p, p.summary()
+			}
+		}
+	}
+	return &gone{Summary: summary, Start: o.Start, End: o.End, AllDay: o.AllDay, Count: 1}
+}
+
+// goneFrom is the cancellation notice of the occurrences of r (a copy the
+// user was attending) still to come: the first, and how many.
+func goneFrom(r *record, now time.Time) *gone {
+	var g *gone
+	for _, o := range r.Occs {
+		if o.Cancelled || o.masked() || !o.Start.After(now) {
+			continue
+		}
+		if g == nil || o.Start.Before(g.Start) {
+			n := 0
+			if g != nil {
+				n = g.Count
+			}
+			g = &gone{Summary: o.summary(), Start: o.Start, End: o.End, AllDay: o.AllDay, Count: n}
+		}
+		g.Count++
 	}
 	return g
 }
@@ -271,12 +525,7 @@ func (e *Enricher) standing(ce event.CalendarEvent) standing {
 	if s.partStat == "" && (s.organizer || len(ce.Attendees) == 0) {
 		s.partStat = "ACCEPTED"
 	}
-	switch s.partStat {
-	case "ACCEPTED":
-		s.attending, s.accepted = true, true
-	case "TENTATIVE", "":
-		s.attending = true
-	}
+	s.attending, s.accepted = attendance(s.partStat)
 	return s
 }
 
@@ -364,11 +613,11 @@ func (e *Enricher) span(o *occ) (first, last int) {
 // list is kept in order (byStart), so agendas need no sorting and overlap
 // scans stop at the first occurrence starting after the end.
 func (e *Enricher) index(r *record) {
-	if r == nil || !r.Attending {
+	if r == nil || !r.Attending || r.Shadowed {
 		return
 	}
 	for _, o := range r.Occs {
-		if o.Cancelled {
+		if o.Cancelled || o.masked() {
 			continue
 		}
 		first, last := e.span(o)
@@ -381,11 +630,11 @@ func (e *Enricher) index(r *record) {
 }
 
 func (e *Enricher) unindex(r *record) {
-	if r == nil || !r.Attending {
+	if r == nil || !r.Attending || r.Shadowed {
 		return
 	}
 	for _, o := range r.Occs {
-		if o.Cancelled {
+		if o.Cancelled || o.masked() {
 			continue
 		}
 		first, last := e.span(o)
@@ -412,11 +661,11 @@ func byStart(a, b *occ) int {
 // touchedDays are the days whose agenda r's occurrences are on.
 func (e *Enricher) touchedDays(r *record) map[int]bool {
 	days := map[int]bool{}
-	if r == nil || !r.Attending {
+	if r == nil || !r.Attending || r.Shadowed {
 		return days
 	}
 	for _, o := range r.Occs {
-		if o.Cancelled {
+		if o.Cancelled || o.masked() {
 			continue
 		}
 		first, last := e.span(o)

@@ -15,13 +15,21 @@ import (
 
 // objectUnits are the units in the object's own scope: one per occurrence
 // still to come, the pending invitation, and cancellation notices.
-func (e *Enricher) objectUnits(source, typ string, ce event.CalendarEvent, rec *record, now time.Time) []planner.Unit {
+// A shadowed copy has none (the copy that supersedes it has them), nor has
+// a declined meeting but for cancellation notices.
+func (e *Enricher) objectUnits(rec *record, now time.Time) []planner.Unit {
+	if rec == nil || rec.Shadowed || !rec.live(now) {
+		return nil
+	}
+	ce := rec.object()
 	var units []planner.Unit
-	about := event.About{Source: source, Type: typ, Ref: rec.UID}
-	scope := objectScope(source, rec.UID)
+	about := event.About{Source: rec.Source, Type: cmp.Or(rec.Type, event.TypeCalendarChanged), Ref: rec.UID}
+	scope := rec.scope()
 
-	var next *occ
 	for _, o := range rec.Occs {
+		if o.masked() {
+			continue
+		}
 		if o.Cancelled {
 			if o.Notice && o.Start.After(now) {
 				u := e.cancelledUnit(rec, o.summary(), o.Start, o.AllDay, 1, now)
@@ -32,24 +40,51 @@ func (e *Enricher) objectUnits(source, typ string, ce event.CalendarEvent, rec *
 			}
 			continue
 		}
+		if rec.PartStat == "DECLINED" {
+			continue
+		}
 		u := e.occurrenceUnit(ce, o, now)
 		u.About, u.Scope = about, scope
 		u.About.RecurrenceID = o.RID
 		units = append(units, u)
-		if o.Start.After(now) && (next == nil || o.Start.Before(next.Start)) {
-			next = o
-		}
 	}
 
 	if g := rec.Gone; g != nil && g.Start.After(now) {
 		u := e.cancelledUnit(rec, g.Summary, g.Start, g.AllDay, g.Count, now)
 		u.About, u.Scope = about, scope
+		u.About.RecurrenceID = rec.Instance
 		u.Expires = g.Start
 		units = append(units, u)
 	}
 
-	st := e.standing(ce)
-	if next != nil && st.partStat == "NEEDS-ACTION" && !st.organizer {
+	if u, ok := e.invitationUnit(rec, now); ok {
+		units = append(units, u)
+	}
+	return units
+}
+
+// next is the record's next occurrence still to come, not cancelled.
+func (r *record) next(now time.Time) *occ {
+	var next *occ
+	for _, o := range r.Occs {
+		if !o.Cancelled && !o.masked() && o.Start.After(now) && (next == nil || o.Start.Before(next.Start)) {
+			next = o
+		}
+	}
+	return next
+}
+
+// invitationUnit is the question of a meeting that asks for an answer, in
+// a scope of its own (inviteScope) so that the meetings it clashes with
+// re-evaluate it alone.
+func (e *Enricher) invitationUnit(rec *record, now time.Time) (planner.Unit, bool) {
+	next := rec.next(now)
+	if next == nil || !rec.pending() || !rec.live(now) {
+		return planner.Unit{}, false
+	}
+	ce := rec.object()
+	about := event.About{Source: rec.Source, Type: cmp.Or(rec.Type, event.TypeCalendarChanged), Ref: rec.UID}
+	{
 		organizer, organizerEmail := "", ""
 		if ce.Organizer != nil {
 			organizer, organizerEmail = cmp.Or(ce.Organizer.Name, ce.Organizer.Email), ce.Organizer.Email
@@ -62,13 +97,48 @@ func (e *Enricher) objectUnits(source, typ string, ce event.CalendarEvent, rec *
 		facts["organizer"] = cmp.Or(organizer, "someone")
 		facts["organizer_email"] = organizerEmail
 		facts["recurring"] = ce.Recurring
-		units = append(units, planner.Unit{
-			Facts: facts, About: about, Link: rec.Link, Scope: scope,
+		e.clashFacts(facts, next, now)
+		return planner.Unit{
+			Facts: facts, About: about, Link: rec.Link, Scope: rec.inviteScope(),
 			// An invitation is moot once its next occurrence has begun.
 			Expires: next.Start,
+		}, true
+	}
+}
+
+// clashFacts tell which accepted meetings an invitation's occurrence
+// overlaps: overlaps ("Team sync 10:00–11:00", the first, and "and N
+// more"), clashes (one line each), clash_count.
+func (e *Enricher) clashFacts(facts map[string]any, o *occ, now time.Time) {
+	var clashes []*occ
+	if !o.AllDay {
+		e.eachOverlap(o, func(p *occ) {
+			if p.End.After(now) {
+				clashes = append(clashes, p)
+			}
 		})
 	}
-	return units
+	slices.SortFunc(clashes, byStart)
+	clashes = slices.Compact(clashes)
+	loc := e.cfg.Location
+	lines := make([]string, 0, len(clashes))
+	for i, p := range clashes {
+		if i == maxConflictLines {
+			lines = append(lines, fmt.Sprintf("… and %d more", len(clashes)-maxConflictLines))
+			break
+		}
+		lines = append(lines, fmt.Sprintf("%s %s–%s", summaryOr(p.summary()), p.Start.In(loc).Format("15:04"), p.End.In(loc).Format("15:04")))
+	}
+	overlaps := ""
+	if len(lines) > 0 {
+		overlaps = lines[0]
+		if len(clashes) > 1 {
+			overlaps += fmt.Sprintf(" and %d more", len(clashes)-1)
+		}
+	}
+	facts["overlaps"] = overlaps
+	facts["clashes"] = lines
+	facts["clash_count"] = len(clashes)
 }
 
 func (e *Enricher) occurrenceUnit(ce event.CalendarEvent, o *occ, now time.Time) planner.Unit {

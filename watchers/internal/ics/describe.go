@@ -40,6 +40,7 @@ func Describe(calendar, collection, href string, e *Event, from, to time.Time, l
 		Transparent: e.Transparent,
 		AllDay:      e.AllDay,
 		Recurring:   len(e.RRules) > 0 || len(e.RDates) > 0,
+		Instance:    !e.RecurrenceID.IsZero(),
 		WindowStart: from,
 		WindowEnd:   to,
 		Occurrences: []event.Occurrence{},
