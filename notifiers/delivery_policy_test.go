@@ -43,12 +43,16 @@ func TestRouteTree(t *testing.T) {
 		at   time.Time
 		want []string
 	}{
-		"high mail to desktop and ntfy":   {withSource(suggestion("a", event.KindSuggestion, event.PriorityHigh), "mail:work"), policyNow, []string{"desktop", "ntfy"}},
-		"normal mail: default routes":     {withSource(suggestion("b", event.KindSuggestion, event.PriorityNormal), "mail:work"), policyNow, []string{"terminal", "desktop"}},
-		"draft in working hours":          {suggestion("c", event.KindDraft, event.PriorityNormal), policyNow, []string{"desktop"}},
-		"draft off hours continues":       {suggestion("d", event.KindDraft, event.PriorityNormal), policyNow.Add(10 * time.Hour), []string{"desktop", "ntfy"}},
-		"no channels: digest only":        {withSource(suggestion("e", event.KindSuggestion, event.PriorityUrgent), "feed:noisy"), policyNow, nil},
-		"quiet suggestion goes nowhere":   {func() event.Suggestion { s := withSource(suggestion("f", event.KindSuggestion, event.PriorityHigh), "mail:x"); s.Quiet = true; return s }(), policyNow, nil},
+		"high mail to desktop and ntfy": {withSource(suggestion("a", event.KindSuggestion, event.PriorityHigh), "mail:work"), policyNow, []string{"desktop", "ntfy"}},
+		"normal mail: default routes":   {withSource(suggestion("b", event.KindSuggestion, event.PriorityNormal), "mail:work"), policyNow, []string{"terminal", "desktop"}},
+		"draft in working hours":        {suggestion("c", event.KindDraft, event.PriorityNormal), policyNow, []string{"desktop"}},
+		"draft off hours continues":     {suggestion("d", event.KindDraft, event.PriorityNormal), policyNow.Add(10 * time.Hour), []string{"desktop", "ntfy"}},
+		"no channels: digest only":      {withSource(suggestion("e", event.KindSuggestion, event.PriorityUrgent), "feed:noisy"), policyNow, nil},
+		"quiet suggestion goes nowhere": {func() event.Suggestion {
+			s := withSource(suggestion("f", event.KindSuggestion, event.PriorityHigh), "mail:x")
+			s.Quiet = true
+			return s
+		}(), policyNow, nil},
 		"first match wins (no continue)":  {withSource(suggestion("g", event.KindDraft, event.PriorityHigh), "mail:work"), policyNow.Add(10 * time.Hour), []string{"desktop", "ntfy"}},
 		"feed item no rule: default only": {suggestion("h", event.KindSuggestion, event.PriorityLow), policyNow, []string{"terminal"}},
 	}
