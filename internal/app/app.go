@@ -247,8 +247,10 @@ func (a *App) startPipeline(ctx context.Context, cfg *config.Config) (err error)
 	if q := QuietHours(cfg); q != nil {
 		opts = append(opts, notifiers.WithQuietHours(q))
 	}
+	opts = append(opts, deliveryOptions(cfg)...)
 	d := notifiers.NewDispatcher(targets, deliveryLog, a.logger.With("component", "notify"), opts...)
 	a.stops = append(a.stops, func() {
+		d.Close()
 		for _, t := range targets {
 			closeNotifier(t.Notifier)
 		}

@@ -209,6 +209,7 @@ func (c *Config) mapSlice() yaml.MapSlice {
 		m = append(m, kv{Key: "smtp", Value: s})
 		notify = append(notify, kv{Key: "digest", Value: m})
 	}
+	notify = encodeDelivery(notify, c.Notify)
 
 	planner := put(yaml.MapSlice{}, "feed_max_age", c.Planner.FeedMaxAge)
 	planner = put(planner, "remind_before", c.Planner.RemindBefore)
