@@ -206,3 +206,31 @@ func TestGroupBurst(t *testing.T) {
 		}
 	})
 }
+
+// TestBudgetSurvivesBusRestart keeps the day's count in the real delivery
+// log bucket: a daemon restarted that day does not get a fresh budget.
+func TestBudgetSurvivesBusRestart(t *testing.T) {
+	dir := t.TempDir()
+	clock := func() time.Time { return policyNow }
+	budget := notifiers.WithBudget(notifiers.Budget{Max: 1, Location: time.UTC})
+
+	kv, stop := startBus(t, dir)
+	desk := newRecorder("desktop")
+	d := dispatcher(t, kv, clock, []notifiers.Target{{Notifier: desk}}, budget)
+	if _, err := d.Deliver(t.Context(), suggestion("one", event.KindSuggestion, event.PriorityNormal)); err != nil {
+		t.Fatal(err)
+	}
+	stop()
+
+	kv, _ = startBus(t, dir)
+	if n, err := notifiers.BudgetCount(t.Context(), kv, policyNow, time.UTC); err != nil || n != 1 {
+		t.Fatalf("BudgetCount after restart = %d, %v; want 1", n, err)
+	}
+	d = dispatcher(t, kv, clock, []notifiers.Target{{Notifier: desk}}, budget)
+	if _, err := d.Deliver(t.Context(), suggestion("two", event.KindSuggestion, event.PriorityNormal)); err != nil {
+		t.Fatal(err)
+	}
+	if got := desk.ids(); len(got) != 1 {
+		t.Errorf("pushed %d after the restart, want the budget of 1 kept", len(got))
+	}
+}
