@@ -113,12 +113,32 @@ func BudgetStage(b Budget, store state.Store, now func() time.Time, logger *slog
 					return Result{Outcome: Failed}, &DeliveryError{Notifier: d.Target.Notifier.Name(), Suggestion: id, Retry: true,
 						Err: fmt.Errorf("interruption budget: record %s: %w", key, err)}
 				}
+				if len(bd.IDs) == 1 {
+					pruneBudget(ctx, store, key, logger)
+				}
 				if len(bd.IDs) == b.Max {
 					logger.Info("interruption budget reached: the rest of today's non-urgent suggestions wait in the digest", "max", b.Max)
 				}
 			}
 			mu.Unlock()
 			return next(ctx, d)
+		}
+	}
+}
+
+// pruneBudget deletes the counts of days before the one of key: only
+// today's matters.
+func pruneBudget(ctx context.Context, store state.Store, key string, logger *slog.Logger) {
+	keys, err := store.Keys(ctx, budgetKey(""))
+	if err != nil {
+		logger.Debug("interruption budget: listing old days", "err", err)
+		return
+	}
+	for _, k := range keys {
+		if k < key {
+			if err := store.Delete(ctx, k); err != nil {
+				logger.Debug("interruption budget: deleting an old day", "key", k, "err", err)
+			}
 		}
 	}
 }

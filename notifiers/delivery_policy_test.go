@@ -153,6 +153,9 @@ func TestInterruptionBudget(t *testing.T) {
 	if got := desk.ids(); len(got) != 2 || got[1] != suggestion("5", "", "").ID {
 		t.Errorf("desktop after midnight = %v, want the new one pushed", got)
 	}
+	if keys, _ := store.Keys(ctx, "budget."); len(keys) != 1 {
+		t.Errorf("budget keys %v, want only today's", keys)
+	}
 }
 
 func TestGroupBurst(t *testing.T) {
