@@ -31,6 +31,9 @@ type Mail struct {
 	// updates, cancellations: Method REQUEST, CANCEL…), expanded like a
 	// calendar's, so the planner updates the same calendar view.
 	Invitations []CalendarEvent `json:"invitations,omitempty"`
+	// Attachments are the file names of the mail's attachments (not
+	// inline pictures), as the sender wrote them: untrusted.
+	Attachments []string `json:"attachments,omitempty"`
 	// Backfill marks mail read during a new account's look-back: it builds
 	// context; what it reveals is summarised instead of notified one by one.
 	Backfill bool `json:"backfill,omitempty"`

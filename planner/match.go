@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -10,41 +11,60 @@ import (
 
 // Matcher finds which of the user's interests a text mentions.
 //
-// Matching is on whole words, ignoring case and accents:
+// Matching is on words, ignoring case and accents:
 //   - "go" matches "Go 1.30" and "Go's", not "good" or "golang";
 //   - "electricite" matches "Électricité", "cafe" matches "CAFÉ", and letters
 //     that Unicode does not decompose are folded too ("lodz" matches "Łódź",
 //     "strasse" matches "Straße");
 //   - punctuation and hyphens separate words, so "home automation" matches
 //     "Home-Automation" and "home automation," but not "homeautomation";
-//   - a multi-word interest matches only as a phrase, words in that order;
+//   - word forms match: plurals ("router" matches "routers", "EV" matches
+//     "EVs") and, for words of five letters or more, common English, French
+//     and German endings ("cycling" matches "cyclists", "cyclisme" matches
+//     "cyclistes", "Fahrrad" matches "Fahrräder"); short words stay whole
+//     ("go" does not match "going");
+//   - a multi-word interest matches when its words stand near each other, in
+//     any order ("electric vehicles" matches "vehicles that are electric");
+//   - an interest also matches the words the user adds to it
+//     ({topic: electric vehicles, also: [EV]}) and a few built-in related
+//     words ("cycling" matches "bike" and "vélo", see related);
 //   - '+' and '#' right after a word belong to it, so "C++" and "C#" are
 //     interests of their own ("c++" does not match a lone "C", and "C" does not
 //     match "C++"), while a leading '#' is punctuation ("golang" matches
 //     "#golang");
-//   - no stemming: "router" does not match "routers" (list both);
 //   - scripts written without spaces (Chinese, Japanese) match only where the
 //     interest stands between spaces or punctuation.
 //
 // A Matcher is immutable and safe for concurrent use.
 type Matcher struct {
 	interests []string // as configured, for the result
-	// byFirst maps an interest's first word to the interests starting with it.
+	// byFirst maps a phrase's first word (in its base form) to the phrases
+	// starting with it.
 	byFirst map[string][]phrase
 }
 
 type phrase struct {
 	index int      // into interests
-	words []string // normalized
+	words []string // base forms
 }
+
+// nearBy is how many other words may stand between the words of a
+// multi-word interest.
+const nearBy = 3
 
 // NewMatcher compiles interests. It returns the interests that have no
 // letters or digits and so can never match, for the caller to report.
 func NewMatcher(interests []string) (m *Matcher, unusable []string) {
+	return NewMatcherAlso(interests, nil)
+}
+
+// NewMatcherAlso is NewMatcher with, for some interests, other words or
+// phrases that count as mentioning them (user.interests' also).
+func NewMatcherAlso(interests []string, also map[string][]string) (m *Matcher, unusable []string) {
 	m = &Matcher{byFirst: make(map[string][]phrase, len(interests))}
 	seen := make(map[string]bool, len(interests))
 	for _, in := range interests {
-		words := tokens(fold(in), nil)
+		words := baseWords(in)
 		if len(words) == 0 {
 			unusable = append(unusable, in)
 			continue
@@ -54,10 +74,52 @@ func NewMatcher(interests []string) (m *Matcher, unusable []string) {
 			continue
 		}
 		seen[key] = true
-		m.byFirst[words[0]] = append(m.byFirst[words[0]], phrase{index: len(m.interests), words: words})
+		index := len(m.interests)
 		m.interests = append(m.interests, in)
+		forms := [][]string{words}
+		for _, a := range also[in] {
+			if w := baseWords(a); len(w) > 0 {
+				forms = append(forms, w)
+			}
+		}
+		for _, group := range related {
+			if slices.ContainsFunc(group, func(r string) bool { return strings.Join(baseWords(r), " ") == key }) {
+				for _, r := range group {
+					forms = append(forms, baseWords(r))
+				}
+			}
+		}
+		added := map[string]bool{}
+		for _, w := range forms {
+			k := strings.Join(w, " ")
+			if added[k] {
+				continue
+			}
+			added[k] = true
+			m.byFirst[w[0]] = append(m.byFirst[w[0]], phrase{index: index, words: w})
+		}
 	}
 	return m, unusable
+}
+
+// related are words and phrases that mean the same to a reader, in
+// English, French and German: an interest written as one of them matches
+// all of them.
+var related = [][]string{
+	{"cycling", "cyclist", "bike", "bicycle", "biking", "cyclisme", "cycliste", "velo", "Fahrrad", "Radfahren", "Radfahrer", "Radsport"},
+	{"electric vehicle", "electric car", "EV", "voiture electrique", "vehicule electrique", "Elektroauto", "E-Auto", "Elektrofahrzeug"},
+	{"running", "runner", "jogging", "course a pied", "Laufen", "Läufer"},
+	{"artificial intelligence", "AI", "intelligence artificielle", "künstliche Intelligenz", "KI"},
+	{"photography", "photographer", "photographie", "Fotografie", "Fotograf"},
+}
+
+// baseWords are the base forms of the words of s.
+func baseWords(s string) []string {
+	words := tokens(fold(s), nil)
+	for i, w := range words {
+		words[i] = base(w)
+	}
+	return words
 }
 
 // Len is the number of usable interests.
@@ -83,34 +145,79 @@ func (m *Matcher) mark(text string, hits []bool) int {
 	if text == "" {
 		return 0
 	}
-	s := fold(text)
+	words := baseWords(text)
 	n := 0
-	for i := 0; ; {
-		start, end := nextWord(s, i)
-		if start < 0 {
-			return n
-		}
-		for _, p := range m.byFirst[s[start:end]] {
-			if !hits[p.index] && phraseAt(s, end, p.words[1:]) {
+	for i, w := range words {
+		for _, p := range m.byFirst[w] {
+			if !hits[p.index] && near(words, i, p.words[1:]) {
 				hits[p.index] = true
 				n++
 			}
 		}
-		i = end
 	}
+	return n
 }
 
-// phraseAt reports whether the words of s from index i on begin with words.
-func phraseAt(s string, i int, words []string) bool {
-	for _, w := range words {
-		start, end := nextWord(s, i)
-		if start < 0 || s[start:end] != w {
+// near reports whether each of rest stands near words[i] (within nearBy
+// other words, and more for longer phrases), in any order.
+func near(words []string, i int, rest []string) bool {
+	if len(rest) == 0 {
+		return true
+	}
+	reach := nearBy + len(rest)
+	lo, hi := max(0, i-reach), min(len(words), i+reach+1)
+	used := map[int]bool{i: true}
+	for _, r := range rest {
+		found := false
+		for j := lo; j < hi; j++ {
+			if !used[j] && words[j] == r {
+				used[j], found = true, true
+				break
+			}
+		}
+		if !found {
 			return false
 		}
-		i = end
 	}
 	return true
 }
+
+// base is the base form of a folded word: without a plural "s", and for
+// words of five letters or more without a common English, French or
+// German ending, keeping at least four letters. Words with digits, '+' or
+// '#' and words in scripts other than Latin stay whole.
+func base(w string) string {
+	for i := 0; i < len(w); i++ {
+		if c := w[i]; c < 'a' || c > 'z' {
+			return w
+		}
+	}
+	if n := len(w); n >= 3 && w[n-1] == 's' && !strings.ContainsRune("su", rune(w[n-2])) && !keepS[w] {
+		w = w[:n-1]
+		if strings.HasSuffix(w, "ie") && len(w) > 4 {
+			w = w[:len(w)-2] + "y"
+		}
+	}
+	if len(w) < 5 {
+		return w
+	}
+	for _, suf := range endings {
+		if strings.HasSuffix(w, suf) && len(w)-len(suf) >= 4 {
+			return w[:len(w)-len(suf)]
+		}
+	}
+	return w
+}
+
+// endings are stripped from words of five letters or more, longest first.
+var endings = []string{"ations", "ation", "ungen", "istes", "isme", "iste", "ings", "ung", "ing", "ist", "ism", "ers", "er", "en", "es", "e"}
+
+// keepS are words whose final "s" is no plural.
+var keepS = map[string]bool{"news": true, "gas": true, "bus": true, "lens": true, "chaos": true, "series": true,
+	"species": true, "kubernetes": true, "postgres": true, "nats": true, "ios": true, "macos": true, "aws": true,
+	"dns": true, "tls": true, "https": true, "js": true, "os": true, "cors": true, "always": true, "this": true,
+	"was": true, "has": true, "its": true, "yes": true, "sans": true, "dans": true, "alors": true,
+	"plus": true, "mais": true, "jamais": true, "les": true, "des": true, "mes": true, "tes": true, "ses": true, "ces": true}
 
 func (m *Matcher) pick(hits []bool, n int) []string {
 	if n == 0 {

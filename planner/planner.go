@@ -25,10 +25,17 @@ import (
 // when the config does not say (planner.feed_max_age).
 const DefaultFeedMaxAge = 72 * time.Hour
 
+// DefaultLeaveBefore is settings.leave_before when the config does not say
+// (planner.leave_before).
+const DefaultLeaveBefore = 45 * time.Minute
+
 // Config is what the planner needs to know about the user.
 type Config struct {
 	// Interests are words or phrases; see Matcher for how they match.
 	Interests []string
+	// InterestAlso maps an interest to other words or phrases that count as
+	// mentioning it (user.interests' also).
+	InterestAlso map[string][]string
 	// Location is the user's time zone (default time.Local): rules see now
 	// in it.
 	Location *time.Location
@@ -41,8 +48,12 @@ type Config struct {
 	RemindBefore  time.Duration
 	AgendaAt      time.Duration
 	FollowUpAfter time.Duration
+	// LeaveBefore is settings.leave_before (planner.leave_before).
+	LeaveBefore time.Duration
 	// ListBackfill lists look-back items one by one (settings.list_backfill).
 	ListBackfill bool
+	// Drafts: a model drafts replies (settings.drafts).
+	Drafts bool
 }
 
 // Planner turns events into suggestions. It is safe for concurrent use.
@@ -110,6 +121,9 @@ func New(cfg Config, set *rules.Set, logger *slog.Logger, opts ...Option) *Plann
 	if cfg.FeedMaxAge <= 0 {
 		cfg.FeedMaxAge = DefaultFeedMaxAge
 	}
+	if cfg.LeaveBefore <= 0 {
+		cfg.LeaveBefore = DefaultLeaveBefore
+	}
 	p := &Planner{
 		cfg:       cfg,
 		rules:     set,
@@ -122,7 +136,7 @@ func New(cfg Config, set *rules.Set, logger *slog.Logger, opts ...Option) *Plann
 	for _, o := range opts {
 		o(p)
 	}
-	m, unusable := NewMatcher(cfg.Interests)
+	m, unusable := NewMatcherAlso(cfg.Interests, cfg.InterestAlso)
 	for _, in := range unusable {
 		p.logger.Warn("interest has no letters or digits and can never match; ignored", "interest", in)
 	}
@@ -367,6 +381,8 @@ func (p *Planner) settings() rules.Settings {
 		RemindBefore:  p.cfg.RemindBefore,
 		AgendaAt:      p.cfg.AgendaAt,
 		FollowUpAfter: p.cfg.FollowUpAfter,
+		LeaveBefore:   p.cfg.LeaveBefore,
 		ListBackfill:  p.cfg.ListBackfill,
+		Drafts:        p.cfg.Drafts,
 	}
 }

@@ -68,9 +68,17 @@ type Settings struct {
 	// the user asked before suggesting a follow-up (planner.follow_up_after,
 	// default 3d).
 	FollowUpAfter time.Duration `expr:"follow_up_after"`
+	// LeaveBefore is how long before an off-site event, or before being at
+	// a station or airport, the user is told to leave when nothing says how
+	// long the trip takes (planner.leave_before, default 45m).
+	LeaveBefore time.Duration `expr:"leave_before"`
 	// ListBackfill is set by `agentd plan`: what a new account's look-back
 	// reveals is listed item by item as well as in its one summary.
 	ListBackfill bool `expr:"list_backfill"`
+	// Drafts is set when a model drafts replies (llm configured): a
+	// question is then worth its own suggestion, the draft, even when a
+	// reminder of the same mail says what is asked.
+	Drafts bool `expr:"drafts"`
 }
 
 // exprOptions are the compile options shared by every expression: the Env

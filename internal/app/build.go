@@ -62,6 +62,7 @@ func Planner(cfg *config.Config, logger *slog.Logger, now func() time.Time, stor
 		RemindBefore: time.Duration(cfg.Planner.RemindBefore),
 		PerCalendar:  perCalendar,
 		AgendaAt:     cfg.Planner.AgendaAt,
+		LeaveBefore:  time.Duration(cfg.Planner.LeaveBefore),
 	}, store, logger.With("enricher", "calendar"))
 	mail := correspondence.New(correspondence.Config{
 		Me:             me,
@@ -71,6 +72,7 @@ func Planner(cfg *config.Config, logger *slog.Logger, now func() time.Time, stor
 	}, store, logger.With("enricher", "mail"))
 	return planner.New(planner.Config{
 		Interests:     cfg.User.Interests,
+		InterestAlso:  cfg.User.InterestAlso,
 		Location:      cfg.User.Location,
 		FeedMaxAge:    time.Duration(cfg.Planner.FeedMaxAge),
 		UserName:      cfg.User.Name,
@@ -78,6 +80,8 @@ func Planner(cfg *config.Config, logger *slog.Logger, now func() time.Time, stor
 		RemindBefore:  time.Duration(cfg.Planner.RemindBefore),
 		AgendaAt:      cfg.Planner.AgendaAt,
 		FollowUpAfter: time.Duration(cfg.Planner.FollowUpAfter),
+		Drafts:        cfg.LLM.Enabled(),
+		LeaveBefore:   time.Duration(cfg.Planner.LeaveBefore),
 	}, set, logger.With("component", "planner"), append([]planner.Option{
 		planner.WithClock(now),
 		planner.WithStore(store),

@@ -13,11 +13,14 @@ import (
 	"github.com/agentd/agentd/planner/llm/llmtest"
 )
 
+// invoiceMail is a bill the rules cannot tell from a scam (no urgency, no
+// attachment): the model judges it. One that adds "pay within 24 hours or
+// your account is closed" is the rules' own phishing case.
 func invoiceMail(id string, date time.Time) string {
 	due := date.AddDate(0, 0, 10).Format("2 January 2006")
 	return "From: Billing Dept <billing@billing-secure.example>\r\nTo: alice@example.com\r\nSubject: Unpaid invoice INV-48213\r\n" +
 		"Message-ID: <" + id + ">\r\nDate: " + date.Format(time.RFC1123Z) + "\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" +
-		"Dear customer,\r\n\r\nInvoice INV-48213\r\nAmount due: 349.00 EUR\r\nDue date: " + due + "\r\n\r\nPay within 24 hours or your account is closed.\r\n"
+		"Dear customer,\r\n\r\nInvoice INV-48213\r\nAmount due: 349.00 EUR\r\nDue date: " + due + "\r\n"
 }
 
 // TestJudgementDropsAScam: a payment the model judges a scam is closed
@@ -100,7 +103,9 @@ func TestListMailThatAsksTheUser(t *testing.T) {
 }
 
 // TestLeaveByFromTripLength: an event whose text gives the trip's length
-// is reminded at start − trip − 10 min, as "Leave by …".
+// is reminded at start − trip − 10 min, as "Leave by …". The rules read
+// "45 min door to door" themselves (calendar-leave-by): the model is not
+// asked.
 func TestLeaveByFromTripLength(t *testing.T) {
 	srv := llmtest.New(t, llmtest.Config{Models: []string{"m"}, Responder: func(req llmtest.ChatRequest) string {
 		return `{"verdicts":[],"asks_user":false,"question":"","trip_minutes":45}`
@@ -127,17 +132,19 @@ func TestLeaveByFromTripLength(t *testing.T) {
 	if err := a.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, "the trip question", func() bool { return srv.Calls() >= 1 })
-	time.Sleep(500 * time.Millisecond)
+	time.Sleep(2 * time.Second)
 	if err := a.Stop(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	rec := suggestionRecord(t, cfg, func(r suggestions.Record) bool { return r.Suggestion.Rule == ruleCalendarReminder })
+	if n := srv.Calls(); n != 0 {
+		t.Errorf("%d model calls for a trip the rules read", n)
+	}
+	rec := suggestionRecord(t, cfg, func(r suggestions.Record) bool { return r.Suggestion.Rule == "calendar-leave-by" })
 	want := start.Add(-45*time.Minute - tripBuffer)
 	if !rec.Suggestion.Due.Equal(want) || !strings.HasPrefix(rec.Suggestion.Title, "Leave by "+start.Add(-45*time.Minute).Format("15:04")+" for Dentist") {
 		t.Errorf("reminder due %s %q, want %s Leave by …", rec.Suggestion.Due, rec.Suggestion.Title, want)
 	}
-	if !strings.Contains(rec.Suggestion.Why, "trip takes 45 min") {
+	if !strings.Contains(rec.Suggestion.Why, "45m to get there") {
 		t.Errorf("why %q", rec.Suggestion.Why)
 	}
 }

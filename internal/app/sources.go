@@ -46,6 +46,7 @@ func Watchers(ctx context.Context, cfg *config.Config, stores Stores, logger *sl
 			Every:    time.Duration(f.Every),
 			Timeout:  time.Duration(f.Timeout),
 			MaxBytes: f.MaxBytes,
+			MaxNew:   f.MaxNew,
 		}, store, logger.With("watcher", "feed:"+f.Name), opts...)
 		if err != nil {
 			return nil, fmt.Errorf("%s: sources.feeds %q: %w", cfg.Path, f.Name, err)

@@ -132,6 +132,7 @@ func (b *Bus) openEmbedded(cfg Config, opts []nats.Option) error {
 		DontListen:             cfg.Listen == "",
 		DisableJetStreamBanner: true,
 		MaxPayload:             cfg.MaxPayload,
+		JetStreamMaxStore:      storeBudget(),
 	}
 	if cfg.Listen != "" {
 		host, port, err := parseListen(cfg.Listen)
@@ -213,8 +214,8 @@ func (b *Bus) setUp(ctx context.Context) error {
 		}
 		b.streams[cfg.Name] = s
 	}
-	for _, name := range []string{BucketWatchers, BucketSuggestions, BucketDelivery, BucketFeedSeen, BucketPoison} {
-		if _, err := js.CreateOrUpdateKeyValue(ctx, kvConfig(name)); err != nil {
+	for _, name := range buckets() {
+		if _, err := keyValue(ctx, js, name); err != nil {
 			return fmt.Errorf("bus: create KV bucket %s: %w", name, err)
 		}
 	}

@@ -8,12 +8,46 @@
 // # Streams and subjects
 //
 //	stream       subjects                          retention
-//	EVENTS       agentd.events.<type>              file, 30 days, duplicates 1 h
-//	SUGGESTIONS  agentd.suggestions.<kind>         file, 30 days, duplicates 1 h
-//	FEEDBACK     agentd.feedback.<id>              file, 365 days, duplicates 1 h
-//	SCHEDULE     agentd.schedule.<id>              file, no age limit, duplicates 1 h
+//	EVENTS       agentd.events.<type>              file, 30 days, 256 MiB, duplicates 1 h
+//	SUGGESTIONS  agentd.suggestions.<kind>         file, 30 days, 64 MiB, duplicates 1 h
+//	FEEDBACK     agentd.feedback.<id>              file, 365 days, 32 MiB, duplicates 1 h
+//	SCHEDULE     agentd.schedule.<id>              file, no age limit, 64 MiB, duplicates 1 h
 //	             agentd.due.<id>                   (fired reminders expire after 30 days)
-//	WORK         agentd.work.<kind>.<id>           work queue, file, 30 days, duplicates 1 h
+//	WORK         agentd.work.<kind>.<id>           work queue, file, 30 days, 64 MiB, duplicates 1 h
+//
+// # Size budget
+//
+// Nothing in the data dir grows without bound. Every stream and KV bucket
+// has a MaxBytes cap far above normal use (limits.go), and the embedded
+// server's storage limit is their sum, 1,192 MiB (with room for four
+// buckets more than the ones below, 64 MiB each: agentd_llm,
+// agentd_digest), so the store can never outgrow it whatever a source
+// sends. A full history stream (EVENTS, SUGGESTIONS, FEEDBACK, and
+// SCHEDULE, where the server allows nothing else) drops its oldest
+// messages; WORK refuses new jobs; a state bucket refuses writes, and its
+// writer reports the error; agentd_feed_seen is a cache
+// and forgets its oldest records. A year of normal use (200 mails, 200 new
+// feed items of 20 feeds, 40 suggestions and 10 reminders a day) takes
+// about 110 MB, estimated from measured record sizes (a feed-seen record
+// takes 131 bytes on disk):
+//
+//	store                 limit                      cap       a year of normal use
+//	EVENTS                30 days                    256 MiB   36 MB (1.2 MB a day)
+//	SUGGESTIONS           30 days                    64 MiB    3 MB
+//	FEEDBACK              365 days                   32 MiB    0 (unused; 5 MB if used)
+//	SCHEDULE              fired: 30 days             64 MiB    1 MB
+//	WORK                  30 days, removed when done 64 MiB    1 MB
+//	agentd_watchers       one value a key            128 MiB   10 MB (cursors, Maildir seen sets, calendars)
+//	agentd_suggestions    one value a key            128 MiB   15 MB (status, planner state)
+//	agentd_delivery       one value a key            64 MiB    7 MB
+//	agentd_feed_seen      180 days after last seen   128 MiB   16 MB (3 records an item), oldest dropped when full
+//	agentd_poison         one record a source        8 MiB     < 1 MB
+//	agentd_llm, _digest   one value a key            64 MiB    20 MB
+//	total                                            1,192 MiB about 110 MB
+//
+// A feed that rotates its items cannot fill the disk: a poll reads at most
+// 1000 items and announces at most 50 (watchers/feed), and its seen
+// records age out after 180 days or, sooner, at the bucket's cap.
 //
 // FEEDBACK is meant for the user's answers (accept, dismiss, snooze), kept
 // longer than suggestions so that a later planner can learn which rules to

@@ -16,7 +16,7 @@ import (
 // Store returns the KV bucket as a state.Store, creating the bucket (file
 // storage, one value per key) or bringing an existing one to that config.
 func (b *Bus) Store(ctx context.Context, bucket string) (state.Store, error) {
-	kv, err := b.js.CreateOrUpdateKeyValue(ctx, kvConfig(bucket))
+	kv, err := keyValue(ctx, b.js, bucket)
 	if err != nil {
 		return nil, fmt.Errorf("bus: KV bucket %s: %w", bucket, err)
 	}

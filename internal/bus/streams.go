@@ -33,7 +33,8 @@ const (
 )
 
 // FeedSeenTTL is how long a feed item is remembered after it was last
-// seen in its feed.
+// seen in its feed. The bucket is also capped (see limits.go): when full,
+// the records written longest ago go first.
 const FeedSeenTTL = 180 * 24 * time.Hour
 
 // Subject prefixes; the last token(s) are the event type, suggestion kind or id.
@@ -88,6 +89,7 @@ func streamConfigs() []jetstream.StreamConfig {
 			Subjects:    []string{SubjectEvents + ">"},
 			Storage:     jetstream.FileStorage,
 			MaxAge:      30 * 24 * time.Hour,
+			MaxBytes:    maxBytesEvents,
 			Duplicates:  dedupWindow,
 		},
 		{
@@ -96,6 +98,7 @@ func streamConfigs() []jetstream.StreamConfig {
 			Subjects:    []string{SubjectSuggestions + ">"},
 			Storage:     jetstream.FileStorage,
 			MaxAge:      30 * 24 * time.Hour,
+			MaxBytes:    maxBytesSuggestions,
 			Duplicates:  dedupWindow,
 		},
 		{
@@ -104,6 +107,7 @@ func streamConfigs() []jetstream.StreamConfig {
 			Subjects:    []string{SubjectFeedback + ">"},
 			Storage:     jetstream.FileStorage,
 			MaxAge:      365 * 24 * time.Hour,
+			MaxBytes:    maxBytesFeedback,
 			Duplicates:  dedupWindow,
 		},
 		{
@@ -113,6 +117,10 @@ func streamConfigs() []jetstream.StreamConfig {
 			Storage:     jetstream.FileStorage,
 			// No MaxAge: it would delete schedules that wait longer than
 			// it. Fired reminders carry a per-message TTL instead.
+			// The server does not allow DiscardNew with schedules: a
+			// full SCHEDULE (some 30,000 pending reminders) drops the
+			// oldest messages.
+			MaxBytes:          maxBytesSchedule,
 			Duplicates:        dedupWindow,
 			AllowMsgSchedules: true,
 			AllowMsgTTL:       true,
@@ -127,6 +135,8 @@ func streamConfigs() []jetstream.StreamConfig {
 			Retention:   jetstream.WorkQueuePolicy,
 			Storage:     jetstream.FileStorage,
 			MaxAge:      workRetention,
+			MaxBytes:    maxBytesWork,
+			Discard:     jetstream.DiscardNew, // refuse a job rather than drop a queued one
 			Duplicates:  dedupWindow,
 		},
 	}
@@ -134,9 +144,10 @@ func streamConfigs() []jetstream.StreamConfig {
 
 func kvConfig(bucket string) jetstream.KeyValueConfig {
 	c := jetstream.KeyValueConfig{
-		Bucket:  bucket,
-		History: 1,
-		Storage: jetstream.FileStorage,
+		Bucket:   bucket,
+		History:  1,
+		Storage:  jetstream.FileStorage,
+		MaxBytes: bucketMaxBytes(bucket),
 	}
 	if bucket == BucketFeedSeen {
 		c.TTL = FeedSeenTTL

@@ -45,8 +45,13 @@ type User struct {
 	// Timezone is the IANA name from the config, or "Local" (the default).
 	Timezone string
 	// Location is Timezone loaded; never nil after Parse.
-	Location     *time.Location
-	Interests    []string
+	Location *time.Location
+	// Interests are the topics, as written (a plain string or the topic of
+	// a {topic, also} mapping).
+	Interests []string
+	// InterestAlso maps a topic to the other words or phrases that count as
+	// mentioning it ({topic: electric vehicles, also: [EV]}); nil if none.
+	InterestAlso map[string][]string
 	WorkingHours WorkingHours // default 09:00-18:00 Mon-Fri
 	QuietHours   *DailyWindow // nil = none
 }
@@ -99,6 +104,9 @@ type Feed struct {
 	Every    Duration // default 30m, at least 1m
 	Timeout  Duration // default 30s
 	MaxBytes int64    // default 10 MiB
+	// MaxNew caps the items one poll announces (default 50); the rest of a
+	// flood is remembered as seen and counted in one log line.
+	MaxNew int
 	// LLM limits what of this feed may reach a model (see Mail.LLM).
 	LLM string
 }
@@ -337,6 +345,10 @@ type Planner struct {
 	// FollowUpAfter is how long an unanswered question of yours waits
 	// before agentd suggests a follow-up (3d).
 	FollowUpAfter Duration
+	// LeaveBefore is how long before an in-person event away from the
+	// usual place (or before being at a station or airport) agentd says to
+	// leave, when nothing tells how long the trip takes (45m).
+	LeaveBefore Duration
 	// LookbackSettle is how long after the last look-back mail of a new
 	// account its summary of open items is delivered (30s): each look-back
 	// mail moves it, so it arrives once, when reading has settled.
@@ -374,11 +386,13 @@ const (
 	DefaultFeedEvery      = Duration(30 * time.Minute)
 	DefaultFeedTimeout    = Duration(30 * time.Second)
 	DefaultFeedMaxBytes   = 10 << 20
+	DefaultFeedMaxNew     = 50
 	DefaultCalendarEvery  = Duration(15 * time.Minute)
 	DefaultMailLookback   = Duration(14 * 24 * time.Hour)
 	DefaultFeedMaxAge     = Duration(72 * time.Hour)
 	DefaultRemindBefore   = Duration(10 * time.Minute)
 	DefaultFollowUpAfter  = Duration(72 * time.Hour)
+	DefaultLeaveBefore    = Duration(45 * time.Minute)
 	DefaultLookbackSettle = Duration(30 * time.Second)
 	DefaultAgendaAt       = 7*time.Hour + 30*time.Minute
 	DefaultWorkingHours   = "09:00-18:00 Mon-Fri"

@@ -66,7 +66,7 @@ func (c *Config) mapSlice() yaml.MapSlice {
 	user = put(user, "email", u.Email)
 	user = put(user, "aliases", u.Aliases)
 	user = put(user, "timezone", u.Timezone)
-	user = put(user, "interests", u.Interests)
+	user = putInterests(user, u)
 	if u.WorkingHours != (WorkingHours{}) {
 		user = put(user, "working_hours", u.WorkingHours.String())
 	}
@@ -98,6 +98,7 @@ func (c *Config) mapSlice() yaml.MapSlice {
 		m = put(m, "timeout", f.Timeout)
 		if f.MaxBytes != 0 {
 			m = put(m, "max_bytes", f.MaxBytes)
+			m = put(m, "max_new", f.MaxNew)
 			m = put(m, "llm", f.LLM)
 		}
 		feeds = append(feeds, m)
@@ -215,6 +216,7 @@ func (c *Config) mapSlice() yaml.MapSlice {
 	planner = put(planner, "remind_before", c.Planner.RemindBefore)
 	planner = put(planner, "agenda_at", fmtClock(c.Planner.AgendaAt))
 	planner = put(planner, "follow_up_after", c.Planner.FollowUpAfter)
+	planner = put(planner, "leave_before", c.Planner.LeaveBefore)
 	planner = put(planner, "lookback_settle", c.Planner.LookbackSettle)
 
 	var rules []yaml.MapSlice
@@ -245,4 +247,21 @@ func (c *Config) mapSlice() yaml.MapSlice {
 		{Key: "planner", Value: planner},
 		{Key: "rules", Value: rules},
 	}
+}
+
+// putInterests writes user.interests: plain strings, and {topic, also}
+// mappings for topics with synonyms.
+func putInterests(m yaml.MapSlice, u User) yaml.MapSlice {
+	if len(u.InterestAlso) == 0 {
+		return put(m, "interests", u.Interests)
+	}
+	var list []any
+	for _, in := range u.Interests {
+		if also := u.InterestAlso[in]; len(also) > 0 {
+			list = append(list, yaml.MapSlice{{Key: "topic", Value: in}, {Key: "also", Value: also}})
+		} else {
+			list = append(list, in)
+		}
+	}
+	return append(m, yaml.MapItem{Key: "interests", Value: list})
 }

@@ -63,7 +63,7 @@ func (d *decoder) user(v val, u *User) {
 			u.Timezone, u.Location = tz, loc
 		}
 	}
-	u.Interests = d.strs(f.get("interests"), "topics")
+	d.interests(f.get("interests"), u)
 
 	whV := f.get("working_hours")
 	wh := d.str(whV)
@@ -234,7 +234,7 @@ func schemeList(schemes []string) string {
 }
 
 func (d *decoder) feed(v val, n *names) (Feed, bool) {
-	f, ok := d.fields(v, "a feed", "name", "url", "every", "timeout", "max_bytes", "llm")
+	f, ok := d.fields(v, "a feed", "name", "url", "every", "timeout", "max_bytes", "max_new", "llm")
 	if !ok {
 		return Feed{}, false
 	}
@@ -270,6 +270,12 @@ func (d *decoder) feed(v val, n *names) (Feed, bool) {
 			} else {
 				fd.MaxBytes = x
 			}
+		}
+	}
+	fd.MaxNew = DefaultFeedMaxNew
+	if mn := f.get("max_new"); !mn.null() {
+		if x, ok := d.integer(mn, 1, 1<<20); ok {
+			fd.MaxNew = int(x)
 		}
 	}
 	return fd, true
@@ -660,10 +666,11 @@ func (d *decoder) kinds(v val) []string {
 }
 
 func (d *decoder) planner(v val, p *Planner) {
-	f, _ := d.fields(v, "planner", "feed_max_age", "remind_before", "agenda_at", "follow_up_after", "lookback_settle")
+	f, _ := d.fields(v, "planner", "feed_max_age", "remind_before", "agenda_at", "follow_up_after", "leave_before", "lookback_settle")
 	p.FeedMaxAge = d.duration(f.get("feed_max_age"), DefaultFeedMaxAge, Duration(time.Minute))
 	p.RemindBefore = d.duration(f.get("remind_before"), DefaultRemindBefore, 0)
 	p.FollowUpAfter = d.duration(f.get("follow_up_after"), DefaultFollowUpAfter, Duration(time.Hour))
+	p.LeaveBefore = d.duration(f.get("leave_before"), DefaultLeaveBefore, 0)
 	p.LookbackSettle = d.duration(f.get("lookback_settle"), DefaultLookbackSettle, Duration(time.Second))
 	p.AgendaAt = DefaultAgendaAt
 	agV := f.get("agenda_at")
@@ -711,4 +718,40 @@ func (d *decoder) rules(v val) []Rule {
 		out = append(out, r)
 	}
 	return out
+}
+
+// interests reads user.interests: each item a topic string or a mapping
+// {topic: electric vehicles, also: [EV, home charging]}, also a string or
+// a list of strings.
+func (d *decoder) interests(v val, u *User) {
+	for _, item := range d.list(v, "topics") {
+		if _, isMap := item.node.(*ast.MappingNode); !isMap {
+			if s := d.str(item); s != "" {
+				u.Interests = append(u.Interests, s)
+			} else if item.null() {
+				d.errorf(item, "empty list item; expected a topic")
+			}
+			continue
+		}
+		f, _ := d.fields(item, "an interest", "topic", "also")
+		topic := d.str(f.get("topic"))
+		if !d.required(f.get("topic"), topic, "the interest's words, e.g. {topic: electric vehicles, also: [EV]}") {
+			continue
+		}
+		var also []string
+		if a := f.get("also"); !a.null() {
+			if _, isSeq := a.node.(*ast.SequenceNode); isSeq {
+				also = d.strs(a, "words or phrases")
+			} else if s := d.str(a); s != "" {
+				also = []string{s}
+			}
+		}
+		u.Interests = append(u.Interests, topic)
+		if len(also) > 0 {
+			if u.InterestAlso == nil {
+				u.InterestAlso = map[string][]string{}
+			}
+			u.InterestAlso[topic] = append(u.InterestAlso[topic], also...)
+		}
+	}
 }

@@ -44,6 +44,10 @@ type Config struct {
 	// AgendaAt is the local time of the morning agenda (and of birthday
 	// notices), as time since midnight.
 	AgendaAt time.Duration
+	// LeaveBefore is how long before an off-site event the user is told
+	// to leave when its text does not give the trip's length
+	// (planner.leave_before; default DefaultLeaveBefore).
+	LeaveBefore time.Duration
 }
 
 // Unit kinds, in facts.kind, so the rules tell them apart.

@@ -89,6 +89,7 @@ func (e *Enricher) occurrenceUnit(ce event.CalendarEvent, o *occ, now time.Time)
 	facts["remind_source"] = why
 	facts["lead"] = lead(before)
 	facts["birthday"] = o.AllDay && isBirthday(ce, rec.Calendar, o.summary())
+	e.leaveFacts(facts, ce, o.location(), o.Start, o.AllDay)
 	return planner.Unit{Facts: facts, Link: rec.Link, Expires: o.End}
 }
 

@@ -144,6 +144,12 @@ func (e *Enricher) itemLine(u planner.Unit) (string, time.Time, bool) {
 		if b, _ := f["all_day"].(bool); b {
 			when = tm("deadline_at").Format(day)
 		}
+		if what := str("what"); what != "" {
+			if who := str("for"); who != "" {
+				what += " for " + who
+			}
+			return fmt.Sprintf("%s, due %s (%s)", what, when, subject), u.At, true
+		}
 		return fmt.Sprintf("Due %s: %s (%s)", when, subject, str("from")), u.At, true
 	case UnitBooking:
 		title := str("booking_title")

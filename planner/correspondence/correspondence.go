@@ -151,6 +151,10 @@ func (e *Enricher) Enrich(ctx context.Context, ev event.Event, now time.Time) ([
 
 	units := e.threadUnits(ev, th, m.Backfill, now)
 	units = append(units, e.messageUnits(ev, m, rec, th, now)...)
+	if units, err = e.screen(ctx, m, rec, units); err != nil {
+		return nil, nil, fmt.Errorf("mail enricher: event %s: %w", ev.ID, err)
+	}
+	units = oneNudge(units)
 	if m.Backfill {
 		sum, err := e.backfill(ctx, ev, m, rec, th, units, now)
 		if err != nil {

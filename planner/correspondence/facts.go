@@ -176,6 +176,7 @@ func (e *Enricher) messageUnits(ev event.Event, m event.Mail, rec msgRecord, th 
 			u.Facts["phrase"] = oneLine(d.Phrase, 80)
 			u.Facts["deadline_kind"] = d.Kind
 			u.Facts["remind_at"] = remind
+			deadlineFacts(u.Facts, d, rec, loc)
 			units = append(units, u)
 		}
 	}
@@ -215,10 +216,14 @@ func (e *Enricher) messageUnits(ev event.Event, m event.Mail, rec msgRecord, th 
 			}
 			u.Facts["remind_at"] = b.Start.Add(-24 * time.Hour).In(loc)
 			u.Expires = b.Start
+			legFacts(&u, b, m.Text, loc)
 		case "train", "hotel":
 			when = b.Start
 			if !when.After(now) {
 				continue
+			}
+			if b.Kind == "train" {
+				legFacts(&u, b, m.Text, loc)
 			}
 			r, ok := remindAt(b.Start, false, rec.Date, loc)
 			if !ok {
@@ -244,16 +249,20 @@ func (e *Enricher) messageUnits(ev event.Event, m event.Mail, rec msgRecord, th 
 				when = b.Start
 			}
 			u.Expires = endOfDay(when, loc)
+			if !b.End.IsZero() {
+				u.Expires = b.End
+			}
 			if !u.Expires.After(now) {
 				continue
 			}
+			parcelFacts(&u, b, rec.Date, loc)
 		default:
 			continue
 		}
 		u.About.RecurrenceID = b.Kind + "/" + occurrence(when, b.Kind == "invoice" || b.Kind == "parcel", loc)
 		units = append(units, u)
 	}
-	return units
+	return whatDeadlines(e.appointmentUnits(units, base, m, rec, now))
 }
 
 // remindAt is when to remind about something at t, for a mail written at

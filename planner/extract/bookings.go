@@ -23,6 +23,23 @@ type Booking struct {
 	// when Start was read in the caller's loc (trains, hotels, unknown or
 	// unloadable airport zones).
 	Zone string
+	// Boarding and GateCloses are a flight's boarding time and the time
+	// its gate closes, when the mail gives them (zero otherwise), read
+	// like Start.
+	Boarding   time.Time
+	GateCloses time.Time
+	// To is where a flight or train arrives ("Frankfurt FRA", "Lyon
+	// Part-Dieu"); Connection marks a leg that leaves from where the
+	// mail's previous leg arrived, within connectionGap of it: the
+	// traveller is already at the airport or station.
+	To         string
+	Connection bool
+	// End is the end of a parcel's delivery window (Start its start);
+	// zero when the mail gives no window.
+	End time.Time
+	// Presence marks a delivery that needs someone there: a signature,
+	// an ID check, cash on delivery, "someone must be home".
+	Presence bool
 }
 
 // Kinds of Booking.
@@ -152,7 +169,18 @@ func Bookings(subject, text, lang string, ref time.Time, loc *time.Location) []B
 	return out
 }
 
+// isParcel reports whether text announces a parcel to wait for: one out
+// for delivery, or a delivery that needs someone there (see presence).
 func isParcel(text string) bool {
+	if outForDelivery(text) {
+		return true
+	}
+	lower := strings.ReplaceAll(strings.ToLower(text), "’", "'")
+	return parcelWord.MatchString(lower) && needsPresence(lower)
+}
+
+// outForDelivery reports whether text says a parcel arrives today.
+func outForDelivery(text string) bool {
 	lower := strings.ReplaceAll(strings.ToLower(text), "’", "'")
 	for _, p := range parcelPhrases {
 		if strings.Contains(lower, p) {
@@ -245,7 +273,7 @@ func (b *bookingReader) flights() []Booking {
 	for i, o := range firsts {
 		segEnd := len(b.text)
 		if i+1 < len(firsts) {
-			segEnd = firsts[i+1].pos
+			segEnd = b.legEnd(o.end, firsts[i+1].pos)
 		}
 		bk := Booking{Kind: KindFlight, Ref: o.ref}
 		from, to, fromCode := b.route(o.end, segEnd)
@@ -253,8 +281,9 @@ func (b *bookingReader) flights() []Booking {
 		z, zone := b.inZone(fromCode)
 		if start, ok := b.startIn(o.pos, segEnd, departureLabel, z); ok {
 			bk.Start, bk.Zone = start, zone
+			bk.Boarding, bk.GateCloses = b.boarding(o.pos, segEnd, start)
 		}
-		bk.Location = from
+		bk.Location, bk.To = from, to
 		bk.Title = word(b.lang, KindFlight) + " " + o.display
 		if from != "" && to != "" {
 			bk.Title += " " + from + " → " + to
@@ -263,6 +292,7 @@ func (b *bookingReader) flights() []Booking {
 		}
 		out = append(out, bk)
 	}
+	markConnections(out)
 	return out
 }
 
@@ -297,6 +327,10 @@ func (b *bookingReader) startIn(pos, end int, label *regexp.Regexp, z zonedDates
 	y, mo, dd := pick.Time.Date()
 	at := func(m []string) time.Time { return time.Date(y, mo, dd, atoi(m[1]), atoi(m[2]), 0, 0, z.loc) }
 	if m := clockTime.FindStringSubmatch(lineAt(b.text, pick.start, pick.end)); m != nil {
+		return at(m), true
+	}
+	// A timetable row: "Berlin Hbf ab 07:34 Gleis 13   ICE 1001".
+	if m := clockTime.FindStringSubmatch(lineAt(b.text, pos, pos)); m != nil {
 		return at(m), true
 	}
 	if labelEnd >= 0 {
@@ -473,7 +507,7 @@ func (b *bookingReader) trains() []Booking {
 	for i, o := range occ {
 		segEnd := len(b.text)
 		if i+1 < len(occ) {
-			segEnd = occ[i+1].pos
+			segEnd = b.legEnd(o.end, occ[i+1].pos)
 		}
 		bk := Booking{Kind: KindTrain, Ref: o.ref}
 		// Trains are read in the user's zone: there is no station table,
@@ -484,11 +518,12 @@ func (b *bookingReader) trains() []Booking {
 		}
 		bk.Title = word(b.lang, KindTrain) + " " + o.display
 		if from, to := b.stations(o.pos, segEnd); from != "" {
-			bk.Location = from
+			bk.Location, bk.To = from, to
 			bk.Title += " " + from + " → " + to
 		}
 		out = append(out, bk)
 	}
+	markConnections(out)
 	return out
 }
 
@@ -556,6 +591,12 @@ func (b *bookingReader) parcel(subject string) Booking {
 	if len(b.dates) > 0 {
 		bk.Start = b.dates[0].Time
 	}
+	bk.Presence = needsPresence(strings.ReplaceAll(strings.ToLower(all), "’", "'"))
+	if from, to, ok := deliveryWindow(b.text); ok {
+		y, mo, d := bk.Start.In(b.loc).Date()
+		bk.Start = time.Date(y, mo, d, 0, 0, 0, 0, b.loc).Add(from)
+		bk.End = time.Date(y, mo, d, 0, 0, 0, 0, b.loc).Add(to)
+	}
 	bk.Title = word(b.lang, KindParcel)
 	if c := carriers.FindStringSubmatch(all); c != nil {
 		bk.Title += " " + c[1]
@@ -563,7 +604,9 @@ func (b *bookingReader) parcel(subject string) Booking {
 	if bk.Ref != "" {
 		bk.Title += " " + bk.Ref
 	}
-	bk.Title += " " + word(b.lang, "delivery")
+	if outForDelivery(all) {
+		bk.Title += " " + word(b.lang, "delivery")
+	}
 	return bk
 }
 

@@ -58,7 +58,7 @@ func TestBookings(t *testing.T) {
 			{KindInvoice, "RE-77881", "Rechnung RE-77881 238,00 EUR", "", "2026-12-30 18:00", "238,00 EUR", ""},
 		}},
 		"parcel/en": {"parcel_en.txt", "Your parcel is on its way", "en", []wantBooking{
-			{KindParcel, "JD014600003828471234", "Parcel DHL JD014600003828471234 out for delivery", "2026-12-09 18:00", "", "", ""},
+			{KindParcel, "JD014600003828471234", "Parcel DHL JD014600003828471234 out for delivery", "2026-12-09 10:00", "", "", ""}, // its window: between 10:00 and 14:00
 		}},
 		"parcel/fr": {"colis_fr.txt", "Votre colis arrive", "fr", []wantBooking{
 			{KindParcel, "6A12345678901", "Colis Colissimo 6A12345678901 en cours de livraison", "2026-12-09 18:00", "", "", ""},

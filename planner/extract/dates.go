@@ -24,6 +24,11 @@ type Deadline struct {
 	// Kind is "deadline" (by, before, until, avant le, d'ici, bis,
 	// spätestens, ...) or "date" (a plain mention: "on 14 Dec").
 	Kind string
+	// What is what is due, for a deadline whose sentence asks for
+	// something: "Slides" in "Could you send me the slides by tomorrow
+	// 12:00?"; "" when the sentence does not say. It is the mail's words,
+	// untrusted text.
+	What string
 }
 
 // Kinds of Deadline.
@@ -52,10 +57,27 @@ func Deadlines(text, lang string, ref time.Time, loc *time.Location) []Deadline 
 	if loc == nil {
 		loc = time.UTC
 	}
-	found := grammarFor(lang).scan(Unquoted(text), ref.In(loc), loc)
+	text = Unquoted(text)
+	all := grammarFor(lang).scanAll(text, ref.In(loc), loc)
+	for i, f := range all {
+		if f.Kind == KindDeadline && f.end <= len(text) {
+			all[i].What = dueWhat(text, f.start, f.end, lang)
+		}
+	}
+	// A deadline said twice (the subject, then the sentence that asks)
+	// keeps the first phrase and the first What either gives.
+	found := dedupe(append([]found(nil), all...))
 	out := make([]Deadline, len(found))
 	for i, f := range found {
 		out[i] = f.Deadline
+		for _, o := range all {
+			if out[i].What != "" {
+				break
+			}
+			if o.Time.Equal(f.Time) && o.AllDay == f.AllDay && o.Kind == f.Kind {
+				out[i].What = o.What
+			}
+		}
 	}
 	return out
 }
@@ -254,10 +276,11 @@ func timeExpr() string {
 	w := alt(words)
 	w = strings.ReplaceAll(w, "eod", `e\.?o\.?d\.?`)
 	w = strings.ReplaceAll(w, "cob", `c\.?o\.?b\.?`)
-	return `(?:(\d{1,2}):(\d{2})(?:\s*(am|pm|a\.m\.|p\.m\.))?(?:\s*(?:uhr|h))?` +
-		`|(\d{1,2})\.(\d{2})\s*uhr` +
-		`|(\d{1,2})\s*(?:h|heures?|uhr)(?:\s*(\d{2}))?` +
-		`|(\d{1,2})\s*(am|pm|a\.m\.|p\.m\.)` +
+	// Blanks, not line breaks, before a suffix: "12:00\nHi" is no "12:00 h".
+	return `(?:(\d{1,2}):(\d{2})(?:[ \t]*(am\b|pm\b|a\.m\.|p\.m\.))?(?:[ \t]*(?:uhr|h)\b)?` +
+		`|(\d{1,2})\.(\d{2})[ \t]*uhr\b` +
+		`|(\d{1,2})[ \t]*(?:h|heures?|uhr)(?:[ \t]*(\d{2})|\b)` +
+		`|(\d{1,2})[ \t]*(am\b|pm\b|a\.m\.|p\.m\.)` +
 		`|(` + w + `))`
 }
 
@@ -500,6 +523,11 @@ func windowBefore(s string, to, size int) (string, int) {
 }
 
 func (g *grammar) scan(text string, ref time.Time, loc *time.Location) []found {
+	return dedupe(g.scanAll(text, ref, loc))
+}
+
+// scanAll is scan with phrases that repeat an earlier one kept.
+func (g *grammar) scanAll(text string, ref time.Time, loc *time.Location) []found {
 	if len(text) > maxText {
 		text = text[:maxText]
 		for len(text) > 0 && !utf8.RuneStart(text[len(text)-1]) {
@@ -535,8 +563,7 @@ func (g *grammar) scan(text string, ref time.Time, loc *time.Location) []found {
 		out = append(out, f)
 		lastEnd = f.end
 	}
-	out = g.timesAlone(text, starts, out, ref, today, loc)
-	return dedupe(out)
+	return g.timesAlone(text, starts, out, ref, today, loc)
 }
 
 // candidates runs every date form over text.
@@ -631,7 +658,7 @@ func (g *grammar) candidates(text string, starts []wordStart, ref time.Time, tod
 			return false
 		}
 		// "15.10 Uhr" is a time.
-		if rest := strings.ToLower(strings.TrimLeft(text[end:], " ")); strings.HasPrefix(rest, "uhr") || strings.HasPrefix(rest, "h ") || rest == "h" {
+		if rest := strings.ToLower(strings.TrimLeft(text[end:], " ")); strings.HasPrefix(rest, "uhr") && !unicode.IsLetter(runeAt(rest, 3)) || strings.HasPrefix(rest, "h ") || rest == "h" {
 			return false
 		}
 		d, mo := atoi(group(text, m, 1)), atoi(group(text, m, 3))
@@ -862,6 +889,10 @@ func (g *grammar) extend(text string, c cand, lo, hi int, loc *time.Location) (f
 			if h := atoi(group(rest, m, 1)); h <= 23 {
 				pe, sp.h, sp.hasTime = pe+m[1], h, true
 			}
+		} else if n, h, mi, ok := timeApart(rest); ok {
+			// "Datum 12.03.2026 Uhrzeit 08:40", "Time: 8:40 am" on the next
+			// line, "zwischen 8 und 12 Uhr": the time written apart.
+			pe, sp.h, sp.mi, sp.hasTime = pe+n, h, mi, true
 		}
 	}
 	// "vendredi, au plus tard le 18" : the trigger belongs to the next date.

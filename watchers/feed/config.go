@@ -34,6 +34,14 @@ type Config struct {
 	// MaxBytes caps the (decompressed) body (default 10 MiB); a bigger body
 	// fails with "feed too large".
 	MaxBytes int64
+	// MaxNew caps the items one poll announces (default 50): when a new
+	// feed or a poll brings more, the newest MaxNew are announced and the
+	// others remembered as seen, counted in one log line.
+	MaxNew int
+	// MaxItems caps the items of a document that are read (default 1000,
+	// newest first); the rest are not parsed, which bounds the memory a
+	// huge feed takes.
+	MaxItems int
 	// UserAgent defaults to "agentd/<version> (+https://github.com/agentd/agentd)".
 	UserAgent string
 }
@@ -48,6 +56,12 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.MaxBytes == 0 {
 		cfg.MaxBytes = DefaultMaxBytes
+	}
+	if cfg.MaxNew == 0 {
+		cfg.MaxNew = DefaultMaxNew
+	}
+	if cfg.MaxItems == 0 {
+		cfg.MaxItems = DefaultMaxItems
 	}
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = "agentd/" + version() + " (+https://github.com/agentd/agentd)"
@@ -87,6 +101,12 @@ func (cfg Config) validate() error {
 	}
 	if cfg.MaxBytes < 0 {
 		errs = append(errs, fmt.Errorf("max_bytes %d is negative", cfg.MaxBytes))
+	}
+	if cfg.MaxNew < 0 {
+		errs = append(errs, fmt.Errorf("max_new %d is negative", cfg.MaxNew))
+	}
+	if cfg.MaxItems < 0 {
+		errs = append(errs, fmt.Errorf("max_items %d is negative", cfg.MaxItems))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("feed %q: invalid config: %w", cfg.Name, err)

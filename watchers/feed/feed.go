@@ -7,10 +7,17 @@
 // nor a feed that re-publishes an item under a new GUID announces it twice.
 // An item is remembered only after publish succeeded, so a bus outage loses
 // nothing: the item is announced on a later poll.
+//
+// Nothing a feed serves grows without bound: a document is read up to
+// Config.MaxBytes and parsed up to its first Config.MaxItems items (1000;
+// an XML document is cut before parsing, so a 100,000-item feed takes the
+// memory of 1000), and one poll announces at most Config.MaxNew new items
+// (50, the newest). The rest of such a flood is remembered as seen
+// without an event and counted in one log line ("and 97,950 more items
+// in news").
 package feed
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,6 +26,8 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -334,11 +343,12 @@ func (w *Watcher) pollLocked(ctx context.Context, publish watchers.Publish) (ret
 		return 0, target, nil
 	}
 
-	f, err := Parse(bytes.NewReader(res.Body), res.ContentType)
+	f, total, err := parseCapped(res.Body, res.ContentType, w.cfg.MaxItems)
+	res.Body = nil // the items are parsed; let the document go
 	if err != nil {
 		return 0, target, wrap(fmt.Errorf("%s: %w", redact.Link(res.FinalURL), err))
 	}
-	annErr := w.announce(ctx, f, res.FinalURL, publish)
+	annErr := w.announce(ctx, f, total, res.FinalURL, publish)
 	// Adopt this document's validators only once all of it is announced:
 	// with an item still pending, the next poll must get the document
 	// again, not a 304. The previous validators do not match it, so they
@@ -356,9 +366,13 @@ func (w *Watcher) pollLocked(ctx context.Context, publish watchers.Publish) (ret
 	return 0, target, nil
 }
 
-// announce publishes every item not seen before, oldest first (feeds list
-// newest first). One item's failure does not stop the others.
-func (w *Watcher) announce(ctx context.Context, f *gofeed.Feed, finalURL string, publish watchers.Publish) error {
+// announce publishes the items not seen before, oldest first (feeds list
+// newest first). A flood is capped: of more than MaxNew new items only the
+// newest MaxNew are announced, the others are remembered as seen without an
+// event and counted in one log line (with the items of the document past
+// MaxItems, which were not read). One item's failure does not stop the
+// others. total is how many items the document has.
+func (w *Watcher) announce(ctx context.Context, f *gofeed.Feed, total int, finalURL string, publish watchers.Publish) error {
 	base, err := url.Parse(finalURL)
 	if err != nil {
 		base = nil
@@ -367,10 +381,13 @@ func (w *Watcher) announce(ctx context.Context, f *gofeed.Feed, finalURL string,
 	source := w.Name()
 	var errs []error
 	failed := 0
+	// The new items, oldest first. An item whose link or title repeats
+	// that of an older new item in the same document is that item again.
+	var fresh []entry
+	inDoc := make(map[string]bool)
 	for i := len(f.Items) - 1; i >= 0; i-- {
 		if ctx.Err() != nil {
-			errs = append(errs, ctx.Err())
-			break
+			return ctx.Err()
 		}
 		it := f.Items[i]
 		if it == nil {
@@ -383,8 +400,31 @@ func (w *Watcher) announce(ctx context.Context, f *gofeed.Feed, finalURL string,
 			errs = append(errs, fmt.Errorf("item %q: %w", e.Key, err))
 			continue
 		}
-		if seen {
+		if seen || slices.ContainsFunc(e.Dedup, func(h string) bool { return inDoc[h] }) {
 			continue
+		}
+		for _, h := range e.Dedup {
+			inDoc[h] = true
+		}
+		fresh = append(fresh, e)
+	}
+	quiet := fresh[:max(len(fresh)-w.cfg.MaxNew, 0)]
+	if len(quiet) > 0 {
+		more := len(quiet) + max(total-len(f.Items), 0)
+		w.logger.Info(fmt.Sprintf("feed flood capped: %d newest items announced, and %s more items in %s remembered without an event",
+			len(fresh)-len(quiet), groupThousands(more), w.cfg.Name),
+			"announced", len(fresh)-len(quiet), "more", more)
+	}
+	for _, e := range quiet {
+		if err := w.markSeen(ctx, e.Dedup); err != nil {
+			failed++
+			errs = append(errs, fmt.Errorf("item %q: %w", e.Key, err))
+		}
+	}
+	for _, e := range fresh[len(quiet):] {
+		if ctx.Err() != nil {
+			errs = append(errs, ctx.Err())
+			break
 		}
 		ev, err := event.New(source, event.TypeFeedItem, e.Key, e.Item.Title, e.when(), w.now(), e.Item)
 		if err != nil {
@@ -408,6 +448,15 @@ func (w *Watcher) announce(ctx context.Context, f *gofeed.Feed, finalURL string,
 		return nil
 	}
 	return fmt.Errorf("%d of %d items not announced: %w", failed, len(f.Items), errors.Join(errs...))
+}
+
+// groupThousands writes n with commas: 97,950.
+func groupThousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // seen reports whether any of the dedup hashes is stored.

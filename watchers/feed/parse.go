@@ -42,7 +42,32 @@ func Parse(r io.Reader, contentType string) (*gofeed.Feed, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read feed: %w", err)
 	}
+	f, _, err := parseCapped(raw, contentType, 0)
+	return f, err
+}
+
+// parseCapped is Parse of a read document that keeps its first maxItems
+// items (all when maxItems <= 0) and also returns how many the document
+// has. An XML document is cut before gofeed sees it (see capItems), so
+// its parse memory is that of maxItems items.
+func parseCapped(raw []byte, contentType string, maxItems int) (*gofeed.Feed, int, error) {
 	body := toUTF8(raw, contentType)
+	total := -1
+	if maxItems > 0 {
+		body, total = capItems(body, maxItems)
+	}
+	f, err := parseUTF8(body, contentType)
+	if err != nil {
+		return nil, 0, err
+	}
+	total = max(total, len(f.Items))
+	if maxItems > 0 && len(f.Items) > maxItems {
+		f.Items = f.Items[:maxItems]
+	}
+	return f, total, nil
+}
+
+func parseUTF8(body []byte, contentType string) (*gofeed.Feed, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, fmt.Errorf("%w (empty document)", ErrNotFeed)
 	}

@@ -26,6 +26,8 @@ const (
 	maxSubject         = 1000 // runes
 	maxAddresses       = 100  // per address list (From, To, Cc, Reply-To)
 	maxAddressText     = 320  // runes of a name or an address
+	maxAttachments     = 50   // attachment names
+	maxAttachmentName  = 200  // runes of one
 )
 
 // bound cuts the fields of m to the limits above.
@@ -40,6 +42,16 @@ func bound(m *event.Mail) {
 	}{{"from", &m.From}, {"reply_to", &m.ReplyTo}, {"to", &m.To}, {"cc", &m.Cc}} {
 		if boundAddresses(l.list) {
 			markTruncated(m, l.field)
+		}
+	}
+	if len(m.Attachments) > maxAttachments {
+		m.Attachments = m.Attachments[:maxAttachments:maxAttachments]
+		markTruncated(m, "attachments")
+	}
+	for i, a := range m.Attachments {
+		if s, ok := cutText(a, maxAttachmentName); ok {
+			m.Attachments[i] = s
+			markTruncated(m, "attachments")
 		}
 	}
 	if len(m.Invitations) > maxInvitations {

@@ -89,6 +89,11 @@ func FromMessageDigest(m *message.Message, meta Meta, fallback string) (event.Ev
 		data.Size = m.Size
 	}
 	data.Invitations = invitations(m.Calendars, meta)
+	for _, a := range m.Attachments {
+		if !a.Inline && a.Name != "" {
+			data.Attachments = append(data.Attachments, a.Name)
+		}
+	}
 	bound(&data)
 	typ := event.TypeMailReceived
 	if meta.Sent {
