@@ -189,6 +189,13 @@ func TestGroupBurst(t *testing.T) {
 		if g.Title != "3 new items from go-blog" || !strings.Contains(g.Body, "Title b") || !strings.Contains(g.Body, "Title d") {
 			t.Errorf("grouped notification = %q / %q", g.Title, g.Body)
 		}
+		ids, grouped := d.Members(g.ID)
+		if want := []string{suggestion("b", "", "").ID, suggestion("c", "", "").ID, suggestion("d", "", "").ID}; !grouped || !slices.Equal(ids, want) {
+			t.Errorf("Members(%s) = %v, %v; want %v", g.ID, ids, grouped, want)
+		}
+		if ids, grouped := d.Members(got[0].ID); grouped || len(ids) != 1 || ids[0] != got[0].ID {
+			t.Errorf("Members of a plain notification = %v, %v", ids, grouped)
+		}
 		if len(term.ids()) != 5 {
 			t.Errorf("terminal got %d, want all 5 (it does not group)", len(term.ids()))
 		}

@@ -40,7 +40,14 @@ type grouper struct {
 	mu     sync.Mutex
 	groups map[string]*group
 	closed bool
+	// members maps the ids of recent grouped notifications to the
+	// suggestions they showed, oldest first in shown, for Members.
+	members map[string][]string
+	shown   []string
 }
+
+// keepMembers is how many grouped notifications Members remembers.
+const keepMembers = 256
 
 type group struct {
 	last    time.Time // when the last notification of the group was shown
@@ -52,7 +59,7 @@ func newGrouper(cfg Grouping, now func() time.Time, logger *slog.Logger) *groupe
 	if len(cfg.Channels) == 0 {
 		cfg.Channels = []string{"desktop", "ntfy"}
 	}
-	return &grouper{cfg: cfg, now: now, logger: logger, groups: map[string]*group{}}
+	return &grouper{cfg: cfg, now: now, logger: logger, groups: map[string]*group{}, members: map[string][]string{}}
 }
 
 // groupKey is the burst a delivery belongs to; "" = never grouped.
@@ -133,6 +140,9 @@ func (g *grouper) flush(key string, target Target, next Handler) {
 		return
 	}
 	s := GroupSuggestion(pending)
+	if len(pending) > 1 {
+		g.remember(s.ID, pending)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), groupFlushTimeout)
 	defer cancel()
 	r, err := next(ctx, Delivery{Target: target, Suggestion: s})
@@ -144,6 +154,24 @@ func (g *grouper) flush(key string, target Target, next Handler) {
 		return
 	}
 	log.Debug("grouped notification", "outcome", r.Outcome)
+}
+
+// remember keeps which suggestions the grouped notification id shows.
+func (g *grouper) remember(id string, ss []event.Suggestion) {
+	ids := make([]string, len(ss))
+	for i, s := range ss {
+		ids[i] = s.ID
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if _, ok := g.members[id]; !ok {
+		g.shown = append(g.shown, id)
+	}
+	g.members[id] = ids
+	if len(g.shown) > keepMembers {
+		delete(g.members, g.shown[0])
+		g.shown = g.shown[1:]
+	}
 }
 
 // Close drops the groups not yet shown (their suggestions stay in the
@@ -204,3 +232,15 @@ func GroupSuggestion(ss []event.Suggestion) event.Suggestion {
 // Close stops the dispatcher's timers: bursts gathered for a grouped
 // notification and not yet shown are dropped (they wait in the digest).
 func (d *Dispatcher) Close() { d.groups.Close() }
+
+// Members returns the suggestions a notification with suggestion id id
+// shows: the members of a grouped notification, id itself for any other.
+// grouped reports a grouped one.
+func (d *Dispatcher) Members(id string) (ids []string, grouped bool) {
+	d.groups.mu.Lock()
+	defer d.groups.mu.Unlock()
+	if m, ok := d.groups.members[id]; ok {
+		return slices.Clone(m), true
+	}
+	return []string{id}, false
+}
