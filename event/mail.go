@@ -34,12 +34,36 @@ type Mail struct {
 	// Attachments are the file names of the mail's attachments (not
 	// inline pictures), as the sender wrote them: untrusted.
 	Attachments []string `json:"attachments,omitempty"`
+	// Bounce is set for a delivery failure report: who could not be
+	// reached, and which mail it was.
+	Bounce *Bounce `json:"bounce,omitempty"`
 	// Backfill marks mail read during a new account's look-back: it builds
 	// context; what it reveals is summarised instead of notified one by one.
 	Backfill bool `json:"backfill,omitempty"`
 	// Truncated names the fields that were cut to keep the event small
 	// ("subject", "to", "invitations"…); a cut text ends in "…".
 	Truncated []string `json:"truncated,omitempty"`
+}
+
+// Bounce is what a delivery failure report says. Everything in it is the
+// reporting server's (or a forger's) text.
+type Bounce struct {
+	// Failed are the recipients the mail could not be delivered to.
+	Failed []BouncedRecipient `json:"failed"`
+	// MessageID, Subject and From are the undelivered mail's, when the
+	// report quotes them.
+	MessageID string `json:"message_id,omitempty"`
+	Subject   string `json:"subject,omitempty"`
+	From      string `json:"from,omitempty"`
+}
+
+// BouncedRecipient is one address a mail could not be delivered to.
+type BouncedRecipient struct {
+	Email string `json:"email"`
+	// Status is the enhanced status code ("5.1.1"), Diagnostic the
+	// server's words ("550 5.1.1 User unknown"), when given.
+	Status     string `json:"status,omitempty"`
+	Diagnostic string `json:"diagnostic,omitempty"`
 }
 
 // Address is a mailbox.

@@ -57,8 +57,17 @@ func (p *Planner) enrich(ctx context.Context, ev event.Event, at, now time.Time)
 		At:    at,
 	}
 	if ev.Type == event.TypeFeedItem {
-		if err := p.enrichFeedItem(ev, &u); err != nil {
+		item, err := p.enrichFeedItem(ev, &u)
+		if err != nil {
 			return nil, nil, err
+		}
+		feed, _ := u.Facts["feed"].(string)
+		repeated, err := p.repeatedStory(ctx, ev, feed, item, now)
+		if err != nil {
+			return nil, nil, err
+		}
+		if repeated {
+			return nil, nil, nil
 		}
 	}
 	return []Unit{u}, nil, nil
@@ -66,10 +75,10 @@ func (p *Planner) enrich(ctx context.Context, ev event.Event, at, now time.Time)
 
 // enrichFeedItem adds the facts of a feed item: which interests it mentions
 // (in the title alone, and anywhere), and its fields for templates.
-func (p *Planner) enrichFeedItem(ev event.Event, en *Unit) error {
+func (p *Planner) enrichFeedItem(ev event.Event, en *Unit) (event.FeedItem, error) {
 	var item event.FeedItem
 	if err := ev.Decode(&item); err != nil {
-		return err
+		return item, err
 	}
 	title := item.Title
 	if title == "" {
@@ -119,5 +128,5 @@ func (p *Planner) enrichFeedItem(ev event.Event, en *Unit) error {
 		en.About.Ref = ref
 	}
 	en.Link = item.Link
-	return nil
+	return item, nil
 }

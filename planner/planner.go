@@ -74,6 +74,11 @@ type Planner struct {
 	// as a warning, the rest only counted, so a broken rule does not flood
 	// the log with one line per event.
 	failures map[string]int
+
+	// storyMu orders the claims of feed stories (see repeatedStory);
+	// storySweep is when old claims were last looked for.
+	storyMu    sync.Mutex
+	storySweep time.Time
 }
 
 // Option changes a Planner built by New.

@@ -66,6 +66,7 @@ func Planner(cfg *config.Config, logger *slog.Logger, now func() time.Time, stor
 	}, store, logger.With("enricher", "calendar"))
 	mail := correspondence.New(correspondence.Config{
 		Me:             me,
+		Name:           cfg.User.Name,
 		Location:       cfg.User.Location,
 		FollowUpAfter:  time.Duration(cfg.Planner.FollowUpAfter),
 		BackfillSettle: time.Duration(cfg.Planner.LookbackSettle),

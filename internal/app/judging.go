@@ -17,6 +17,7 @@ import (
 	"github.com/agentd/agentd/internal/suggestions"
 	"github.com/agentd/agentd/planner"
 	"github.com/agentd/agentd/planner/assist"
+	"github.com/agentd/agentd/planner/correspondence"
 	"github.com/agentd/agentd/planner/llm"
 )
 
@@ -116,7 +117,9 @@ func (j *judging) queue(ctx context.Context, ev event.Event, res planner.Result)
 		job := judgeJob{Mail: m, Suggestions: made, Source: ev.Source}
 		switch {
 		case anyJudged(made):
-		case m.Automated && listMail(m) && namesUser(j.cfg, m):
+		case m.Automated && listMail(m) && namesUser(j.cfg, m) && !madeBy(made, ruleAwaitingMyReply):
+			// The rules ask the user by name themselves (a reply owed);
+			// the model is asked only when they made nothing of it.
 			job.Question = true
 		default:
 			return nil
@@ -157,6 +160,15 @@ const tripBuffer = 10 * time.Minute
 // "20 minutes' walk", "trajet 30 min", "Fahrzeit 1 Stunde".
 var tripPhrase = regexp.MustCompile(`(?i)(\d+\s*(min|mins|minutes?|h|hours?|heures?|stunden?|std)\b.{0,40}(door to door|drive|driving|walk|by car|by train|by bike|trip|journey|travel|trajet|route|en voiture|à pied|fahrt|anfahrt|zu fuß|mit dem auto))|((door to door|drive|trip|journey|travel time|trajet|fahrzeit|anfahrt).{0,30}\d+\s*(min|mins|minutes?|h|hours?|heures?|stunden?|std)\b)`)
 
+func madeBy(made []event.Suggestion, rule string) bool {
+	for _, s := range made {
+		if s.Rule == rule {
+			return true
+		}
+	}
+	return false
+}
+
 func anyJudged(made []event.Suggestion) bool {
 	for _, s := range made {
 		if judged(s.Rule) {
@@ -167,55 +179,18 @@ func anyJudged(made []event.Suggestion) bool {
 }
 
 // listMail: a mailing-list mail (not a newsletter or a robot).
-func listMail(m event.Mail) bool {
-	r := strings.ToLower(m.AutomatedReason)
-	return strings.Contains(r, "list-id") || strings.Contains(r, "list-post") || strings.Contains(r, "precedence: list") || strings.Contains(r, "mailing list")
-}
+func listMail(m event.Mail) bool { return correspondence.ListMail(m) }
 
 // namesUser is the cheap filter before asking the model about a list
 // mail: a sentence outside the greeting names the user (first name, full
-// name or an address of theirs, as a word) and asks something (a "?" in
-// the same line or sentence). "Hello Alice," atop a newsletter is not it.
+// name or an address of theirs, as a word) and asks something.
 func namesUser(cfg *config.Config, m event.Mail) bool {
-	var res []*regexp.Regexp
-	word := func(prefix, s string) {
-		if re, err := regexp.Compile(`(?i)(^|` + prefix + `)` + regexp.QuoteMeta(s) + `($|[^\p{L}\p{N}@])`); err == nil {
-			res = append(res, re)
-		}
-	}
-	if n := strings.TrimSpace(cfg.User.Name); n != "" {
-		word(`[^\p{L}\p{N}]`, n) // "@Alice Martin" names her too
-		if first, _, ok := strings.Cut(n, " "); ok && len([]rune(first)) >= 3 {
-			word(`[^\p{L}\p{N}]`, first)
-		}
-	}
+	me := make([]string, 0, len(cfg.User.Aliases)+1)
 	for a := range userAddresses(cfg) {
-		word(`[^\p{L}\p{N}@.]`, a)
+		me = append(me, a)
 	}
-	greeting := true
-	for _, line := range strings.Split(m.Text, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, ">") {
-			continue
-		}
-		if greeting {
-			greeting = false
-			if len([]rune(line)) <= 40 && strings.ContainsAny(line[len(line)-1:], ",!:") {
-				continue // "Hello Alice," "Bonjour Alice !" "Liebe Alice,"
-			}
-		}
-		for _, sentence := range strings.SplitAfter(line, "?") {
-			if !strings.HasSuffix(sentence, "?") {
-				continue
-			}
-			for _, re := range res {
-				if re.MatchString(sentence) {
-					return true
-				}
-			}
-		}
-	}
-	return false
+	_, ok := correspondence.NewNames(cfg.User.Name, me).Asks(m.Text)
+	return ok
 }
 
 func (j *judging) handler() bus.Handler {

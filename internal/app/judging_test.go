@@ -71,9 +71,10 @@ func TestJudgementDropsAScam(t *testing.T) {
 	}
 }
 
-// TestListMailThatAsksTheUser: a mailing-list mail that names the user is
-// shown to the model; when it asks them directly, a suggestion to reply
-// on the list. A list mail that does not name them costs no call.
+// TestListMailThatAsksTheUser: a mailing-list mail that asks the user by
+// name is a reply owed by the rules alone, with no model call (one nudge,
+// not also the model's "reply on the list"). A list mail that does not
+// name them costs no call either.
 func TestListMailThatAsksTheUser(t *testing.T) {
 	ds := newDraftSetup(t, "full", func(req llmtest.ChatRequest) string {
 		if strings.Contains(req.Messages[0].Content, "mailing-list") {
@@ -89,14 +90,17 @@ func TestListMailThatAsksTheUser(t *testing.T) {
 	a := startApp(t, ds.cfg, &out)
 	deliver(t, ds.root, "1.l", list("l1@example.net", "Hi all, the new build is out. Comments welcome."))
 	deliver(t, ds.root, "2.l", list("l2@example.net", "Alice, could you review patch v2 before Friday? It touches your parser."))
-	waitUntil(t, "the list question", func() bool { return strings.Contains(out.String(), "Reply to Bob Stone on the list") })
+	waitUntil(t, "the list question", func() bool { return strings.Contains(out.String(), "Reply to Bob Stone") })
 	if err := a.Stop(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if n := ds.srv.Calls(); n != 1 {
-		t.Errorf("model calls %d, want 1 (only the list mail that names the user)", n)
+	if n := ds.srv.Calls(); n != 0 {
+		t.Errorf("model calls %d, want 0 (the rules asked the user by name)", n)
 	}
-	rec := suggestionRecord(t, ds.cfg, func(r suggestions.Record) bool { return r.Suggestion.Rule == ruleListQuestion })
+	if strings.Contains(out.String(), "on the list") {
+		t.Errorf("the model's list question too:\n%s", out.String())
+	}
+	rec := suggestionRecord(t, ds.cfg, func(r suggestions.Record) bool { return r.Suggestion.Rule == ruleAwaitingMyReply })
 	if rec.Suggestion.About[0].Ref != "l2@example.net" || !strings.Contains(rec.Suggestion.Body, "review patch v2") {
 		t.Errorf("list question %+v", rec.Suggestion)
 	}

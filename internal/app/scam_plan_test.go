@@ -28,9 +28,9 @@ func TestPlanScamsAreNotBills(t *testing.T) {
 		"Mon, 09 Mar 2026 08:00:00 +0100", "Unpaid invoice #44817",
 		"Dear customer,\n\nYour invoice #44817 of EUR 389.00 is unpaid. Pay within 24 hours, by 10 March 2026, to avoid legal action.\nThe invoice is attached.\n",
 		"Invoice_44817.zip")
-	prize := plainMail("prize-1@promo.example", "Service Client <gagnant@jeu-concours-france.example>", "Mon, 09 Mar 2026 09:00:00 +0100",
+	prize := travelMail("prize-1@promo.example", "Service Client <gagnant@jeu-concours-france.example>", "Mon, 09 Mar 2026 09:00:00 +0100",
 		"Félicitations, vous avez gagné !", "Cher client,\n\nVous avez gagné un iPhone 17 ! Pour le recevoir, réglez les frais de livraison de 1,95 € avant le 11 mars 2026.\nFacture n° 2026-881, montant à payer : 1,95 €.\n")
-	earlier := plainMail("acme-0@acme.example", "ACME Billing <billing@acme.example>", "Mon, 09 Feb 2026 08:00:00 +0100",
+	earlier := travelMail("acme-0@acme.example", "ACME Billing <billing@acme.example>", "Mon, 09 Feb 2026 08:00:00 +0100",
 		"Your ACME account", "Hello,\n\nwelcome to ACME.\n")
 	invoice := withAttachment("acme-1@acme.example", "ACME Billing <billing@acme.example>", "",
 		"Mon, 09 Mar 2026 08:30:00 +0100", "Invoice INV-2026-0412",

@@ -10,7 +10,7 @@ import (
 )
 
 // plainMail is a text/plain mail to me@example.com.
-func plainMail(id, from, date, subject, body string) string {
+func travelMail(id, from, date, subject, body string) string {
 	return fmt.Sprintf("Message-ID: <%s>\r\nFrom: %s\r\nTo: Me <me@example.com>\r\nDate: %s\r\nSubject: %s\r\n"+
 		"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n%s",
 		id, from, date, subject, strings.ReplaceAll(body, "\n", "\r\n"))
@@ -54,7 +54,7 @@ func find(ss []event.Suggestion, parts ...string) *event.Suggestion {
 // departure, boarding honoured, besides the check-in.
 func TestPlanEveryLegOfATrip(t *testing.T) {
 	paris, _ := time.LoadLocation("Europe/Paris")
-	train := plainMail("sncf-1@sncf.example", "SNCF Connect <confirmation@sncf.example>", "Mon, 09 Mar 2026 18:00:00 +0100",
+	train := travelMail("sncf-1@sncf.example", "SNCF Connect <confirmation@sncf.example>", "Mon, 09 Mar 2026 18:00:00 +0100",
 		"Votre voyage Paris - Lyon", `Bonjour,
 
 Votre voyage est confirmé. Référence de dossier : QZT3LP
@@ -67,7 +67,7 @@ Retour : vendredi 13 mars 2026
 TGV INOUI 6684  Lyon Part-Dieu → Paris Gare de Lyon
 Départ 18:04 - Arrivée 20:00
 `)
-	flight := plainMail("lh-1@lh.example", "Lufthansa <booking@lh.example>", "Mon, 09 Mar 2026 19:00:00 +0100",
+	flight := travelMail("lh-1@lh.example", "Lufthansa <booking@lh.example>", "Mon, 09 Mar 2026 19:00:00 +0100",
 		"Your trip to Vienna", `Dear Me,
 
 Booking reference: QX7ZP2
@@ -116,7 +116,7 @@ Boarding 08:55
 // station takes moves the reminder to departure - trip - 10 min.
 func TestPlanLeaveByTripTime(t *testing.T) {
 	berlin, _ := time.LoadLocation("Europe/Berlin")
-	mail := plainMail("db-1@db.example", "DB <buchung@db.example>", "Mon, 09 Mar 2026 18:00:00 +0100",
+	mail := travelMail("db-1@db.example", "DB <buchung@db.example>", "Mon, 09 Mar 2026 18:00:00 +0100",
 		"Ihre Fahrkarte", `Guten Tag,
 
 Hinfahrt am 12.03.2026
@@ -140,13 +140,13 @@ Ihre Anfahrt zum Bahnhof: ca. 30 Minuten mit der S-Bahn.
 // reminded before its window; plain shipping notices stay quiet.
 func TestPlanParcelsThatNeedSomeone(t *testing.T) {
 	paris, _ := time.LoadLocation("Europe/Paris")
-	signature := plainMail("ups-1@ups.example", "UPS <pkginfo@ups.example>", "Mon, 09 Mar 2026 18:00:00 +0100",
+	signature := travelMail("ups-1@ups.example", "UPS <pkginfo@ups.example>", "Mon, 09 Mar 2026 18:00:00 +0100",
 		"Your UPS delivery", "Your package 1Z999AA10123456784 will be delivered on Thursday 12 March 2026 between 10:00 and 14:00.\nA signature is required.")
-	colis := plainMail("cp-1@chronopost.example", "Chronopost <noreply@chronopost.example>", "Mon, 09 Mar 2026 18:30:00 +0100",
+	colis := travelMail("cp-1@chronopost.example", "Chronopost <noreply@chronopost.example>", "Mon, 09 Mar 2026 18:30:00 +0100",
 		"Livraison de votre colis", "Votre colis XY123456789FR sera livré le 13 mars 2026 entre 8h et 13h.\nRemise contre signature : une personne doit être présente.")
-	shipped := plainMail("shop-1@shop.example", "Shop <noreply@shop.example>", "Mon, 09 Mar 2026 18:40:00 +0100",
+	shipped := travelMail("shop-1@shop.example", "Shop <noreply@shop.example>", "Mon, 09 Mar 2026 18:40:00 +0100",
 		"Your order has shipped", "Good news: your order has shipped with DHL. Tracking number JD014600003828471234. Estimated delivery: 12 March 2026.")
-	outForDelivery := plainMail("dhl-1@dhl.example", "DHL <noreply@dhl.example>", "Tue, 10 Mar 2026 07:40:00 +0100",
+	outForDelivery := travelMail("dhl-1@dhl.example", "DHL <noreply@dhl.example>", "Tue, 10 Mar 2026 07:40:00 +0100",
 		"Your parcel is on its way", "Good news! Your DHL parcel is out for delivery.\nTracking number: JD014600003828479999")
 	at := time.Date(2026, 3, 10, 9, 0, 0, 0, paris)
 	ss := planned(t, map[string]string{"1.ups": signature, "2.colis": colis, "3.shipped": shipped, "4.dhl": outForDelivery}, at, 5*24*time.Hour)

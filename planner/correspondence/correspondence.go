@@ -22,6 +22,7 @@ import (
 	"github.com/agentd/agentd/event"
 	"github.com/agentd/agentd/internal/state"
 	"github.com/agentd/agentd/planner"
+	"github.com/agentd/agentd/planner/extract"
 )
 
 // Defaults for the zero values of Config.
@@ -61,6 +62,7 @@ const (
 	UnitDeadline        = "deadline"
 	UnitBooking         = "booking"
 	UnitBackfillSummary = "backfill_summary"
+	// UnitBounce (bounce.go): a recipient a mail of the user's did not reach.
 )
 
 // Config is what the enricher needs to know about the user.
@@ -76,6 +78,9 @@ type Config struct {
 	// BackfillSettle delays the look-back summary (default
 	// DefaultBackfillSettle).
 	BackfillSettle time.Duration
+	// Name is the user's name: a mailing-list mail that asks them by name
+	// (or by address) is a question to them.
+	Name string
 }
 
 // Enricher computes mail facts; see the package comment. It is safe for
@@ -83,6 +88,7 @@ type Config struct {
 type Enricher struct {
 	cfg    Config
 	me     map[string]bool
+	names  Names
 	store  state.Store
 	logger *slog.Logger
 
@@ -111,7 +117,7 @@ func New(cfg Config, store state.Store, logger *slog.Logger) *Enricher {
 			me[a] = true
 		}
 	}
-	return &Enricher{cfg: cfg, me: me, store: store, logger: logger}
+	return &Enricher{cfg: cfg, me: me, names: NewNames(cfg.Name, cfg.Me), store: store, logger: logger}
 }
 
 // Enrich records the mail in its thread and returns the units of the
@@ -140,6 +146,21 @@ func (e *Enricher) Enrich(ctx context.Context, ev event.Event, now time.Time) ([
 	}
 
 	rec := e.record(ev, m, now)
+	// Bookings come from robots (airlines, shops): automated is expected.
+	// The user's own mail confirms nothing to them (a confirmation they
+	// forward is someone else's trip; their copy arrived in the INBOX).
+	var bookings []extract.Booking
+	if !rec.Mine {
+		bookings = extract.Bookings(m.Subject, m.Text, m.Language, rec.Date, e.cfg.Location)
+	}
+	if bills(bookings) || invites(m) {
+		// One story, one nudge: the question of an invoice ("paperless
+		// billing?") or of an invitation ("can you make it?") is answered
+		// by paying or by answering the invitation, which have their own
+		// suggestions. A friend's flight details with "can you pick me
+		// up?" still ask.
+		rec.Asks, rec.Question = false, ""
+	}
 	th, err := e.track(ctx, ev, m, &rec, now)
 	if err != nil {
 		return nil, nil, fmt.Errorf("mail enricher: event %s (message %s): %w", ev.ID, m.MessageID, err)
@@ -149,12 +170,27 @@ func (e *Enricher) Enrich(ctx context.Context, ev event.Event, now time.Time) ([
 	threadScope := "mail.thread." + th.ID
 	scopes := []string{threadScope, msgScope}
 
+	// A report that the mail reached nobody: no answer will come, the
+	// report is the nudge. Its thread (if another) is re-evaluated too.
+	other, err := e.markBounced(ctx, m, th, now)
+	if err != nil {
+		return nil, nil, fmt.Errorf("mail enricher: event %s: bounce: %w", ev.ID, err)
+	}
 	units := e.threadUnits(ev, th, m.Backfill, now)
-	units = append(units, e.messageUnits(ev, m, rec, th, now)...)
+	if other != nil {
+		units = append(units, e.threadUnits(ev, other, m.Backfill, now)...)
+		scopes = append(scopes, "mail.thread."+other.ID)
+	}
+	units = append(units, e.messageUnits(ev, m, rec, th, bookings, now)...)
 	if units, err = e.screen(ctx, m, rec, units); err != nil {
 		return nil, nil, fmt.Errorf("mail enricher: event %s: %w", ev.ID, err)
 	}
 	units = oneNudge(units)
+	bounced, err := e.bounceUnits(ctx, ev, m, rec, th, now)
+	if err != nil {
+		return nil, nil, fmt.Errorf("mail enricher: event %s: bounce: %w", ev.ID, err)
+	}
+	units = append(units, bounced...)
 	if m.Backfill {
 		sum, err := e.backfill(ctx, ev, m, rec, th, units, now)
 		if err != nil {
@@ -164,6 +200,28 @@ func (e *Enricher) Enrich(ctx context.Context, ev event.Event, now time.Time) ([
 		scopes = append(scopes, backfillScope(m.Account))
 	}
 	return units, scopes, nil
+}
+
+// bills reports whether one of the bookings is an invoice.
+func bills(bookings []extract.Booking) bool {
+	for _, b := range bookings {
+		if b.Kind == "invoice" {
+			return true
+		}
+	}
+	return false
+}
+
+// invites reports whether the mail carries an invitation to answer (not
+// an answer to the user's own invitation).
+func invites(m event.Mail) bool {
+	for _, inv := range m.Invitations {
+		switch strings.ToUpper(inv.Method) {
+		case "REQUEST", "ADD", "":
+			return true
+		}
+	}
+	return false
 }
 
 // isMe reports whether addr is one of the user's addresses.

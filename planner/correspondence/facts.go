@@ -32,7 +32,15 @@ func (e *Enricher) threadUnits(ev event.Event, th *thread, backfill bool, now ti
 		u.Facts["sent_at"] = q.Date.In(e.cfg.Location)
 		u.Facts["question"] = q.Question
 		u.Facts["to"] = strings.Join(q.To, ", ")
-		u.Facts["follow_up_at"] = q.Date.Add(e.cfg.FollowUpAfter).In(e.cfg.Location)
+		followUp := q.Date.Add(e.cfg.FollowUpAfter)
+		back := awayUntil(th, *q)
+		if !back.IsZero() {
+			if at := afterReturn(back, e.cfg.Location); at.After(followUp) {
+				followUp = at
+			}
+		}
+		u.Facts["follow_up_at"] = followUp.In(e.cfg.Location)
+		u.Facts["away_until"] = zeroOr(back, e.cfg.Location)
 		u.Facts["follow_up_after"] = e.cfg.FollowUpAfter
 		u.Facts["remind_at"] = u.Facts["follow_up_at"]
 		units = append(units, u)
@@ -78,7 +86,7 @@ func awaitingTheirs(th *thread, now time.Time) *msgRecord {
 		}
 	}
 	for i, m := range th.Messages {
-		if !m.Mine || !m.Asks || !m.Others || m.Date.After(now) {
+		if !m.Mine || !m.Asks || !m.Others || m.Bounced || m.Date.After(now) {
 			continue
 		}
 		if !lastAnswer.IsZero() && !m.Date.After(lastAnswer) {
@@ -87,6 +95,18 @@ func awaitingTheirs(th *thread, now time.Time) *msgRecord {
 		return &th.Messages[i]
 	}
 	return nil
+}
+
+// awayUntil is the latest return date of the out-of-office replies that
+// came after the user's question q, or zero.
+func awayUntil(th *thread, q msgRecord) time.Time {
+	var back time.Time
+	for _, m := range th.Messages {
+		if m.Away && !m.Date.Before(q.Date) && m.Back.After(back) {
+			back = m.Back
+		}
+	}
+	return back
 }
 
 // unit is a unit about one message of the thread, in the thread's scope.
@@ -121,7 +141,7 @@ func (e *Enricher) unit(ev event.Event, th *thread, m msgRecord, kind string, ba
 
 // messageUnits are the units of the mail itself: the mail (for user rules
 // about any mail), each deadline it sets and each booking it confirms.
-func (e *Enricher) messageUnits(ev event.Event, m event.Mail, rec msgRecord, th *thread, now time.Time) []planner.Unit {
+func (e *Enricher) messageUnits(ev event.Event, m event.Mail, rec msgRecord, th *thread, bookings []extract.Booking, now time.Time) []planner.Unit {
 	loc := e.cfg.Location
 	base := func(kind string) planner.Unit {
 		return planner.Unit{
@@ -154,9 +174,14 @@ func (e *Enricher) messageUnits(ev event.Event, m event.Mail, rec msgRecord, th 
 	units := []planner.Unit{msg}
 
 	// Deadlines: only what a person wrote; a newsletter's "offer ends
-	// Friday" is not the user's deadline.
-	if !m.Automated && !rec.Mine {
+	// Friday" is not the user's deadline. An invitation's dates are the
+	// meeting's and its answer's (the calendar's suggestions), and a
+	// booking's date is reminded as the booking: one story, one nudge.
+	if !m.Automated && !rec.Mine && !invites(m) {
 		for _, d := range extract.Deadlines(m.Subject+"\n"+m.Text, m.Language, rec.Date, loc) {
+			if sameDayAsBooking(d.Time, bookings, loc) {
+				continue
+			}
 			end := d.Time
 			if d.AllDay {
 				end = endOfDay(d.Time, loc)
@@ -179,13 +204,6 @@ func (e *Enricher) messageUnits(ev event.Event, m event.Mail, rec msgRecord, th 
 			deadlineFacts(u.Facts, d, rec, loc)
 			units = append(units, u)
 		}
-	}
-	// Bookings come from robots (airlines, shops): automated is expected.
-	// The user's own mail confirms nothing to them (a confirmation they
-	// forward is someone else's trip; their copy arrived in the INBOX).
-	var bookings []extract.Booking
-	if !rec.Mine {
-		bookings = extract.Bookings(m.Subject, m.Text, m.Language, rec.Date, loc)
 	}
 	for _, b := range bookings {
 		u := base(UnitBooking)
@@ -263,6 +281,20 @@ func (e *Enricher) messageUnits(ev event.Event, m event.Mail, rec msgRecord, th 
 		units = append(units, u)
 	}
 	return whatDeadlines(e.appointmentUnits(units, base, m, rec, now))
+}
+
+// sameDayAsBooking reports whether t falls on the day a booking is due or
+// starts (an invoice's "pay by 23 December" is its due date).
+func sameDayAsBooking(t time.Time, bookings []extract.Booking, loc *time.Location) bool {
+	day := t.In(loc).Format(time.DateOnly)
+	for _, b := range bookings {
+		for _, bt := range []time.Time{b.Due, b.Start} {
+			if !bt.IsZero() && bt.In(loc).Format(time.DateOnly) == day {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // remindAt is when to remind about something at t, for a mail written at

@@ -34,6 +34,10 @@ func NormalizeSubject(s string) string {
 			s = rest
 			continue
 		}
+		if rest, ok := cutAwayPrefix(s); ok {
+			s = rest
+			continue
+		}
 		if s == before {
 			return s
 		}
@@ -61,4 +65,21 @@ func cutTag(s string) (string, bool) {
 		return s, false
 	}
 	return s[j+1:], true
+}
+
+// cutAwayPrefix removes an out-of-office reply's prefix ("Automatic reply:",
+// "Réponse automatique :", "Abwesend:"), so the reply joins the thread of
+// the mail it answers even without In-Reply-To.
+func cutAwayPrefix(s string) (string, bool) {
+	for _, p := range awaySubjects {
+		p = strings.TrimSuffix(p, ":")
+		if len(s) <= len(p) || !strings.EqualFold(s[:len(p)], p) {
+			continue
+		}
+		rest := strings.TrimLeft(s[len(p):], " \u00a0")
+		if strings.HasPrefix(rest, ":") {
+			return strings.TrimSpace(rest[1:]), true
+		}
+	}
+	return s, false
 }

@@ -21,6 +21,10 @@ func TestNormalizeSubject(t *testing.T) {
 		"prefix without colon kept":   {"Re Budget", "Re Budget"},
 		"only a prefix":               {"Re:", ""},
 		"empty":                       {"", ""},
+		"out of office":               {"Automatic reply: Re: Budget", "Budget"},
+		"réponse automatique":         {"Réponse automatique : Compte rendu", "Compte rendu"},
+		"abwesend":                    {"Abwesend: AW: Unterlagen", "Unterlagen"},
+		"absent without colon kept":   {"Absent tomorrow", "Absent tomorrow"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -68,6 +68,14 @@ type msgRecord struct {
 	Question  string `json:"question,omitempty"`
 	Automated bool   `json:"automated,omitempty"`
 	Backfill  bool   `json:"backfill,omitempty"`
+	// Recipients counts the addresses besides the user's in To and Cc;
+	// Bounced: a delivery report said none of them got the mail.
+	Recipients int  `json:"recipients,omitempty"`
+	Bounced    bool `json:"bounced,omitempty"`
+	// Away: an out-of-office reply, back on Back (zero when it gives no
+	// date).
+	Away bool      `json:"away,omitempty"`
+	Back time.Time `json:"back,omitzero"`
 }
 
 // ref is the About.Ref of suggestions about the message.
@@ -118,12 +126,36 @@ func (e *Enricher) record(ev event.Event, m event.Mail, now time.Time) msgRecord
 			r.Others = true
 		}
 	}
+	for _, l := range [][]event.Address{m.To, m.Cc} {
+		for _, a := range l {
+			if !e.isMe(a.Email) {
+				r.Recipients++
+			}
+		}
+	}
 	// A person asks something only in what they wrote, not in the
 	// earlier mail they quote. Automated mail never asks (a newsletter's
 	// "reply by Friday" is marketing).
+	if !r.Automated && !r.Mine && robotText.MatchString(extract.Unquoted(m.Text)) {
+		// "This is an automated message, please do not reply": a machine
+		// wrote it, it neither asks nor answers.
+		r.Automated = true
+	}
 	if !r.Automated {
 		r.Asks, r.Question = extract.Question(extract.Unquoted(m.Text), m.Language)
 		r.Question = oneLine(r.Question, 200)
+	}
+	// An out-of-office reply answers nothing and asks nothing.
+	if !r.Mine && awayReply(m) {
+		r.Away, r.Automated, r.Asks, r.Question = true, true, false, ""
+		r.Back = backOn(m, r.Date, e.cfg.Location)
+	}
+	// A mailing-list mail that asks the user by name is a question to
+	// them, as if they were in To.
+	if ListMail(m) && !r.Mine && !bulkSender(r.From) {
+		if q, ok := e.names.Asks(m.Text); ok {
+			r.Asks, r.Question, r.Direct, r.Automated = true, oneLine(q, 200), true, false
+		}
 	}
 	return r
 }
@@ -365,6 +397,7 @@ func (th *thread) add(rec msgRecord) {
 	for i, old := range th.Messages {
 		if old.Key == rec.Key {
 			rec.Mine = rec.Mine || old.Mine
+			rec.Bounced = rec.Bounced || old.Bounced
 			// Live outranks look-back: the mail was seen as it happened.
 			rec.Backfill = rec.Backfill && old.Backfill
 			th.Messages[i] = rec

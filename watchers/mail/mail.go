@@ -94,6 +94,7 @@ func FromMessageDigest(m *message.Message, meta Meta, fallback string) (event.Ev
 			data.Attachments = append(data.Attachments, a.Name)
 		}
 	}
+	data.Bounce = bounceOf(m, auto)
 	bound(&data)
 	typ := event.TypeMailReceived
 	if meta.Sent {

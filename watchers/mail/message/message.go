@@ -142,6 +142,10 @@ type Message struct {
 	// "delivery-status" for bounces, "disposition-notification" for read
 	// receipts; empty otherwise.
 	Report string
+	// Delivery holds the recipient blocks of a delivery status report, and
+	// Original the headers of the mail it reports on (nil if absent).
+	Delivery []DeliveryStatus
+	Original *Original
 
 	// Size is the number of bytes read; Truncated is set when the mail was
 	// longer than Options.MaxBytes.

@@ -161,6 +161,15 @@ func (w *walker) leaf(h gmtextproto.Header, mediaType string, params map[string]
 	lname := strings.ToLower(name)
 	cte := strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding")))
 
+	if w.msg.Report == "delivery-status" && parent == "multipart/report" {
+		switch mediaType {
+		case "message/delivery-status", "message/global-delivery-status", "message/rfc822", "text/rfc822-headers", "message/global", "message/global-headers":
+			data, _ := w.readPart(body, cte)
+			w.reportPart(mediaType, data)
+			w.addAttachment(name, mediaType, int64(len(data)), false)
+			return nil
+		}
+	}
 	if mediaType == "text/calendar" || mediaType == "application/ics" || strings.HasSuffix(lname, ".ics") {
 		if len(w.msg.Calendars) >= maxCalendars {
 			w.addAttachment(name, mediaType, w.skip(cte, body), disp == "inline")
