@@ -106,9 +106,11 @@ func DedupStage(log *DeliveryLog, now func() time.Time, logger *slog.Logger) Sta
 				return Result{Outcome: Failed}, &DeliveryError{Notifier: name, Suggestion: id, Retry: true, Err: err}
 			}
 			r, err := next(ctx, d)
-			if err != nil || r.Outcome != Delivered {
+			if err != nil || (r.Outcome != Delivered && r.Outcome != Grouped) {
 				return r, err
 			}
+			// A Grouped suggestion is the grouper's to show: recorded as
+			// handed over, so a redelivery does not show it alone.
 			r.At = now()
 			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 			defer cancel()

@@ -67,6 +67,11 @@ type Dispatcher struct {
 	attemptTimeout time.Duration
 	handler        Handler
 	failures       *failureLog
+	routes         Routes
+	outsideHours   string
+	budget         Budget
+	grouping       Grouping
+	groups         *grouper
 }
 
 // NewDispatcher delivers to targets and keeps the delivery log in store.
@@ -87,11 +92,14 @@ func NewDispatcher(targets []Target, store state.Store, logger *slog.Logger, opt
 	for _, o := range opts {
 		o(d)
 	}
+	d.groups = newGrouper(d.grouping, d.now, logger)
 	d.handler = Chain(Send,
 		ExpiryStage(d.now),
-		RouteStage(),
+		RouteTreeStage(d.routes, d.now),
 		DedupStage(d.log, d.now, logger),
-		QuietHoursStage(d.quiet, d.now),
+		QuietHoursStageMode(d.quiet, d.now, d.outsideHours),
+		d.groups.stage(),
+		BudgetStage(d.budget, d.log.store, d.now, logger),
 		RetryStage(d.retry, d.sleep),
 		TimeoutStage(d.attemptTimeout),
 	)
@@ -157,6 +165,10 @@ func (d *Dispatcher) Deliver(ctx context.Context, s event.Suggestion) (deferUnti
 			logger.Debug("suggestion expired, dropped", "expires", s.Expires)
 		case Duplicate:
 			logger.Debug("suggestion already delivered", "at", r.At)
+		case DigestOnly:
+			logger.Debug("suggestion not pushed, digest only", "reason", r.Reason)
+		case Grouped:
+			logger.Debug("suggestion held for a grouped notification")
 		case NotRouted:
 			logger.Debug("suggestion not routed to this notifier", "kind", s.Kind, "priority", s.Priority)
 		}

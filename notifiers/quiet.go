@@ -32,10 +32,27 @@ func QuietHoursIn(w Window, loc *time.Location) QuietFunc {
 	}
 }
 
+// What happens to a non-urgent push during quiet hours (notify.outside_hours).
+const (
+	OutsideHoursWait   = "wait"   // held back until they end (the default)
+	OutsideHoursDigest = "digest" // not pushed: the digest shows it
+)
+
+// WithOutsideHours sets what quiet hours do to non-urgent suggestions:
+// OutsideHoursWait (the default) or OutsideHoursDigest.
+func WithOutsideHours(mode string) Option { return func(d *Dispatcher) { d.outsideHours = mode } }
+
 // QuietHoursStage holds back deliveries during quiet hours on targets whose
 // route respects them; urgent suggestions go through. A nil quiet means no
 // quiet hours.
 func QuietHoursStage(quiet QuietFunc, now func() time.Time) Stage {
+	return QuietHoursStageMode(quiet, now, OutsideHoursWait)
+}
+
+// QuietHoursStageMode is QuietHoursStage with what happens to a non-urgent
+// suggestion during quiet hours: with OutsideHoursDigest it is not pushed
+// (DigestOnly) instead of waiting.
+func QuietHoursStageMode(quiet QuietFunc, now func() time.Time, mode string) Stage {
 	return func(next Handler) Handler {
 		return func(ctx context.Context, d Delivery) (Result, error) {
 			if quiet == nil || !d.Target.Route.QuietHours ||
@@ -48,6 +65,9 @@ func QuietHoursStage(quiet QuietFunc, now func() time.Time) Stage {
 			// back at; delivering beats holding the suggestion forever.
 			if !in || !ends.After(t) {
 				return next(ctx, d)
+			}
+			if mode == OutsideHoursDigest {
+				return Result{Outcome: DigestOnly, Reason: "quiet hours"}, nil
 			}
 			return Result{Outcome: Deferred, DeferUntil: ends}, nil
 		}

@@ -21,12 +21,14 @@ type Outcome int
 // Outcomes. Failed is the zero value, so a handler that returns an error
 // without filling in a Result reads as a failure.
 const (
-	Failed    Outcome = iota // the notifier (or the delivery log) failed; see the error
-	Delivered                // the notifier took it
-	Expired                  // the suggestion's Expires had passed: dropped
-	NotRouted                // the target's route does not take this kind or priority
-	Duplicate                // the delivery log says it was delivered before
-	Deferred                 // held back for quiet hours until Result.DeferUntil
+	Failed     Outcome = iota // the notifier (or the delivery log) failed; see the error
+	Delivered                 // the notifier took it
+	Expired                   // the suggestion's Expires had passed: dropped
+	NotRouted                 // the target's route does not take this kind or priority
+	Duplicate                 // the delivery log says it was delivered before
+	Deferred                  // held back for quiet hours until Result.DeferUntil
+	DigestOnly                // not pushed (quiet hours, the day's interruption budget): the digest shows it
+	Grouped                   // held for a grouped notification of a burst (see Grouping)
 )
 
 func (o Outcome) String() string {
@@ -43,6 +45,10 @@ func (o Outcome) String() string {
 		return "duplicate"
 	case Deferred:
 		return "deferred"
+	case DigestOnly:
+		return "digest only"
+	case Grouped:
+		return "grouped"
 	default:
 		return fmt.Sprintf("outcome(%d)", int(o))
 	}
@@ -53,6 +59,9 @@ type Result struct {
 	Outcome Outcome
 	// DeferUntil is when a Deferred delivery is worth trying again.
 	DeferUntil time.Time
+	// Reason says why a delivery was DigestOnly ("quiet hours",
+	// "interruption budget").
+	Reason string
 	// Attempts counts the Notify calls made.
 	Attempts int
 	// At is when the suggestion was delivered: now for Delivered, the

@@ -239,16 +239,19 @@ func (a *App) startPipeline(ctx context.Context, cfg *config.Config) (err error)
 	// The callback runs on the desktop notifier's signal goroutine, which
 	// Close waits for; it must not take a.mu, which Stop and Reload hold
 	// while they close the notifiers.
+	var d *notifiers.Dispatcher // set below, before any notification is shown
 	targets := Notifiers(cfg, a.opts.Stdout, a.logger, a.now, func(id, action string) {
 		a.logger.Info("notification action", "suggestion", id, "action", action)
-		a.feedback(runCtx, book, cfg.User.Location, id, action)
+		a.notificationAction(runCtx, d, book, cfg.User.Location, id, action)
 	})
 	opts := []notifiers.Option{notifiers.WithClock(a.now)}
 	if q := QuietHours(cfg); q != nil {
 		opts = append(opts, notifiers.WithQuietHours(q))
 	}
-	d := notifiers.NewDispatcher(targets, deliveryLog, a.logger.With("component", "notify"), opts...)
+	opts = append(opts, deliveryOptions(cfg)...)
+	d = notifiers.NewDispatcher(targets, deliveryLog, a.logger.With("component", "notify"), opts...)
 	a.stops = append(a.stops, func() {
+		d.Close()
 		for _, t := range targets {
 			closeNotifier(t.Notifier)
 		}

@@ -249,6 +249,20 @@ type Notify struct {
 	Ntfy     *Ntfy
 	Webhook  *Webhook
 	Digest   *Digest
+	// Routes is the route tree (see NotifyRoute); empty = each channel's
+	// own min_priority and kinds.
+	Routes []NotifyRoute
+	// OutsideHours is what quiet hours do to a non-urgent suggestion on a
+	// channel that honours them: OutsideHoursWait (default) holds it until
+	// they end, OutsideHoursDigest leaves it to the digest.
+	OutsideHours string
+	// MaxInterruptions is how many suggestions desktop, ntfy and webhook
+	// push per day; past it non-urgent ones wait in the digest. 0 = no
+	// limit.
+	MaxInterruptions int
+	// GroupWindow gathers a burst of related suggestions (same rule and
+	// source) on desktop and ntfy into one notification; 0 = off.
+	GroupWindow Duration
 }
 
 // Ntfy pushes suggestions to an ntfy topic (a phone, a browser).

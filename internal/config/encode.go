@@ -210,6 +210,7 @@ func (c *Config) mapSlice() yaml.MapSlice {
 		m = append(m, kv{Key: "smtp", Value: s})
 		notify = append(notify, kv{Key: "digest", Value: m})
 	}
+	notify = encodeDelivery(notify, c.Notify)
 
 	planner := put(yaml.MapSlice{}, "feed_max_age", c.Planner.FeedMaxAge)
 	// 0 is a lead time of its own (remind as the meeting starts), not

@@ -460,7 +460,8 @@ func (d *decoder) llm(v val, l *LLM) {
 func sendModes() []string { return []string{SendNever, SendRedacted, SendFull} }
 
 func (d *decoder) notify(v val, n *Notify) {
-	f, _ := d.fields(v, "notify", "terminal", "desktop", "ntfy", "webhook", "digest")
+	f, _ := d.fields(v, "notify", "terminal", "desktop", "ntfy", "webhook", "digest",
+		"routes", "outside_hours", "max_interruptions", "group_window")
 	// A key present, even empty ("terminal: {}" or "terminal:"), turns the
 	// channel on with its defaults.
 	if tv := f.get("terminal"); !tv.absent() {
@@ -495,6 +496,7 @@ func (d *decoder) notify(v val, n *Notify) {
 	if gv := f.get("digest"); !gv.absent() {
 		n.Digest = d.digest(gv)
 	}
+	d.delivery(f, n)
 }
 
 func (d *decoder) ntfy(v val) *Ntfy {
