@@ -113,12 +113,15 @@ func oneNudge(units []planner.Unit) []planner.Unit {
 		case UnitAppointment:
 			covered[u.About.Ref] = UnitAppointment
 		case UnitDeadline:
-			// Only a deadline reminded within a day of the question: a
-			// question due in three weeks wants its answer nudged now.
+			// A deadline reminded within a day of the question, or one
+			// that names what is due ("the signed consent form by
+			// Friday noon": the reminder says it all). A bare question
+			// due in three weeks wants its answer nudged now.
 			asks, _ := u.Facts["asks"].(bool)
 			remind, _ := u.Facts["remind_at"].(time.Time)
 			asked, _ := u.Facts["date"].(time.Time)
-			if asks && u.Facts["deadline_kind"] == extract.KindDeadline && !remind.After(asked.Add(coverWithin)) {
+			what, _ := u.Facts["what"].(string)
+			if asks && u.Facts["deadline_kind"] == extract.KindDeadline && (what != "" || !remind.After(asked.Add(coverWithin))) {
 				covered[u.About.Ref] = UnitDeadline
 			}
 		}
