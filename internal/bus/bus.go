@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -67,6 +68,7 @@ type Bus struct {
 	logger   *slog.Logger
 	srv      *server.Server // nil for an external server
 	lock     *dirLock       // the data dir's lock, held with the embedded server
+	damage   *damageLog     // what the embedded server could not read; nil for an external one
 	nc       *nats.Conn
 	js       jetstream.JetStream
 	streams  map[string]jetstream.Stream
@@ -98,6 +100,10 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Bus, error) {
 		err = b.openExternal(cfg, opts)
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := b.checkDamage(); err != nil {
+		_ = b.Close()
 		return nil, err
 	}
 	if err := b.setUp(ctx); err != nil {
@@ -150,7 +156,8 @@ func (b *Bus) openEmbedded(cfg Config, opts []nats.Option) error {
 	if err != nil {
 		return fmt.Errorf("bus: embedded server in %s: %w", cfg.DataDir, err)
 	}
-	srv.SetLoggerV2(serverLogger{l: b.logger.With("component", "nats-server"), refused: &refusals{}}, false, false, false)
+	b.damage = &damageLog{jsDir: filepath.Join(cfg.DataDir, "jetstream")}
+	srv.SetLoggerV2(serverLogger{l: b.logger.With("component", "nats-server"), refused: &refusals{}, damage: b.damage}, false, false, false)
 	go srv.Start()
 	if !srv.ReadyForConnections(readyTimeout) {
 		srv.Shutdown()
@@ -353,11 +360,16 @@ func reconnectDelay(attempts int) time.Duration {
 // start-up banner, mostly) go to debug.
 type serverLogger struct {
 	l       *slog.Logger
-	refused *refusals // clients refused for want of the token
+	refused *refusals  // clients refused for want of the token
+	damage  *damageLog // parts of the store the server could not read
 }
 
 func (s serverLogger) Noticef(format string, v ...any) { s.l.Debug(fmt.Sprintf(format, v...)) }
-func (s serverLogger) Warnf(format string, v ...any)   { s.l.Warn(fmt.Sprintf(format, v...)) }
+func (s serverLogger) Warnf(format string, v ...any) {
+	msg := fmt.Sprintf(format, v...)
+	s.damage.note(msg)
+	s.l.Warn(msg)
+}
 func (s serverLogger) Fatalf(format string, v ...any)  { s.l.Error(fmt.Sprintf(format, v...)) }
 func (s serverLogger) Errorf(format string, v ...any) {
 	msg := fmt.Sprintf(format, v...)
@@ -365,6 +377,7 @@ func (s serverLogger) Errorf(format string, v ...any) {
 		s.refused.log(s.l, msg)
 		return
 	}
+	s.damage.note(msg)
 	s.l.Error(msg)
 }
 func (s serverLogger) Debugf(format string, v ...any) { s.l.Debug(fmt.Sprintf(format, v...)) }

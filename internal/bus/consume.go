@@ -66,6 +66,9 @@ func (b *Bus) Consume(ctx context.Context, stream, durable string, subjects []st
 	}
 	cons, err := b.js.CreateOrUpdateConsumer(ctx, stream, cfg)
 	if err != nil {
+		if derr := b.consumerDamage(stream, durable, err); derr != nil {
+			return nil, fmt.Errorf("bus: consumer %s on %s: %w", durable, stream, derr)
+		}
 		return nil, fmt.Errorf("bus: consumer %s on %s: %w", durable, stream, err)
 	}
 	logger := b.logger.With("stream", stream, "consumer", durable)

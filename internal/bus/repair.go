@@ -1,0 +1,243 @@
+package bus
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// RepairReport says what Repair did.
+type RepairReport struct {
+	Damage    []Damage // what the server could not read
+	MovedTo   string   // where the unreadable files went; "" if none moved
+	Consumers []string // consumers rebuilt, as "STREAM/durable"
+}
+
+// Repair mends the embedded server's store in cfg.DataDir: it moves every
+// file the server cannot read to <data dir>/jetstream.damaged-<time>/, and
+// rebuilds each damaged durable consumer from its saved config so that it
+// starts after the stream's last message (a work queue's pending jobs stay
+// pending): nothing already delivered is delivered again. The KV buckets,
+// the delivery log among them, are left as they are. It refuses, with a
+// *LockedError, while another process holds the data dir.
+func Repair(ctx context.Context, cfg Config, logger *slog.Logger) (RepairReport, error) {
+	var rep RepairReport
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.URL != "" {
+		return rep, errors.New("bus: repair works on the embedded server's data dir; an external nats-server has its own tools")
+	}
+	if cfg.DataDir == "" {
+		return rep, errors.New("bus: repair: no data directory")
+	}
+	lock, err := lockDir(cfg.DataDir)
+	if err != nil {
+		return rep, err
+	}
+	defer lock.unlock()
+	jsDir := filepath.Join(cfg.DataDir, "jetstream")
+
+	// First start: let the server say what it cannot read.
+	dlog := &damageLog{jsDir: jsDir}
+	srv, err := startRepairServer(cfg.DataDir, logger, dlog)
+	if err != nil {
+		return rep, err
+	}
+	stopServer(srv)
+	rep.Damage = dlog.list()
+	if len(rep.Damage) == 0 {
+		return rep, nil
+	}
+
+	// Keep the configs of the damaged consumers, then move the files aside.
+	type rebuild struct {
+		stream string
+		cfg    jetstream.ConsumerConfig
+	}
+	var rebuilds []rebuild
+	aside := filepath.Join(cfg.DataDir, "jetstream.damaged-"+time.Now().UTC().Format("20060102T150405Z"))
+	for _, d := range rep.Damage {
+		move := d.Path
+		if d.Consumer != "" {
+			move = filepath.Dir(d.Path) // the consumer's whole directory
+			ccfg, err := readConsumerConfig(filepath.Join(move, "meta.inf"))
+			if err != nil {
+				logger.Warn("repair: consumer config unreadable; agentd creates the consumer again at start, from the stream's start",
+					"stream", d.Stream, "consumer", d.Consumer, "err", err)
+			} else {
+				rebuilds = append(rebuilds, rebuild{stream: d.Stream, cfg: ccfg})
+			}
+		}
+		paths := []string{move}
+		if strings.HasSuffix(move, ".blk") {
+			// The stream's index describes the block: the server
+			// rebuilds it from the blocks that are left.
+			paths = append(paths, filepath.Join(filepath.Dir(move), "index.db"))
+		}
+		for _, p := range paths {
+			if err := moveAside(jsDir, aside, p); err != nil {
+				return rep, err
+			}
+		}
+		rep.MovedTo = aside
+		logger.Info("repair: moved aside", "file", move, "to", aside)
+	}
+
+	// Second start: rebuild the consumers.
+	dlog = &damageLog{jsDir: jsDir}
+	srv, err = startRepairServer(cfg.DataDir, logger, dlog)
+	if err != nil {
+		return rep, err
+	}
+	defer stopServer(srv)
+	if left := dlog.list(); len(left) > 0 {
+		return rep, fmt.Errorf("bus: repair: still damaged after moving files aside: %w", &DamagedError{Damage: left})
+	}
+	nc, err := nats.Connect("", nats.InProcessServer(srv), nats.Name("agentd repair"))
+	if err != nil {
+		return rep, fmt.Errorf("bus: repair: connect: %w", err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return rep, fmt.Errorf("bus: repair: jetstream: %w", err)
+	}
+	for _, r := range rebuilds {
+		if err := rebuildConsumer(ctx, js, r.stream, r.cfg); err != nil {
+			return rep, err
+		}
+		rep.Consumers = append(rep.Consumers, r.stream+"/"+r.cfg.Durable)
+		logger.Info("repair: consumer rebuilt", "stream", r.stream, "consumer", r.cfg.Durable)
+	}
+	return rep, nil
+}
+
+func startRepairServer(dir string, logger *slog.Logger, dlog *damageLog) (*server.Server, error) {
+	srv, err := server.NewServer(&server.Options{
+		ServerName:             "agentd",
+		JetStream:              true,
+		StoreDir:               dir,
+		NoSigs:                 true,
+		DontListen:             true,
+		DisableJetStreamBanner: true,
+		JetStreamMaxStore:      storeBudget(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bus: repair: embedded server in %s: %w", dir, err)
+	}
+	srv.SetLoggerV2(serverLogger{l: logger.With("component", "nats-server"), damage: dlog}, false, false, false)
+	go srv.Start()
+	if !srv.ReadyForConnections(readyTimeout) {
+		stopServer(srv)
+		return nil, fmt.Errorf("bus: repair: embedded server in %s: not ready after %s", dir, readyTimeout)
+	}
+	return srv, nil
+}
+
+func stopServer(srv *server.Server) {
+	srv.Shutdown()
+	srv.WaitForShutdown()
+}
+
+// moveAside moves path, which is under jsDir, to the same place under aside.
+func moveAside(jsDir, aside, path string) error {
+	rel, err := filepath.Rel(jsDir, path)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return fmt.Errorf("bus: repair: %s is not in %s", path, jsDir)
+	}
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	to := filepath.Join(aside, rel)
+	if err := os.MkdirAll(filepath.Dir(to), 0o700); err != nil {
+		return fmt.Errorf("bus: repair: %w", err)
+	}
+	if err := os.Rename(path, to); err != nil {
+		return fmt.Errorf("bus: repair: move %s aside: %w", path, err)
+	}
+	return nil
+}
+
+// readConsumerConfig reads a consumer's saved config (meta.inf).
+func readConsumerConfig(path string) (jetstream.ConsumerConfig, error) {
+	var c jetstream.ConsumerConfig
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return c, fmt.Errorf("read %s: %w", path, err)
+	}
+	if err := json.Unmarshal(data, &c); err != nil {
+		return c, fmt.Errorf("read %s: %w", path, err)
+	}
+	if c.Durable == "" {
+		c.Durable = c.Name
+	}
+	if c.Durable == "" {
+		return c, fmt.Errorf("read %s: no consumer name", path)
+	}
+	return c, nil
+}
+
+// rebuildConsumer creates the durable consumer again with its config and,
+// unless stream is a work queue (whose messages are jobs still to do),
+// acknowledges every message it holds now, so the consumer starts after
+// the stream's last message and nothing is delivered again.
+func rebuildConsumer(ctx context.Context, js jetstream.JetStream, stream string, cfg jetstream.ConsumerConfig) error {
+	s, err := js.Stream(ctx, stream)
+	if err != nil {
+		return fmt.Errorf("bus: repair: stream %s: %w", stream, err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("bus: repair: stream %s: %w", stream, err)
+	}
+	cons, err := s.CreateOrUpdateConsumer(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("bus: repair: consumer %s on %s: %w", cfg.Durable, stream, err)
+	}
+	if info.Config.Retention == jetstream.WorkQueuePolicy {
+		return nil
+	}
+	last := info.State.LastSeq
+	for {
+		ci, err := cons.Info(ctx)
+		if err != nil {
+			return fmt.Errorf("bus: repair: consumer %s on %s: %w", cfg.Durable, stream, err)
+		}
+		if ci.NumPending == 0 && ci.NumAckPending == 0 || ci.Delivered.Stream >= last && ci.NumAckPending == 0 {
+			return nil
+		}
+		batch, err := cons.Fetch(256, jetstream.FetchMaxWait(2*time.Second))
+		if err != nil {
+			return fmt.Errorf("bus: repair: consumer %s on %s: %w", cfg.Durable, stream, err)
+		}
+		n := 0
+		for m := range batch.Messages() {
+			if md, err := m.Metadata(); err == nil && md.Sequence.Stream > last {
+				// Published while repairing (no one should): left for agentd.
+				_ = m.Nak()
+				continue
+			}
+			if err := m.DoubleAck(ctx); err != nil {
+				return fmt.Errorf("bus: repair: consumer %s on %s: ack: %w", cfg.Durable, stream, err)
+			}
+			n++
+		}
+		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) {
+			return fmt.Errorf("bus: repair: consumer %s on %s: %w", cfg.Durable, stream, err)
+		}
+		if n == 0 {
+			return nil
+		}
+	}
+}

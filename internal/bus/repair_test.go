@@ -1,0 +1,199 @@
+package bus
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// corrupt writes n random bytes into path at offset off.
+func corrupt(t *testing.T, path string, off int64, n int) {
+	t.Helper()
+	junk := make([]byte, n)
+	if _, err := rand.Read(junk); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatalf("corrupt: %v", err)
+	}
+	defer f.Close()
+	if off == 0 {
+		if err := f.Truncate(0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.WriteAt(junk, off); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRepairDamagedConsumer: 64 random bytes in a consumer's state file
+// stop the bus from opening with a message naming the file and the repair;
+// after Repair it opens, and the rebuilt consumer delivers nothing it had
+// delivered, only what comes next. Repair refuses while the bus is open.
+func TestRepairDamagedConsumer(t *testing.T) {
+	ctx := testContext(t, 60*time.Second)
+	dir := t.TempDir()
+	b, err := Open(ctx, Config{DataDir: dir}, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan Message, 10)
+	h := func(_ context.Context, m Message) error { got <- m; return nil }
+	stop, err := b.Consume(ctx, StreamEvents, "planner", []string{SubjectEvents + ">"}, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"a", "b", "c"} {
+		if err := b.PublishEvent(ctx, testEvent(t, k)); err != nil {
+			t.Fatal(err)
+		}
+		<-got
+	}
+	stop()
+	if _, err := Repair(ctx, Config{DataDir: dir}, testLogger(t)); !errors.Is(err, ErrLocked) {
+		t.Errorf("Repair beside an open bus: err = %v, want ErrLocked", err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	state := filepath.Join(dir, "jetstream", "$G", "streams", StreamEvents, "obs", "planner", "o.dat")
+	corrupt(t, state, 0, 64)
+	_, err = Open(ctx, Config{DataDir: dir}, testLogger(t))
+	if !errors.Is(err, ErrDamaged) {
+		t.Fatalf("Open with a damaged consumer: err = %v, want ErrDamaged", err)
+	}
+	for _, want := range []string{state, "agentd repair"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %q", err, want)
+		}
+	}
+
+	rep, err := Repair(ctx, Config{DataDir: dir}, testLogger(t))
+	if err != nil {
+		t.Fatalf("Repair: %v", err)
+	}
+	if len(rep.Consumers) != 1 || rep.Consumers[0] != StreamEvents+"/planner" {
+		t.Errorf("rebuilt %v, want [EVENTS/planner]", rep.Consumers)
+	}
+	rel, _ := filepath.Rel(filepath.Join(dir, "jetstream"), state)
+	if _, err := os.Stat(filepath.Join(rep.MovedTo, rel)); err != nil || !strings.HasPrefix(filepath.Base(rep.MovedTo), "jetstream.damaged-") {
+		t.Errorf("damaged state not moved aside to %s: %v", rep.MovedTo, err)
+	}
+
+	b = openEmbedded(t, ctx, dir)
+	if _, err := b.Consume(ctx, StreamEvents, "planner", []string{SubjectEvents + ">"}, h); err != nil {
+		t.Fatalf("Consume after repair: %v", err)
+	}
+	select {
+	case m := <-got:
+		t.Fatalf("after repair, %s was delivered again", m.Subject)
+	case <-time.After(2 * time.Second):
+	}
+	if err := b.PublishEvent(ctx, testEvent(t, "d")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-got:
+	case <-time.After(10 * time.Second):
+		t.Fatal("after repair, a new event was not delivered")
+	}
+	select {
+	case m := <-got:
+		t.Fatalf("after repair, %s was delivered again", m.Subject)
+	case <-time.After(time.Second):
+	}
+}
+
+// TestRepairDamagedBlock: 8 KB of random bytes in a block of the
+// watchers' KV stream are reported, and Repair moves the block aside; the
+// bucket works after.
+func TestRepairDamagedBlock(t *testing.T) {
+	ctx := testContext(t, 60*time.Second)
+	dir := t.TempDir()
+	b, err := Open(ctx, Config{DataDir: dir}, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := b.Store(ctx, BucketWatchers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 {
+		if err := st.Put(ctx, "cursor"+string(rune('a'+i)), make([]byte, 300)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	blk := filepath.Join(dir, "jetstream", "$G", "streams", "KV_"+BucketWatchers, "msgs", "1.blk")
+	corrupt(t, blk, 2000, 8<<10)
+
+	rep, err := Repair(ctx, Config{DataDir: dir}, testLogger(t))
+	if err != nil {
+		t.Fatalf("Repair: %v", err)
+	}
+	found := false
+	for _, d := range rep.Damage {
+		found = found || d.Path == blk
+	}
+	if !found {
+		t.Fatalf("Repair found %v, want %s", rep.Damage, blk)
+	}
+	rel, _ := filepath.Rel(filepath.Join(dir, "jetstream"), blk)
+	if _, err := os.Stat(filepath.Join(rep.MovedTo, rel)); err != nil {
+		t.Errorf("damaged block not moved aside: %v", err)
+	}
+
+	b = openEmbedded(t, ctx, dir)
+	if d := b.Damage(); len(d) > 0 {
+		t.Errorf("after repair, still damaged: %v", d)
+	}
+	st, err = b.Store(ctx, BucketWatchers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := st.Put(wctx, "cursor", []byte("x")); err != nil {
+		t.Errorf("Put after repair: %v", err)
+	}
+}
+
+// TestDamagedBlockReported: the bus opens around a damaged block and says
+// which file it is.
+func TestDamagedBlockReported(t *testing.T) {
+	ctx := testContext(t, 60*time.Second)
+	dir := t.TempDir()
+	b, err := Open(ctx, Config{DataDir: dir}, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := b.Store(ctx, BucketWatchers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 {
+		if err := st.Put(ctx, "cursor"+string(rune('a'+i)), make([]byte, 300)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	blk := filepath.Join(dir, "jetstream", "$G", "streams", "KV_"+BucketWatchers, "msgs", "1.blk")
+	corrupt(t, blk, 2000, 8<<10)
+	b = openEmbedded(t, ctx, dir)
+	d := b.Damage()
+	if len(d) != 1 || d[0].Path != blk || d[0].Stream != "KV_"+BucketWatchers {
+		t.Errorf("Damage() = %v, want %s", d, blk)
+	}
+}
