@@ -370,7 +370,7 @@ func (s serverLogger) Warnf(format string, v ...any) {
 	s.damage.note(msg)
 	s.l.Warn(msg)
 }
-func (s serverLogger) Fatalf(format string, v ...any)  { s.l.Error(fmt.Sprintf(format, v...)) }
+func (s serverLogger) Fatalf(format string, v ...any) { s.l.Error(fmt.Sprintf(format, v...)) }
 func (s serverLogger) Errorf(format string, v ...any) {
 	msg := fmt.Sprintf(format, v...)
 	if s.refused != nil && strings.Contains(msg, "authentication error") {
