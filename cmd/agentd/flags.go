@@ -35,6 +35,10 @@ func synopsis(name string) (usageLine, what string) {
 				"mark it done, accept it, or snooze it for a while (default 1h; tomorrow is 09:00 the next day in\n" +
 				"your zone). ID is the start of a suggestion's id, as the list shows it. The running daemon is asked\n" +
 				"through its control socket; when none runs, the data dir is read and changed directly."
+	case "repair":
+		return "agentd repair [--config FILE]", "Mend a damaged store while the daemon is stopped: move the files the bus cannot read to\n" +
+			"<data dir>/jetstream.damaged-<time>/ and rebuild the consumers after the last message. The delivery log\n" +
+			"and the suggestion records stay, so nothing already delivered is announced again."
 	case "version":
 		return "agentd version", "Print the version."
 	}

@@ -44,6 +44,8 @@ Usage:
   agentd suggestions dismiss|done|accept ID  answer a suggestion (ID: the start of its id, as listed)
   agentd suggestions snooze ID [10m|1h|tomorrow]
                                              show it again later (default 1h; tomorrow: 09:00)
+  agentd repair  [--config FILE]             mend a damaged store (daemon stopped): move unreadable
+                                             files aside, rebuild consumers; nothing is announced again
   agentd version                             print the version
 
 Common flags: --log-format text|json, --log-level debug|info|warn|error
@@ -75,6 +77,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdDigest(args, stdout, stderr)
 	case "suggestions":
 		return cmdSuggestions(args, stdout, stderr)
+	case "repair":
+		return cmdRepair(args, stdout, stderr)
 	case "version", "--version", "-v":
 		return cmdVersion(args, stdout, stderr)
 	case "help", "-h", "--help":

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/agentd/agentd/internal/app"
+	"github.com/agentd/agentd/internal/config"
+)
+
+// cmdRepair mends a damaged store: it moves what the embedded server cannot
+// read aside and rebuilds the durable consumers. It refuses while a daemon
+// holds the data dir.
+func cmdRepair(args []string, stdout, stderr io.Writer) int {
+	fs, c := newFlags("repair", stderr)
+	if code, done := parseFlags(fs, "repair", args, stdout, stderr); done {
+		return code
+	}
+	logger, err := c.logger(stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "agentd:", err)
+		return 2
+	}
+	cfg, err := config.Load(c.config)
+	if err != nil {
+		fmt.Fprintln(stderr, "agentd:", err)
+		return 1
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	rep, err := app.Repair(ctx, cfg, logger)
+	if err != nil {
+		fmt.Fprintln(stderr, "agentd repair:", err)
+		return 1
+	}
+	if len(rep.Damage) == 0 {
+		fmt.Fprintln(stdout, "The store is sound: nothing to repair.")
+		return 0
+	}
+	for _, d := range rep.Damage {
+		fmt.Fprintln(stdout, "damaged:", d)
+	}
+	if rep.MovedTo != "" {
+		fmt.Fprintln(stdout, "moved aside to", rep.MovedTo, "(delete it once agentd runs well)")
+	}
+	for _, name := range rep.Consumers {
+		fmt.Fprintln(stdout, "rebuilt consumer", name, "after the last message: nothing delivered is delivered again")
+	}
+	fmt.Fprintln(stdout, "Repaired: agentd can start again.")
+	return 0
+}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRepairDamagedConsumer: 64 random bytes in a consumer's state file
+// stopped agentd from starting with no hint how to recover. Start now fails
+// naming the file and `agentd repair`; repair refuses beside a running
+// daemon, mends the store when it is stopped, and the next start works and
+// announces only what is new.
+func TestRepairDamagedConsumer(t *testing.T) {
+	bin := buildAgentd(t)
+	fs := &feedServer{}
+	srv := httptest.NewServer(fs)
+	defer srv.Close()
+	fs.add("Go 1.99 released with generics everywhere")
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	cfg := filepath.Join(dir, "config.yaml")
+	body := fmt.Sprintf("user: {name: Test, email: test@example.com, timezone: UTC, interests: [golang, go]}\n"+
+		"bus: {data_dir: %s}\nsources:\n  feeds:\n    - {name: test, url: %q, every: 1h}\nnotify: {terminal: {}}\n", data, srv.URL+"/feed.xml")
+	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	d := startDaemon(t, bin, cfg)
+	d.waitFor(t, "Go 1.99 released")
+	if code, out, errOut := runCLI(t, "repair", "--config", cfg); code != 1 || !strings.Contains(errOut, "in use by another agentd") {
+		t.Errorf("repair beside the daemon: exit %d, want 1 naming the daemon\n%s%s", code, out, errOut)
+	}
+	d.stop(t)
+
+	streams := filepath.Join(data, "jetstream", "$G", "streams")
+	damaged := []string{
+		filepath.Join(streams, "EVENTS", "obs", "planner", "o.dat"),
+		filepath.Join(streams, "SUGGESTIONS", "obs", "notify", "o.dat"),
+	}
+	for _, f := range damaged {
+		junk := make([]byte, 64)
+		if _, err := rand.Read(junk); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(f, junk, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, bin, "run", "--config", cfg, "--log-format", "text").CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("start on a damaged store: %v, want exit status 1\n%s", err, out)
+	}
+	for _, want := range append([]string{"agentd repair"}, damaged...) {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("start on a damaged store: output lacks %q:\n%s", want, out)
+		}
+	}
+
+	code, stdout, stderr := runCLI(t, "repair", "--config", cfg, "--log-level", "error")
+	if code != 0 || !strings.Contains(stdout, "jetstream.damaged-") || !strings.Contains(stdout, "rebuilt consumer EVENTS/planner") ||
+		!strings.Contains(stdout, "rebuilt consumer SUGGESTIONS/notify") {
+		t.Fatalf("repair: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if code, stdout, stderr := runCLI(t, "repair", "--config", cfg, "--log-level", "error"); code != 0 || !strings.Contains(stdout, "nothing to repair") {
+		t.Errorf("second repair: exit %d\n%s%s", code, stdout, stderr)
+	}
+
+	fs.add("Go 2.0 released, golang at last")
+	d2 := startDaemon(t, bin, cfg)
+	d2.waitFor(t, "Go 2.0 released")
+	time.Sleep(2 * time.Second)
+	d2.stop(t)
+	if n := d2.count("Go 1.99 released"); n != 0 {
+		t.Errorf("after repair, the delivered item was shown again (%d times):\n%s", n, strings.Join(d2.snapshot(), "\n"))
+	}
+	if n := d2.count("Go 2.0 released"); n != 1 {
+		t.Errorf("after repair, the new item was shown %d times, want 1", n)
+	}
+}
