@@ -20,6 +20,7 @@ type Runner struct {
 	sleep   func(ctx context.Context, d time.Duration) error
 	minWait time.Duration
 	maxWait time.Duration
+	state   *StateWrites // nil: state writes are not followed
 
 	mu     sync.Mutex
 	health map[string]*Tracker
@@ -106,6 +107,9 @@ func (r *Runner) Health() []Health {
 			}
 		}
 	}
+	for i := range out {
+		out[i] = r.withState(out[i])
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
@@ -150,6 +154,12 @@ func (r *Runner) record(log *slog.Logger, name string, connected bool, err error
 	t.SetConnected(connected)
 	switch {
 	case err == nil && changed:
+		if _, serr := r.state.Failing(); serr != nil {
+			// Reachable, but its progress cannot be saved: not back
+			// (StateWrites logs that once).
+			log.Debug("source reachable, but it "+serr.Error(), "after_failures", failures)
+			break
+		}
 		log.Info("source is back", "after_failures", failures)
 	case err != nil && changed:
 		// Logged once per outage; the count is in Health.

@@ -304,7 +304,10 @@ func (a *App) startPipeline(ctx context.Context, cfg *config.Config) (err error)
 	if err != nil {
 		return err
 	}
-	ws, err := Watchers(ctx, cfg, Stores{Watchers: watcherStore, FeedSeen: feedSeen}, a.logger, a.opts.HTTPClient, a.now)
+	// State writes that fail (a damaged store times out) make every
+	// source unhealthy, saying why.
+	stateWrites := watchers.NewStateWrites(a.logger, a.now)
+	ws, err := Watchers(ctx, cfg, Stores{Watchers: stateWrites.Wrap(watcherStore), FeedSeen: stateWrites.Wrap(feedSeen)}, a.logger, a.opts.HTTPClient, a.now)
 	if err != nil {
 		return err
 	}
@@ -316,7 +319,7 @@ func (a *App) startPipeline(ctx context.Context, cfg *config.Config) (err error)
 	// the planner and notifiers are doing, so those drain (finish, store
 	// and ack the message in hand) when their consumers stop in turn.
 	watchCtx, stopWatching := context.WithCancel(runCtx)
-	r := watchers.NewRunner(a.logger, watchers.WithClock(a.now))
+	r := watchers.NewRunner(a.logger, watchers.WithClock(a.now), watchers.WithStateWrites(stateWrites))
 	r.Start(watchCtx, ws, publish)
 	a.watchers = r
 	a.stops = append(a.stops, func() {
