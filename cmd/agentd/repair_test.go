@@ -69,6 +69,11 @@ func TestRepairDamagedConsumer(t *testing.T) {
 		}
 	}
 
+	_, checkOut, _ := runCLI(t, "check", "--config", cfg, "--log-level", "error")
+	if !strings.Contains(checkOut, "store") || !strings.Contains(checkOut, "agentd repair") || !strings.Contains(checkOut, damaged[0]) {
+		t.Errorf("check on a damaged store does not say so:\n%s", checkOut)
+	}
+
 	code, stdout, stderr := runCLI(t, "repair", "--config", cfg, "--log-level", "error")
 	if code != 0 || !strings.Contains(stdout, "jetstream.damaged-") || !strings.Contains(stdout, "rebuilt consumer EVENTS/planner") ||
 		!strings.Contains(stdout, "rebuilt consumer SUGGESTIONS/notify") {
@@ -76,6 +81,10 @@ func TestRepairDamagedConsumer(t *testing.T) {
 	}
 	if code, stdout, stderr := runCLI(t, "repair", "--config", cfg, "--log-level", "error"); code != 0 || !strings.Contains(stdout, "nothing to repair") {
 		t.Errorf("second repair: exit %d\n%s%s", code, stdout, stderr)
+	}
+
+	if _, checkOut, _ := runCLI(t, "check", "--config", cfg, "--log-level", "error"); !strings.Contains(checkOut, "is readable") {
+		t.Errorf("check after repair:\n%s", checkOut)
 	}
 
 	fs.add("Go 2.0 released, golang at last")

@@ -65,6 +65,7 @@ func Check(ctx context.Context, cfg *config.Config, logger *slog.Logger, client 
 		}
 		res = append(res, CheckResult{Component: w.Name(), OK: true, Detail: fmt.Sprintf("%d items", n)})
 	}
+	res = append(res, checkStore(ctx, cfg, logger)...)
 	res = append(res, checkPoison(ctx, cfg, logger)...)
 
 	if p, err := Planner(cfg, logger, time.Now, state.NewMemory()); err != nil || p == nil {

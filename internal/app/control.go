@@ -49,6 +49,7 @@ func (a *App) openControl(ctx context.Context, cfg *config.Config, b *bus.Bus) *
 	registerControl(srv, llm.NewStoreLedger(llm.StoreLedgerConfig{Store: llmStore}), book, cfg.User.Location, a.now)
 	srv.Handle("GET /v1/llm/budget", budgetHandler(newBudget(cfg, llmStore), a.now))
 	srv.Handle("GET "+PoisonPath, poisonHandler(b))
+	srv.Handle("GET "+HealthPath, a.healthHandler())
 	a.registerDigestControl(srv, cfg, b)
 	srv.Serve()
 	log.Debug("control socket open", "path", control.SocketPath(bc.DataDir))
