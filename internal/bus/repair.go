@@ -41,12 +41,15 @@ func Repair(ctx context.Context, cfg Config, logger *slog.Logger) (RepairReport,
 	if cfg.DataDir == "" {
 		return rep, errors.New("bus: repair: no data directory")
 	}
+	jsDir := filepath.Join(cfg.DataDir, "jetstream")
+	if _, err := os.Stat(jsDir); errors.Is(err, os.ErrNotExist) {
+		return rep, nil // never run: nothing to repair
+	}
 	lock, err := lockDir(cfg.DataDir)
 	if err != nil {
 		return rep, err
 	}
 	defer lock.unlock()
-	jsDir := filepath.Join(cfg.DataDir, "jetstream")
 
 	// First start: let the server say what it cannot read.
 	dlog := &damageLog{jsDir: jsDir}
