@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/agentd/agentd/internal/app"
-	"github.com/agentd/agentd/internal/config"
 )
 
 // cmdDigest runs `agentd digest preview` and `agentd digest send`.
@@ -49,20 +48,15 @@ func cmdDigestPreview(args []string, stdout, stderr io.Writer) int {
 	if code, done := parseFlags(fs, name, args, stdout, stderr); done {
 		return code
 	}
-	if c.logLevel == "info" {
-		c.logLevel = "warn"
-	}
-	logger, err := c.logger(stderr)
+	logger, err := c.quietLogger(stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "agentd:", err)
 		return 2
 	}
-	cfg, err := config.Load(c.config)
-	if err != nil {
-		fmt.Fprintln(stderr, "agentd:", err)
+	cfg, ok := c.load(stderr)
+	if !ok {
 		return 1
 	}
-	c.zone.set(cfg.User.Location)
 	when, err := parseAt(*at, time.Now(), cfg.User.Location)
 	if err != nil {
 		fmt.Fprintln(stderr, "agentd digest preview: --at:", err)
@@ -96,12 +90,10 @@ func cmdDigestSend(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "agentd:", err)
 		return 2
 	}
-	cfg, err := config.Load(c.config)
-	if err != nil {
-		fmt.Fprintln(stderr, "agentd:", err)
+	cfg, ok := c.load(stderr)
+	if !ok {
 		return 1
 	}
-	c.zone.set(cfg.User.Location)
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer cancel()
 	id, err := app.DigestSend(ctx, cfg, logger)

@@ -36,9 +36,8 @@ func cmdLedger(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "agentd ledger: --format %q: use text or json\n", *format)
 		return 2
 	}
-	cfg, err := config.Load(c.config)
-	if err != nil {
-		fmt.Fprintln(stderr, "agentd:", err)
+	cfg, ok := c.load(stderr)
+	if !ok {
 		return 1
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

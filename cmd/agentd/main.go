@@ -104,6 +104,28 @@ func newFlags(name string, stderr io.Writer) (*flag.FlagSet, *common) {
 	return fs, c
 }
 
+// quietLogger is the logger of a command whose own output says what
+// happened: at the default level the components' info logs would only
+// repeat it, so they are left out (an explicit --log-level stands).
+func (c *common) quietLogger(stderr io.Writer) (*slog.Logger, error) {
+	if c.logLevel == "info" {
+		c.logLevel = "warn"
+	}
+	return c.logger(stderr)
+}
+
+// load reads the config and shows log times in its zone; on failure it
+// says why on stderr and returns the exit code (ok false).
+func (c *common) load(stderr io.Writer) (*config.Config, bool) {
+	cfg, err := config.Load(c.config)
+	if err != nil {
+		fmt.Fprintln(stderr, "agentd:", err)
+		return nil, false
+	}
+	c.zone.set(cfg.User.Location)
+	return cfg, true
+}
+
 func (c *common) logger(stderr io.Writer) (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
@@ -302,12 +324,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	if *showCreds {
 		return showBusCredentials(c.config, stdout, stderr)
 	}
-	if c.logLevel == "info" {
-		// The check's own lines say what happened; the components' info
-		// logs would only repeat it.
-		c.logLevel = "warn"
-	}
-	logger, err := c.logger(stderr)
+	logger, err := c.quietLogger(stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "agentd:", err)
 		return 2
@@ -344,10 +361,7 @@ func cmdPlan(args []string, stdout, stderr io.Writer) int {
 	if code, done := parseFlags(fs, "plan", args, stdout, stderr); done {
 		return code
 	}
-	if c.logLevel == "info" {
-		c.logLevel = "warn"
-	}
-	logger, err := c.logger(stderr)
+	logger, err := c.quietLogger(stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "agentd:", err)
 		return 2
@@ -364,12 +378,10 @@ func cmdPlan(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "agentd plan: --format %q: use text or json\n", *format)
 		return 2
 	}
-	cfg, err := config.Load(c.config)
-	if err != nil {
-		fmt.Fprintln(stderr, "agentd:", err)
+	cfg, ok := c.load(stderr)
+	if !ok {
 		return 1
 	}
-	c.zone.set(cfg.User.Location)
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer cancel()
 	ss, failed, err := app.Plan(ctx, cfg, app.PlanOptions{At: when, Horizon: *horizon, Logger: logger})

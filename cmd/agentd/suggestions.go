@@ -16,7 +16,6 @@ import (
 
 	"github.com/agentd/agentd/event"
 	"github.com/agentd/agentd/internal/app"
-	"github.com/agentd/agentd/internal/config"
 	"github.com/agentd/agentd/internal/suggestions"
 )
 
@@ -73,22 +72,15 @@ func suggestionsCommand(args []string, stdout, stderr io.Writer, now func() time
 		fmt.Fprintf(stderr, "agentd suggestions %s: --all is for list\n", action)
 		return 2
 	}
-	if c.logLevel == "info" {
-		// Opening the data dir logs at info; the command's output says
-		// what happened.
-		c.logLevel = "warn"
-	}
-	logger, err := c.logger(stderr)
+	logger, err := c.quietLogger(stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "agentd:", err)
 		return 2
 	}
-	cfg, err := config.Load(c.config)
-	if err != nil {
-		fmt.Fprintln(stderr, "agentd:", err)
+	cfg, ok := c.load(stderr)
+	if !ok {
 		return 1
 	}
-	c.zone.set(cfg.User.Location)
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer cancel()
 	ctx, cancelTimeout := context.WithTimeout(ctx, time.Minute)

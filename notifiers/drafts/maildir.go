@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -16,11 +15,12 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf16"
 
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/mail"
 	"github.com/emersion/go-message/textproto"
+
+	"github.com/agentd/agentd/internal/mailbox"
 )
 
 // MaildirConfig is a Maildir account, as the Maildir watcher reads it.
@@ -298,7 +298,7 @@ func findDraftsFolder(root string) (string, error) {
 		if !slices.Contains(draftContainers, parent) {
 			return
 		}
-		leaf := strings.ToLower(decodeModifiedUTF7(path[len(path)-1]))
+		leaf := strings.ToLower(mailbox.DecodeModifiedUTF7(path[len(path)-1]))
 		if r := slices.Index(draftNames, leaf); r >= 0 && r < bestRank {
 			best, bestRank = dir, r
 		}
@@ -341,46 +341,6 @@ func isMaildir(dir string) bool {
 		}
 	}
 	return true
-}
-
-// decodeModifiedUTF7 decodes IMAP's modified UTF-7 (RFC 3501 5.1.3), which
-// Dovecot and offlineimap keep in folder names ("Entw&APw-rfe" is
-// "Entwürfe"). A name that is not valid modified UTF-7 comes back as is.
-// (The Maildir watcher has the same decoder; notifiers may not import
-// watchers.)
-func decodeModifiedUTF7(s string) string {
-	if !strings.Contains(s, "&") {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c != '&' {
-			b.WriteByte(c)
-			i++
-			continue
-		}
-		end := strings.IndexByte(s[i+1:], '-')
-		if end < 0 {
-			return s
-		}
-		enc := s[i+1 : i+1+end]
-		i += end + 2
-		if enc == "" {
-			b.WriteByte('&')
-			continue
-		}
-		raw, err := base64.RawStdEncoding.DecodeString(strings.ReplaceAll(enc, ",", "/"))
-		if err != nil || len(raw)%2 != 0 {
-			return s
-		}
-		units := make([]uint16, len(raw)/2)
-		for j := range units {
-			units[j] = uint16(raw[2*j])<<8 | uint16(raw[2*j+1])
-		}
-		b.WriteString(string(utf16.Decode(units)))
-	}
-	return b.String()
 }
 
 var _ Store = (*Maildir)(nil)

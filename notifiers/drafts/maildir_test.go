@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/agentd/agentd/internal/mailbox"
 )
 
 // makeMaildir creates the Maildir folders (relative to root, "" for the
@@ -252,7 +254,7 @@ func TestDecodeModifiedUTF7(t *testing.T) {
 		"A&-B":                       "A&B",
 		"broken&":                    "broken&",
 	} {
-		if got := decodeModifiedUTF7(in); got != want {
+		if got := mailbox.DecodeModifiedUTF7(in); got != want {
 			t.Errorf("decode(%q) = %q, want %q", in, got, want)
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/agentd/agentd/internal/mailbox"
 )
 
 func TestDiscover(t *testing.T) {
@@ -162,8 +164,8 @@ func TestDecodeModifiedUTF7(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			if got := decodeModifiedUTF7(tc.in); got != tc.want {
-				t.Fatalf("decodeModifiedUTF7(%q) = %q, want %q", tc.in, got, tc.want)
+			if got := mailbox.DecodeModifiedUTF7(tc.in); got != tc.want {
+				t.Fatalf("mailbox.DecodeModifiedUTF7(%q) = %q, want %q", tc.in, got, tc.want)
 			}
 		})
 	}
@@ -196,6 +198,6 @@ func FuzzDecodeModifiedUTF7(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		_ = decodeModifiedUTF7(s)
+		_ = mailbox.DecodeModifiedUTF7(s)
 	})
 }
