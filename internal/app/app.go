@@ -367,10 +367,18 @@ func (a *App) planHandler(p *planner.Planner, book *suggestions.Book, dr *drafti
 		if err := json.Unmarshal(m.Data, &ev); err != nil {
 			return bus.Drop(fmt.Errorf("undecodable event: %w", err))
 		}
-		res, err := p.Handle(ctx, ev)
-		if err != nil {
-			// Rule errors are per rule; what was planned is still good.
-			log.Warn("planning", "event", ev.ID, "source", ev.Source, "err", err)
+		res, planErr := p.Handle(ctx, ev)
+		if planErr != nil {
+			// A state read or write that failed (a store still
+			// recovering after a restart) must not ack the event: the
+			// watcher does not announce it again, so a meeting would
+			// be missing from the agenda for good. What Handle did
+			// decide (withdrawals of scopes it replaced) is applied
+			// below, then the event is planned again.
+			log.Warn("planning", "event", ev.ID, "source", ev.Source, "err", planErr)
+			if undecodable(planErr) {
+				return bus.Drop(planErr)
+			}
 		}
 		if err := dr.observe(ctx, ev); err != nil {
 			log.Warn("style examples", "event", ev.ID, "err", err)
@@ -400,11 +408,26 @@ func (a *App) planHandler(p *planner.Planner, book *suggestions.Book, dr *drafti
 				return bus.RetryAfter(5*time.Second, fmt.Errorf("queueing a draft for %s: %w", s.ID, err))
 			}
 		}
+		if planErr != nil {
+			return bus.RetryAfter(planRetry, planErr)
+		}
 		if err := jd.queue(ctx, ev, res); err != nil {
 			return bus.RetryAfter(5*time.Second, fmt.Errorf("queueing a judgement of %s: %w", ev.ID, err))
 		}
 		return nil
 	}
+}
+
+// planRetry is how long a failed planning waits before the event is
+// planned again (up to maxPlanAttempts times).
+var planRetry = 5 * time.Second
+
+// undecodable reports whether planning failed on the event's data itself,
+// which no retry mends.
+func undecodable(err error) bool {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	return errors.As(err, &syntax) || errors.As(err, &typ)
 }
 
 // deliverHandler hands a suggestion to the dispatcher; quiet hours and
