@@ -158,8 +158,10 @@ func (e *Enricher) Enrich(ctx context.Context, ev event.Event, now time.Time) ([
 // says. The returned scopes are re-evaluated in full by the planner.
 func (e *Enricher) EnrichCalendar(ctx context.Context, source, typ string, ce event.CalendarEvent, now time.Time) ([]planner.Unit, []string, error) {
 	uid := ce.UID
-	if uid == "" {
-		uid = ce.Href
+	if uid == "" && ce.Href != "" {
+		// A hand-written .ics may hold several events without UID: each
+		// is its file and what it says, not the file alone.
+		uid = ce.Href + "#" + event.ID(ce.Summary, ce.Location, ce.Description)
 	}
 	if uid == "" {
 		e.logger.Warn("calendar object without UID or href ignored", "source", source, "summary", ce.Summary)

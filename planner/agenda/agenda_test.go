@@ -635,6 +635,16 @@ func TestAgenda(t *testing.T) {
 			title: "Today: 2 events, first at 09:00",
 			body:  "09:00–09:30 Team sync (Room 4)\n14:00–15:00 Review (Room 4)",
 		},
+		"two events without UID in one file": {
+			feed: []event.CalendarEvent{
+				noUID(meeting("", "Team sync", time.Date(2026, 6, 11, 7, 0, 0, 0, time.UTC), 30*time.Minute)),
+				noUID(meeting("", "Review", time.Date(2026, 6, 11, 12, 0, 0, 0, time.UTC), time.Hour)),
+			},
+			day:   "2026-06-11",
+			due:   time.Date(2026, 6, 11, 7, 30, 0, 0, loc),
+			title: "Today: 2 events, first at 09:00",
+			body:  "09:00–09:30 Team sync (Room 4)\n14:00–15:00 Review (Room 4)",
+		},
 		"DST day (autumn, 25 hours)": {
 			feed: []event.CalendarEvent{
 				meeting("a@x", "Brunch", time.Date(2026, 10, 25, 10, 0, 0, 0, time.UTC), time.Hour),
@@ -843,4 +853,10 @@ func TestForgetsThePast(t *testing.T) {
 			}
 		})
 	}
+}
+
+// noUID is ce as a hand-written .ics holds it: no UID, the file's href.
+func noUID(ce event.CalendarEvent) event.CalendarEvent {
+	ce.UID, ce.Href = "", "/home/ada/cal/personal.ics"
+	return ce
 }
