@@ -156,3 +156,33 @@ func (t *Token) Forget() {
 	t.value = ""
 	t.mu.Unlock()
 }
+
+// PostJSON posts body (JSON) to u with the extra headers, for the HTTP
+// channels (ntfy, webhook). secret is the channel's token or signing
+// secret and value what it gave for this request: the value is kept out of
+// the error, and a 401 or 403 forgets it so the next try fetches it again
+// (a rotated token). retry says whether a later try may succeed (a
+// transport failure, 429, 5xx).
+func PostJSON(ctx context.Context, client *http.Client, u *url.URL, body []byte, headers map[string]string, secret *Token, value string, now time.Time) (retry bool, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
+	if err != nil {
+		return false, fmt.Errorf("request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "agentd")
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return true, TransportError(ctx, http.MethodPost, u, err)
+	}
+	defer resp.Body.Close()
+	if err := CheckResponse(resp, now, value); err != nil {
+		if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+			secret.Forget()
+		}
+		return IsTemporary(err), err
+	}
+	return false, nil
+}

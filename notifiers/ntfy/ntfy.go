@@ -4,7 +4,6 @@
 package ntfy
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -171,25 +170,12 @@ func (n *Ntfy) publish(ctx context.Context, m Message) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("encode message: %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.base.String(), bytes.NewReader(body))
-	if err != nil {
-		return false, fmt.Errorf("request: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "agentd")
+	headers := map[string]string{}
 	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+		headers["Authorization"] = "Bearer " + token
 	}
-	resp, err := n.client.Do(req)
-	if err != nil {
-		return true, notifiers.TransportError(ctx, http.MethodPost, n.base, err)
-	}
-	defer resp.Body.Close()
-	if err := notifiers.CheckResponse(resp, n.now(), token); err != nil {
-		if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
-			n.token.Forget() // a rotated token is fetched again
-		}
-		return notifiers.IsTemporary(err), fmt.Errorf("publish to %s: %w", notifiers.SafeURL(n.base)+n.topic, err)
+	if retry, err := notifiers.PostJSON(ctx, n.client, n.base, body, headers, n.token, token, n.now()); err != nil {
+		return retry, fmt.Errorf("publish to %s: %w", notifiers.SafeURL(n.base)+n.topic, err)
 	}
 	return false, nil
 }

@@ -3,7 +3,6 @@
 package webhook
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -139,25 +138,13 @@ func (w *Webhook) post(ctx context.Context, s event.Suggestion) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("encode suggestion: %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.url.String(), bytes.NewReader(body))
-	if err != nil {
-		return false, fmt.Errorf("request: %w", err)
+	headers := map[string]string{
+		SignatureHeader: Sign(secret, body),
+		TimestampHeader: strconv.FormatInt(w.now().Unix(), 10),
+		DeliveryHeader:  s.ID,
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "agentd")
-	req.Header.Set(SignatureHeader, Sign(secret, body))
-	req.Header.Set(TimestampHeader, strconv.FormatInt(w.now().Unix(), 10))
-	req.Header.Set(DeliveryHeader, s.ID)
-	resp, err := w.client.Do(req)
-	if err != nil {
-		return true, notifiers.TransportError(ctx, http.MethodPost, w.url, err)
-	}
-	defer resp.Body.Close()
-	if err := notifiers.CheckResponse(resp, w.now(), secret); err != nil {
-		if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
-			w.secret.Forget() // a changed secret is fetched again
-		}
-		return notifiers.IsTemporary(err), fmt.Errorf("post to %s: %w", notifiers.SafeURL(w.url), err)
+	if retry, err := notifiers.PostJSON(ctx, w.client, w.url, body, headers, w.secret, secret, w.now()); err != nil {
+		return retry, fmt.Errorf("post to %s: %w", notifiers.SafeURL(w.url), err)
 	}
 	return false, nil
 }
