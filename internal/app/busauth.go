@@ -8,6 +8,8 @@ import (
 	"github.com/agentd/agentd/internal/bus"
 	"github.com/agentd/agentd/internal/config"
 	"github.com/agentd/agentd/internal/redact"
+
+	"github.com/agentd/agentd/internal/loopback"
 )
 
 // busTLS is the config's bus.tls for the bus package.
@@ -47,7 +49,7 @@ func busExposure(cfg *config.Config) string {
 	if b.TLS.CertFile != "" {
 		s += ", TLS"
 	}
-	if !bus.IsLoopback(listenHost(b.Listen)) {
+	if !loopback.Host(listenHost(b.Listen)) {
 		s += ", reachable from other machines"
 	}
 	return s

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +15,8 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+
+	"github.com/agentd/agentd/internal/loopback"
 )
 
 // TokenName is the file in the data dir that holds the embedded server's
@@ -95,16 +96,6 @@ func readToken(path string) (string, error) {
 	return tok, nil
 }
 
-// IsLoopback reports whether host (a name or an IP address) stays on this
-// machine.
-func IsLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
-}
-
 // secureEmbedded makes a listening embedded server require the data dir's
 // token, and TLS when tc names a certificate. A listener beyond loopback
 // without TLS is refused: the token would cross the network in clear.
@@ -121,7 +112,7 @@ func secureEmbedded(sopts *server.Options, cfg Config) (nats.Option, error) {
 			return nil, fmt.Errorf("bus: tls: %w", err)
 		}
 		sopts.TLSConfig, sopts.TLS = tc, true
-	} else if !IsLoopback(sopts.Host) {
+	} else if !loopback.Host(sopts.Host) {
 		return nil, fmt.Errorf("bus: listen %s is reachable from other machines: set bus.tls.cert_file and key_file, or listen on 127.0.0.1", cfg.Listen)
 	}
 	tok, err := LoadToken(cfg.DataDir)

@@ -13,6 +13,8 @@ import (
 	"github.com/agentd/agentd/event"
 	"github.com/agentd/agentd/internal/redact"
 	"github.com/goccy/go-yaml/ast"
+
+	"github.com/agentd/agentd/internal/loopback"
 )
 
 // The valid values of enumerated keys, in the order shown in errors.
@@ -176,14 +178,6 @@ func listenAddr(s string) (string, error) {
 	return net.JoinHostPort(host, port), nil
 }
 
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 func (d *decoder) sources(v val, s *Sources) {
 	f, _ := d.fields(v, "sources", "feeds", "mail", "calendars")
 	feedNames := &names{what: "feed", seen: map[string]val{}}
@@ -328,7 +322,7 @@ func (d *decoder) imap(v val) *IMAP {
 	}
 	tlsV := f.get("tls")
 	im.TLS = d.oneOf(tlsV, "tls mode", TLSImplicit, tlsModes()...)
-	if im.TLS == TLSNone && im.Host != "" && !isLoopback(im.Host) {
+	if im.TLS == TLSNone && im.Host != "" && !loopback.Host(im.Host) {
 		d.errorf(tlsV, "\"none\" would send your password in clear text to %q: it is allowed only for loopback hosts (localhost, 127.0.0.1, ::1); use implicit (port 993) or starttls (port 143)", im.Host)
 	}
 	im.Port = 993
@@ -446,11 +440,11 @@ func (d *decoder) llm(v val, l *LLM) {
 			// A model on this machine sees what agentd sees; anything
 			// else gets the redacted text unless the user says otherwise.
 			l.Send = SendRedacted
-			if isLoopback(u.Hostname()) {
+			if loopback.Host(u.Hostname()) {
 				l.Send = SendFull
 			}
 		}
-		if u.Scheme == "http" && !isLoopback(u.Hostname()) && l.Send == SendFull {
+		if u.Scheme == "http" && !loopback.Host(u.Hostname()) && l.Send == SendFull {
 			d.errorf(sendV, "\"full\" would send your mail in clear text over http to %q: use https, a loopback model, or send: redacted", u.Hostname())
 		}
 	}
@@ -562,7 +556,7 @@ func (d *decoder) channelURL(v val, help string) string {
 	if !ok {
 		return ""
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	if u.Scheme == "http" && !loopback.Host(u.Hostname()) {
 		d.errorf(v, "%s: http would send your suggestions in clear text to %q: use https (http is allowed for loopback hosts only)", quoteURL(raw), u.Hostname())
 		return ""
 	}
@@ -632,7 +626,7 @@ func (d *decoder) smtp(v val) *SMTP {
 	}
 	tlsV := f.get("tls")
 	s.TLS = d.oneOf(tlsV, "tls mode", TLSImplicit, tlsModes()...)
-	if s.TLS == TLSNone && s.Host != "" && !isLoopback(s.Host) {
+	if s.TLS == TLSNone && s.Host != "" && !loopback.Host(s.Host) {
 		d.errorf(tlsV, "\"none\" would send your mail and password in clear text to %q: it is allowed only for loopback hosts (localhost, 127.0.0.1, ::1); use implicit (port 465) or starttls (port 587)", s.Host)
 	}
 	switch s.TLS {

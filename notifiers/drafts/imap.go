@@ -17,6 +17,8 @@ import (
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/mail"
 	"github.com/emersion/go-message/textproto"
+
+	"github.com/agentd/agentd/internal/loopback"
 )
 
 // TLS modes of IMAPConfig.TLS, as the mail watcher's.
@@ -73,7 +75,7 @@ func (cfg IMAPConfig) validate() error {
 	switch cfg.TLS {
 	case TLSImplicit, TLSStartTLS:
 	case TLSNone:
-		if cfg.Host != "" && !isLoopback(cfg.Host) {
+		if cfg.Host != "" && !loopback.Host(cfg.Host) {
 			errs = append(errs, fmt.Errorf("tls none is only allowed for a loopback host, not %q", cfg.Host))
 		}
 	default:
@@ -89,16 +91,6 @@ func (cfg IMAPConfig) validate() error {
 }
 
 func (cfg IMAPConfig) addr() string { return net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port)) }
-
-// isLoopback reports whether host names this machine.
-func isLoopback(host string) bool {
-	h := strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
-	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
-}
 
 // IMAP keeps drafts in an IMAP account's Drafts mailbox. Each call opens
 // its own connection: drafts are rare, and a long-lived connection would

@@ -7,6 +7,8 @@ import (
 	"net"
 	"strings"
 	"time"
+
+	"github.com/agentd/agentd/internal/loopback"
 )
 
 // TLS modes of Config.TLS.
@@ -103,7 +105,7 @@ func (cfg Config) validate() error {
 	switch cfg.TLS {
 	case TLSImplicit, TLSStartTLS:
 	case TLSNone:
-		if cfg.Host != "" && !isLoopback(cfg.Host) {
+		if cfg.Host != "" && !loopback.Host(cfg.Host) {
 			errs = append(errs, fmt.Errorf("tls none is only allowed for a loopback host, not %q: use implicit or starttls", cfg.Host))
 		}
 	default:
@@ -139,17 +141,6 @@ func (cfg Config) validate() error {
 }
 
 func (cfg Config) addr() string { return net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port)) }
-
-// isLoopback reports whether host names this machine without a network
-// in between: "localhost" or a loopback IP.
-func isLoopback(host string) bool {
-	h := strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
-	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
-}
 
 // canonicalMailbox folds INBOX, whose name is case-insensitive (RFC 3501
 // 5.1); every other name is case-sensitive.
