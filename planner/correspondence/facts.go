@@ -168,6 +168,10 @@ func (e *Enricher) messageUnits(ev event.Event, m event.Mail, rec msgRecord, th 
 	}
 
 	msg := base(UnitMessage)
+	// screen weighs a received mail and sets these; the user's own mail
+	// keeps them false, so rules test them without a nil check.
+	msg.Facts["phishing"] = false
+	msg.Facts["phishing_signals"] = []string{}
 	msg.Facts["asks"] = rec.Asks
 	msg.Facts["question"] = rec.Question
 	msg.Facts["text"] = m.Text

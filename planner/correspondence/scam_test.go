@@ -37,3 +37,16 @@ func TestScamScreening(t *testing.T) {
 		t.Errorf("the bill from a known sender lost its payment unit: %v", k)
 	}
 }
+
+// TestOwnMailHasPhishingFacts: the user's own mail is not weighed, but its
+// message unit still says phishing false, so the built-in mail-phishing
+// rule does not fail on a missing fact.
+func TestOwnMailHasPhishingFacts(t *testing.T) {
+	wrote := spec{sent: true, id: "mine@example.org", from: adaTo, to: []string{"Billing <billing@pay-fast.example>"},
+		subject: "Contract", lang: "en", at: time.Hour, text: "Hello, here is the signed contract."}
+	units, _ := enrichAll(t, newEnricher(t, state.NewMemory()), []spec{wrote}, base(t).Add(2*time.Hour))
+	msg := byKind(units)[UnitMessage]
+	if len(msg) != 1 || msg[0].Facts["phishing"] != false || msg[0].Facts["phishing_signals"] == nil {
+		t.Fatalf("own mail's message unit = %+v", msg)
+	}
+}
