@@ -22,7 +22,7 @@ func cmdLedger(args []string, stdout, stderr io.Writer) int {
 	if code, done := parseFlags(fs, "ledger", args, stdout, stderr); done {
 		return code
 	}
-	logger, err := c.logger(stderr)
+	logger, err := c.quietLogger(stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "agentd:", err)
 		return 2
