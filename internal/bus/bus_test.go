@@ -595,9 +595,13 @@ func waitPending(t *testing.T, ctx context.Context, b *Bus, stream, durable stri
 // waitSettled waits until the consumer has nothing pending or unacked.
 func waitSettled(t *testing.T, ctx context.Context, b *Bus, stream, durable string) *jetstream.ConsumerInfo {
 	t.Helper()
+	last := lastSeqFor(t, ctx, b, stream, consumerInfo(t, ctx, b, stream, durable))
 	for {
+		// The consumer learns of new messages asynchronously: settled
+		// means it has also answered everything the stream held when
+		// the wait began, not only that nothing is pending right now.
 		info := consumerInfo(t, ctx, b, stream, durable)
-		if info.NumPending == 0 && info.NumAckPending == 0 && info.NumRedelivered == 0 {
+		if info.AckFloor.Stream >= last && info.NumPending == 0 && info.NumAckPending == 0 && info.NumRedelivered == 0 {
 			return info
 		}
 		select {
@@ -606,6 +610,35 @@ func waitSettled(t *testing.T, ctx context.Context, b *Bus, stream, durable stri
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
+}
+
+// lastSeqFor is the stream sequence of the newest message the consumer's
+// filters match (0 if none).
+func lastSeqFor(t *testing.T, ctx context.Context, b *Bus, stream string, info *jetstream.ConsumerInfo) uint64 {
+	t.Helper()
+	st, err := b.JetStream().Stream(ctx, stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	filters := info.Config.FilterSubjects
+	if info.Config.FilterSubject != "" {
+		filters = append(filters, info.Config.FilterSubject)
+	}
+	if len(filters) == 0 {
+		filters = []string{">"}
+	}
+	var last uint64
+	for _, f := range filters {
+		m, err := st.GetLastMsgForSubject(ctx, f)
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = max(last, m.Sequence)
+	}
+	return last
 }
 
 // TestConsumeDropAndMaxDeliver: Drop terms a message at once and logs it
