@@ -58,7 +58,7 @@ func (w *walker) entity(h gmtextproto.Header, body io.Reader, depth int, parent 
 // the way a mail client shows it.
 func (w *walker) multipart(mediaType string, params map[string]string, boundary string, body io.Reader, depth int) []chunk {
 	if mediaType == "multipart/report" && w.msg.Report == "" {
-		w.msg.Report = strings.ToLower(params["report-type"])
+		w.msg.Report = strings.ToLower(cleanID(params["report-type"]))
 	}
 	textBefore := w.textBytes
 	preamble := &captureReader{r: body, limit: int(w.opts.MaxPartBytes)}
