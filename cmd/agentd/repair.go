@@ -49,8 +49,12 @@ func cmdRepair(args []string, stdout, stderr io.Writer) int {
 	for _, c := range rep.Consumers {
 		// Its state said what it had handled: it goes through what its
 		// stream holds again, so nothing unhandled is lost.
-		fmt.Fprintf(stdout, "rebuilt consumer %s: agentd goes through the %d messages its stream holds again;"+
-			" nothing already shown is shown again\n", c, c.Replay)
+		msgs := "messages"
+		if c.Replay == 1 {
+			msgs = "message"
+		}
+		fmt.Fprintf(stdout, "rebuilt consumer %s: at the next start agentd goes through the %d %s its stream holds again;"+
+			" nothing already shown is shown again\n", c, c.Replay, msgs)
 	}
 	fmt.Fprintln(stdout, "Repaired: agentd can start again.")
 	return 0
