@@ -184,3 +184,160 @@ func waitIdle(t *testing.T, ctx context.Context, b *bus.Bus, stream, durable str
 		}
 	}
 }
+
+// TestRepairAsksTheModelNothingAgain: a question by mail got a reply
+// draft written by the model and was shown; then the planner's and the
+// notifiers' consumer state files are damaged and repaired. Going through
+// the mail event and the suggestion again writes no second draft, asks
+// the model nothing and shows nothing again.
+func TestRepairAsksTheModelNothingAgain(t *testing.T) {
+	ds := newDraftSetup(t, "redacted", replyWith("Hi Sophie,\n\nyes, I will send the signed contract on Friday.\n\nBest,\nAlice"))
+	var out syncBuffer
+	a := startApp(t, ds.cfg, &out)
+	deliver(t, ds.root, "1.q", questionMail("q1@example.org", "", time.Now().Add(-time.Minute),
+		"Hi Alice,\n\ncould you send me the signed contract by Friday?\n\nSophie"))
+	waitUntil(t, "a draft in Drafts", func() bool { return len(draftFiles(t, ds.root)) == 1 })
+	waitUntil(t, "the draft suggestion shown", func() bool { return strings.Contains(out.String(), "yes, I will send") })
+	if err := a.Stop(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	calls := ds.srv.Calls()
+	if calls != 1 {
+		t.Fatalf("model calls %d before the repair, want 1", calls)
+	}
+
+	streams := filepath.Join(ds.cfg.Bus.DataDir, "jetstream", "$G", "streams")
+	for _, f := range []string{
+		filepath.Join(streams, bus.StreamEvents, "obs", "planner", "o.dat"),
+		filepath.Join(streams, bus.StreamSuggestions, "obs", "notify", "o.dat"),
+	} {
+		if err := os.WriteFile(f, []byte(rand.Text()+rand.Text()), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := Repair(t.Context(), ds.cfg, nil)
+	if err != nil {
+		t.Fatalf("repair: %v", err)
+	}
+	if len(rep.Consumers) != 2 {
+		t.Fatalf("rebuilt %v, want the planner and the notifiers", rep.Consumers)
+	}
+
+	var out2 syncBuffer
+	a = startApp(t, ds.cfg, &out2)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	waitIdle(t, ctx, a.bus, bus.StreamEvents, "planner")
+	waitIdle(t, ctx, a.bus, bus.StreamSuggestions, "notify")
+	waitIdle(t, ctx, a.bus, bus.StreamWork, "drafts")
+	if err := a.Stop(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(draftFiles(t, ds.root)); n != 1 {
+		t.Errorf("%d drafts after the repair, want 1", n)
+	}
+	if n := ds.srv.Calls(); n != calls {
+		t.Errorf("the model was asked %d more times after the repair", n-calls)
+	}
+	if s := out2.String(); strings.Contains(s, "Signed contract") || strings.Contains(s, "yes, I will send") {
+		t.Errorf("shown again after the repair:\n%s", s)
+	}
+}
+
+// BenchmarkRepairReplay: what going through the streams again after a
+// repair costs. N feed items are planned and shown; the planner's and the
+// notifiers' consumer states are damaged and repaired; the benchmark
+// measures the next start until both consumers are idle (every event
+// planned again, every suggestion offered to the notifiers again), and
+// fails if anything is shown again.
+//
+//	go test ./internal/app -run '^$' -bench RepairReplay -benchtime 1x
+func BenchmarkRepairReplay(b *testing.B) {
+	const n = 2000
+	ctx := b.Context()
+	now := time.Date(2027, 3, 2, 10, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	for range b.N {
+		b.StopTimer()
+		dir := b.TempDir()
+		cfg, err := config.Parse(filepath.Join(dir, "config.yaml"), fmt.Appendf(nil, `user: {name: Bench, email: bench@example.com, timezone: UTC, interests: [golang]}
+bus: {data_dir: %s}
+sources: {feeds: []}
+notify: {terminal: {min_priority: low}}
+`, filepath.Join(dir, "data")))
+		if err != nil {
+			b.Fatal(err)
+		}
+		out := &writeCounter{}
+		a, err := New(Options{Config: cfg, Stdout: out, Now: clock})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := a.Start(ctx); err != nil {
+			b.Fatal(err)
+		}
+		for i := range n {
+			if err := a.bus.PublishEvent(ctx, benchEvent(i, now)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		out.wait(b, n, 5*time.Minute)
+		if err := a.Stop(ctx); err != nil {
+			b.Fatal(err)
+		}
+		streams := filepath.Join(cfg.Bus.DataDir, "jetstream", "$G", "streams")
+		for _, f := range []string{
+			filepath.Join(streams, bus.StreamEvents, "obs", "planner", "o.dat"),
+			filepath.Join(streams, bus.StreamSuggestions, "obs", "notify", "o.dat"),
+		} {
+			if err := os.WriteFile(f, []byte(rand.Text()+rand.Text()), 0o600); err != nil {
+				b.Fatal(err)
+			}
+		}
+		rep, err := Repair(ctx, cfg, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var replay uint64
+		for _, c := range rep.Consumers {
+			replay += c.Replay
+		}
+		if replay != 2*n {
+			b.Fatalf("rebuilt %+v, want %d messages to go through", rep.Consumers, 2*n)
+		}
+
+		out2 := &writeCounter{}
+		a, err = New(Options{Config: cfg, Stdout: out2, Now: clock})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		start := time.Now()
+		if err := a.Start(ctx); err != nil {
+			b.Fatal(err)
+		}
+		for _, c := range []string{bus.StreamEvents + "/planner", bus.StreamSuggestions + "/notify"} {
+			stream, durable, _ := strings.Cut(c, "/")
+			for {
+				pending, unacked, err := a.bus.Backlog(ctx, stream, durable)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if pending == 0 && unacked == 0 {
+					break
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		}
+		took := time.Since(start)
+		b.StopTimer()
+		if err := a.Stop(ctx); err != nil {
+			b.Fatal(err)
+		}
+		if got := out2.count(); got != 0 {
+			b.Fatalf("%d suggestions shown again after the repair", got)
+		}
+		b.ReportMetric(float64(took.Nanoseconds())/float64(n), "replay-ns/event")
+		b.ReportMetric(took.Seconds(), "replay-s")
+	}
+}
