@@ -13,6 +13,7 @@ import (
 	"github.com/agentd/agentd/event"
 	"github.com/agentd/agentd/internal/bus"
 	"github.com/agentd/agentd/internal/config"
+	"github.com/agentd/agentd/internal/state"
 	"github.com/agentd/agentd/internal/suggestions"
 )
 
@@ -53,6 +54,27 @@ notify: {terminal: {min_priority: low}}
 		}
 	}
 	waitShown(t, out, 30*time.Second, title(1), title(2), title(3))
+	// The user's answers to what was shown stand after the replay.
+	answered := map[string]string{"Read: " + title(1): event.StatusAccepted, "Read: " + title(2): event.StatusDismissed}
+	book := suggestions.New(suggestionStore(t, ctx, a.bus), busOutbox{a.bus}, clock)
+	recs, err := book.List(ctx, suggestions.Filter{All: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		switch answered[r.Suggestion.Title] {
+		case event.StatusAccepted:
+			err = book.Answer(ctx, r.Suggestion.ID, suggestions.ActionAccept, time.Time{})
+		case event.StatusDismissed:
+			err = book.Answer(ctx, r.Suggestion.ID, suggestions.ActionDismiss, time.Time{})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(recs) != 3 {
+		t.Fatalf("%d suggestion records, want 3: %+v", len(recs), recs)
+	}
 	if err := a.Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -117,13 +139,10 @@ notify: {terminal: {min_priority: low}}
 		}
 	}
 
-	// The suggestion records: one per item, each delivered, the three
-	// from before the damage with their first creation time.
-	store, err := a2.bus.Store(ctx, bus.BucketSuggestions)
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs, err := suggestions.New(store, nil, func() time.Time { return later }).List(ctx, suggestions.Filter{All: true})
+	// The suggestion records: one per item, each delivered or as the
+	// user answered it, the three from before the damage with their
+	// first creation time.
+	recs, err = suggestions.New(suggestionStore(t, ctx, a2.bus), nil, func() time.Time { return later }).List(ctx, suggestions.Filter{All: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,10 +156,23 @@ notify: {terminal: {min_priority: low}}
 				created = now
 			}
 		}
-		if r.Status != event.StatusDelivered || !r.Created.Equal(created) {
-			t.Errorf("record %q: %s, created %s; want delivered, created %s", r.Suggestion.Title, r.Status, r.Created, created)
+		status := event.StatusDelivered
+		if st, ok := answered[r.Suggestion.Title]; ok {
+			status = st
+		}
+		if r.Status != status || !r.Created.Equal(created) {
+			t.Errorf("record %q: %s, created %s; want %s, created %s", r.Suggestion.Title, r.Status, r.Created, status, created)
 		}
 	}
+}
+
+func suggestionStore(t *testing.T, ctx context.Context, b *bus.Bus) state.Store {
+	t.Helper()
+	store, err := b.Store(ctx, bus.BucketSuggestions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store
 }
 
 // waitShown waits until every title is on the terminal.
