@@ -373,3 +373,61 @@ notify: {terminal: {min_priority: low}}
 		b.ReportMetric(took.Seconds(), "replay-s")
 	}
 }
+
+// TestRepairKeepsWithdrawn: a question by mail was shown, then the user
+// replied and the suggestion was withdrawn. Going through both mails
+// again after a repair neither brings the suggestion back nor shows it.
+func TestRepairKeepsWithdrawn(t *testing.T) {
+	ds := newDraftSetup(t, "never", replyWith("unused"))
+	var out syncBuffer
+	a := startApp(t, ds.cfg, &out)
+	deliver(t, ds.root, "1.q", questionMail("q1@example.org", "", time.Now().Add(-time.Minute),
+		"Hi Alice,\n\ncould you send me the signed contract by Friday?\n\nSophie"))
+	waitUntil(t, "the question shown", func() bool { return strings.Contains(out.String(), "Signed contract") })
+	deliver(t, filepath.Join(ds.root, ".Sent"), "2.r", "From: Alice Martin <alice@example.com>\r\nTo: sophie@example.org\r\n"+
+		"Subject: Re: Signed contract\r\nMessage-ID: <r1@example.com>\r\nIn-Reply-To: <q1@example.org>\r\nReferences: <q1@example.org>\r\n"+
+		"Date: "+time.Now().Format(time.RFC1123Z)+"\r\n\r\nHere it is, Sophie.\r\n")
+	book := suggestions.New(suggestionStore(t, t.Context(), a.bus), nil, nil)
+	withdrawn := func() []suggestions.Record {
+		recs, err := book.List(t.Context(), suggestions.Filter{Statuses: []string{event.StatusWithdrawn}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return recs
+	}
+	waitUntil(t, "the suggestion withdrawn after the reply", func() bool { return len(withdrawn()) == 1 })
+	before := withdrawn()[0]
+	if err := a.Stop(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+
+	streams := filepath.Join(ds.cfg.Bus.DataDir, "jetstream", "$G", "streams")
+	for _, f := range []string{
+		filepath.Join(streams, bus.StreamEvents, "obs", "planner", "o.dat"),
+		filepath.Join(streams, bus.StreamSuggestions, "obs", "notify", "o.dat"),
+	} {
+		if err := os.WriteFile(f, []byte(rand.Text()+rand.Text()), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := Repair(t.Context(), ds.cfg, nil); err != nil {
+		t.Fatalf("repair: %v", err)
+	}
+	var out2 syncBuffer
+	a = startApp(t, ds.cfg, &out2)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	waitIdle(t, ctx, a.bus, bus.StreamEvents, "planner")
+	waitIdle(t, ctx, a.bus, bus.StreamSuggestions, "notify")
+	book = suggestions.New(suggestionStore(t, ctx, a.bus), nil, nil)
+	rec, err := book.Get(ctx, before.Suggestion.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Status != event.StatusWithdrawn || !rec.Updated.Equal(before.Updated) {
+		t.Errorf("after the repair the withdrawn suggestion is %s (updated %s), want withdrawn as at %s", rec.Status, rec.Updated, before.Updated)
+	}
+	if s := out2.String(); strings.Contains(s, "Signed contract") {
+		t.Errorf("shown again after the repair:\n%s", s)
+	}
+}
