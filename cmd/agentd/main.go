@@ -46,7 +46,7 @@ Usage:
   agentd suggestions snooze ID [10m|1h|tomorrow]
                                              show it again later (default 1h; tomorrow: 09:00)
   agentd repair  [--config FILE]             mend a damaged store (daemon stopped): move unreadable
-                                             files aside, rebuild consumers; nothing is announced again
+                                             files aside, rebuild consumers; nothing is lost or announced again
   agentd version                             print the version
 
 Common flags: --log-format text|json, --log-level debug|info|warn|error
