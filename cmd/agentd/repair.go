@@ -45,6 +45,9 @@ func cmdRepair(args []string, stdout, stderr io.Writer) int {
 	if rep.MovedTo != "" {
 		fmt.Fprintln(stdout, "moved aside to", rep.MovedTo, "(delete it once agentd runs well)")
 	}
+	for _, name := range rep.Buckets {
+		fmt.Fprintln(stdout, "rebuilt", name, "from its readable keys: a watcher whose key was lost reads its source again; nothing delivered is announced again")
+	}
 	for _, name := range rep.Consumers {
 		fmt.Fprintln(stdout, "rebuilt consumer", name, "after the last message: nothing delivered is delivered again")
 	}
