@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -14,6 +15,9 @@ import (
 
 // kvCheckTimeout bounds the reading of one key when the store is checked.
 const kvCheckTimeout = 5 * time.Second
+
+// kvCheckWorkers is how many keys are read at once when the store is checked.
+const kvCheckWorkers = 4
 
 // maxNamedKeys is how many unreadable keys a Damage names.
 const maxNamedKeys = 5
@@ -58,23 +62,41 @@ func unreadableKeys(ctx context.Context, js jetstream.JetStream, stream string) 
 	if err != nil {
 		return nil, fmt.Errorf("stream %s: %w", stream, err)
 	}
+	subjects := make(chan string)
+	results := make(chan error, kvCheckWorkers)
+	var mu sync.Mutex
 	var bad []string
+	for range kvCheckWorkers {
+		go func() {
+			for subj := range subjects {
+				gctx, cancel := context.WithTimeout(ctx, kvCheckTimeout)
+				_, err := s.GetLastMsgForSubject(gctx, subj)
+				cancel()
+				if err != nil && ctx.Err() == nil {
+					// Not found, or a read error (a corrupt record): damage.
+					mu.Lock()
+					bad = append(bad, subj)
+					mu.Unlock()
+				}
+			}
+			results <- ctx.Err()
+		}()
+	}
+feed:
 	for subj, n := range info.State.Subjects {
 		if n == 0 {
 			continue
 		}
-		gctx, cancel := context.WithTimeout(ctx, kvCheckTimeout)
-		_, err := s.GetLastMsgForSubject(gctx, subj)
-		cancel()
-		switch {
-		case err == nil:
-		case errors.Is(err, jetstream.ErrMsgNotFound):
-			bad = append(bad, subj)
-		case ctx.Err() != nil:
-			return nil, fmt.Errorf("stream %s: %w", stream, ctx.Err())
-		default:
-			// A read error (a corrupt record, say) is damage too.
-			bad = append(bad, subj)
+		select {
+		case subjects <- subj:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(subjects)
+	for range kvCheckWorkers {
+		if err := <-results; err != nil {
+			return nil, fmt.Errorf("stream %s: %w", stream, err)
 		}
 	}
 	sort.Strings(bad)
