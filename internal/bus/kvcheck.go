@@ -122,7 +122,11 @@ func keyDamage(ctx context.Context, js jetstream.JetStream, jsDir string) ([]Dam
 		named := make([]string, 0, min(len(bad), maxNamedKeys))
 		prefix := "$KV." + strings.TrimPrefix(stream, "KV_") + "."
 		for _, subj := range bad[:min(len(bad), maxNamedKeys)] {
-			named = append(named, strings.TrimPrefix(subj, prefix))
+			k := strings.TrimPrefix(subj, prefix)
+			if dk, ok := decodeKey(k); ok {
+				k = dk
+			}
+			named = append(named, fmt.Sprintf("%q", k))
 		}
 		more := ""
 		if len(bad) > maxNamedKeys {
@@ -155,5 +159,15 @@ func (b *Bus) checkKeys(ctx context.Context) error {
 		return nil
 	}
 	b.damage.add(ds...)
-	return &DamagedError{Damage: ds}
+	// The blocks the server said it could not read name the files.
+	var all []Damage
+	for _, d := range b.damage.list() {
+		for _, k := range ds {
+			if d.Stream == k.Stream {
+				all = append(all, d)
+				break
+			}
+		}
+	}
+	return &DamagedError{Damage: all}
 }

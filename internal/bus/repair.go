@@ -77,10 +77,18 @@ func Repair(ctx context.Context, cfg Config, logger *slog.Logger) (RepairReport,
 	}
 	var rebuilds []rebuild
 	aside := filepath.Join(cfg.DataDir, "jetstream.damaged-"+time.Now().UTC().Format("20060102T150405Z"))
+	// A KV stream with unreadable keys goes aside whole, with whatever
+	// else of it is damaged: it is created again from what was readable.
+	whole := map[string]bool{}
+	for _, b := range saved {
+		whole[b.cfg.Name] = true
+	}
 	for _, d := range rep.Damage {
 		move := d.Path
-		if len(d.Keys) > 0 {
-			// The whole stream: it is created again from what was readable.
+		if whole[d.Stream] {
+			if len(d.Keys) == 0 {
+				continue
+			}
 			move = filepath.Dir(d.Path)
 		}
 		if d.Consumer != "" {
