@@ -33,7 +33,9 @@ const maxNamedKeys = 5
 // shutdown waits for it. Reading the key instead answers "not found" at
 // once; so the bus reads every key the server counts before anything can
 // write, and refuses to start on such a bucket with a message naming it
-// and the repair.
+// and the repair. The same check catches a block the server cannot read
+// at all while its state file still counts the block's keys: there a
+// write "succeeds" but the key then reads as not found.
 
 // kvStreams lists the KV streams of the server.
 func kvStreams(ctx context.Context, js jetstream.JetStream) ([]string, error) {
@@ -135,7 +137,7 @@ func keyDamage(ctx context.Context, js jetstream.JetStream, jsDir string) ([]Dam
 		out = append(out, Damage{
 			Stream: stream,
 			Path:   filepath.Join(jsDir, "$G", "streams", stream, "msgs"),
-			Detail: fmt.Sprintf("a message block holds %d unreadable key(s) (%s%s); writing one would hang the server",
+			Detail: fmt.Sprintf("a message block holds %d key(s) the server counts but cannot read (%s%s); a write to one can hang the server or be lost",
 				len(bad), strings.Join(named, ", "), more),
 			Keys: bad,
 		})

@@ -202,7 +202,7 @@ func TestDamagedBlockReported(t *testing.T) {
 	if took := time.Since(start); took > kvHangMaxOpen {
 		t.Errorf("Open took %v to refuse", took)
 	}
-	for _, want := range []string{blk, "KV_" + BucketWatchers, "unreadable key", `"cursor`, "agentd repair"} {
+	for _, want := range []string{blk, "KV_" + BucketWatchers, "counts but cannot read", `"cursor`, "agentd repair"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not name %q", err, want)
 		}
