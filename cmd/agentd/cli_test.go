@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
@@ -549,5 +550,35 @@ func TestLogTimesInUserZone(t *testing.T) {
 				t.Errorf("log time %q is not in the user's zone", stamp)
 			}
 		})
+	}
+}
+
+// The daemon's binary turns heap-profile sampling off before the packages
+// that allocate at init run (internal/memprofile is initialized among the
+// first): `agentd version` traces every package's init in order.
+func TestHeapProfilingOffBeforeHeavyInits(t *testing.T) {
+	bin := buildAgentd(t)
+	cmd := exec.Command(bin, "version")
+	cmd.Env = append(os.Environ(), "GODEBUG=inittrace=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("agentd version: %v\n%s", err, out)
+	}
+	order := map[string]int{}
+	n := 0
+	for _, line := range strings.Split(string(out), "\n") {
+		if f := strings.Fields(line); len(f) > 1 && f[0] == "init" {
+			n++
+			order[f[1]] = n
+		}
+	}
+	first := order["github.com/agentd/agentd/internal/memprofile"]
+	if first == 0 {
+		t.Fatalf("no init trace of internal/memprofile in:\n%s", out)
+	}
+	for _, heavy := range []string{"github.com/nyaruka/phonenumbers", "github.com/nats-io/nats-server/v2/server", "github.com/agentd/agentd/planner/extract"} {
+		if order[heavy] == 0 || order[heavy] < first {
+			t.Errorf("%s initialized at %d, internal/memprofile at %d", heavy, order[heavy], first)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -52,6 +53,10 @@ type daemon struct {
 	mu    sync.Mutex
 	lines []string
 	done  chan struct{}
+	// log is the daemon's log file and logFrom where its own lines
+	// begin (daemons of one config share the file); "" if not kept.
+	log     string
+	logFrom int64
 }
 
 func startDaemon(t testing.TB, bin, cfg string) *daemon {
@@ -67,10 +72,14 @@ func startDaemon(t testing.TB, bin, cfg string) *daemon {
 	}
 	t.Cleanup(func() { logf.Close() })
 	cmd.Stderr = logf
+	logFrom, err := logf.Seek(0, io.SeekEnd)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	d := &daemon{cmd: cmd, done: make(chan struct{})}
+	d := &daemon{cmd: cmd, done: make(chan struct{}), log: logf.Name(), logFrom: logFrom}
 	go func() {
 		defer close(d.done)
 		sc := bufio.NewScanner(stdout)
@@ -120,6 +129,22 @@ func (d *daemon) snapshot() []string {
 
 func (d *daemon) stop(t testing.TB) {
 	t.Helper()
+	// Suggestions are shown before Start returns (the control socket
+	// opens last), and a SIGTERM while starting exits with status 1 by
+	// design: wait until the daemon says it started.
+	if d.log != "" {
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			b, err := os.ReadFile(d.log)
+			if err == nil && int64(len(b)) >= d.logFrom && bytes.Contains(b[d.logFrom:], []byte("agentd started")) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("agentd did not say it started within 30s:\n%s", b)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
 	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

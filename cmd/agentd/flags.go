@@ -37,8 +37,9 @@ func synopsis(name string) (usageLine, what string) {
 				"through its control socket; when none runs, the data dir is read and changed directly."
 	case "repair":
 		return "agentd repair [--config FILE]", "Mend a damaged store while the daemon is stopped: move the files the bus cannot read to\n" +
-			"<data dir>/jetstream.damaged-<time>/ and rebuild the consumers after the last message. The delivery log\n" +
-			"and the suggestion records stay, so nothing already delivered is announced again."
+			"<data dir>/jetstream.damaged-<time>/ and rebuild the damaged consumers from their streams' first message:\n" +
+			"at the next start agentd goes through what the streams hold again, so nothing that was not handled yet is\n" +
+			"lost. The delivery log and the suggestion records stay, so nothing already delivered is announced again."
 	case "version":
 		return "agentd version", "Print the version."
 	}

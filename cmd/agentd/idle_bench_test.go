@@ -22,7 +22,10 @@ import (
 // and buckets) in the same run, and reports both resident sizes and their
 // ratio. The daemon is read after its first sync and its trim (10 s
 // after the last work); AGENTD_BENCH_IDLE longer than a minute also covers
-// a round of 304s.
+// a round of 304s. It also reports each resident size split into its
+// anonymous part (heap, stacks) and its file-backed part (the mapped
+// binary: agentd hands back the pages of code an idle daemon does not run,
+// see internal/exepages; the bare bus does not).
 //
 //	go test ./cmd/agentd -run '^$' -bench IdleRSSRatio -benchtime 1x
 func BenchmarkIdleRSSRatio(b *testing.B) {
@@ -64,7 +67,7 @@ func BenchmarkIdleRSSRatio(b *testing.B) {
 		b.Fatal(err)
 	}
 
-	var agentdRSS, bareRSS float64
+	var agentdRSS, bareRSS, agentdAnon, agentdFile, bareAnon, bareFile float64
 	for b.Loop() {
 		bb := startBareBus(b, bare, filepath.Join(dir, "bare"))
 		d := startDaemon(b, bin, cfg)
@@ -75,6 +78,8 @@ func BenchmarkIdleRSSRatio(b *testing.B) {
 		time.Sleep(idleFor())
 		agentdRSS = readRSSMB(b, d.cmd.Process.Pid)
 		bareRSS = readRSSMB(b, bb.Process.Pid)
+		agentdAnon, agentdFile = readRSSPartsMB(b, d.cmd.Process.Pid)
+		bareAnon, bareFile = readRSSPartsMB(b, bb.Process.Pid)
 		d.stop(b)
 		stopBareBus(b, bb)
 		for _, sub := range []string{"data", "bare"} {
@@ -89,6 +94,10 @@ func BenchmarkIdleRSSRatio(b *testing.B) {
 	b.ReportMetric(agentdRSS, "agentd-rss-MB")
 	b.ReportMetric(bareRSS, "bus-rss-MB")
 	b.ReportMetric(agentdRSS/bareRSS, "ratio")
+	b.ReportMetric(agentdAnon, "agentd-anon-MB")
+	b.ReportMetric(agentdFile, "agentd-file-MB")
+	b.ReportMetric(bareAnon, "bus-anon-MB")
+	b.ReportMetric(bareFile, "bus-file-MB")
 }
 
 func buildBareBus(b *testing.B) string {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/agentd/agentd/internal/app"
 	"github.com/agentd/agentd/internal/config"
+	"github.com/agentd/agentd/internal/memprofile"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3".
@@ -45,7 +46,7 @@ Usage:
   agentd suggestions snooze ID [10m|1h|tomorrow]
                                              show it again later (default 1h; tomorrow: 09:00)
   agentd repair  [--config FILE]             mend a damaged store (daemon stopped): move unreadable
-                                             files aside, rebuild consumers; nothing is announced again
+                                             files aside, rebuild consumers; nothing is lost or announced again
   agentd version                             print the version
 
 Common flags: --log-format text|json, --log-level debug|info|warn|error
@@ -153,11 +154,23 @@ func (c *common) logger(stderr io.Writer) (*slog.Logger, error) {
 	}
 }
 
+// daemonGCPercent is the garbage collector's target for `agentd run`.
+const daemonGCPercent = 50
+
 func cmdRun(args []string, stdout, stderr io.Writer) int {
 	fs, c := newFlags("run", stderr)
 	pprofAddr := fs.String("pprof-addr", "", "serve Go profiles (net/http/pprof) on this loopback `ADDR`, e.g. 127.0.0.1:6060")
 	if code, done := parseFlags(fs, "run", args, stdout, stderr); done {
 		return code
+	}
+	if *pprofAddr != "" {
+		memprofile.Enable()
+	}
+	if os.Getenv("GOGC") == "" {
+		// A daemon's heap is small and mostly idle: collecting at 50%
+		// growth instead of 100% keeps 3 to 4 MB less resident for a few
+		// milliseconds of CPU per burst. GOGC in the environment wins.
+		debug.SetGCPercent(daemonGCPercent)
 	}
 	logger, err := c.logger(stderr)
 	if err != nil {

@@ -11,7 +11,8 @@ import (
 )
 
 // cmdRepair mends a damaged store: it moves what the embedded server cannot
-// read aside and rebuilds the durable consumers. It refuses while a daemon
+// read aside and rebuilds the damaged durable consumers, which replay their
+// streams at the next start (see bus.Repair). It refuses while a daemon
 // holds the data dir.
 func cmdRepair(args []string, stdout, stderr io.Writer) int {
 	fs, c := newFlags("repair", stderr)
@@ -48,8 +49,15 @@ func cmdRepair(args []string, stdout, stderr io.Writer) int {
 	for _, name := range rep.Buckets {
 		fmt.Fprintln(stdout, "rebuilt", name, "from its readable keys: a watcher whose key was lost reads its source again; nothing delivered is announced again")
 	}
-	for _, name := range rep.Consumers {
-		fmt.Fprintln(stdout, "rebuilt consumer", name, "after the last message: nothing delivered is delivered again")
+	for _, c := range rep.Consumers {
+		// Its state said what it had handled: it goes through what its
+		// stream holds again, so nothing unhandled is lost.
+		msgs := "messages"
+		if c.Replay == 1 {
+			msgs = "message"
+		}
+		fmt.Fprintf(stdout, "rebuilt consumer %s: at the next start agentd goes through the %d %s its stream holds again;"+
+			" nothing already shown is shown again\n", c, c.Replay, msgs)
 	}
 	fmt.Fprintln(stdout, "Repaired: agentd can start again.")
 	return 0

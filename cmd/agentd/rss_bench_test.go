@@ -70,6 +70,32 @@ func readRSSMB(b *testing.B, pid int) float64 {
 	return 0
 }
 
+// readRSSPartsMB returns the anonymous (heap, stacks) and file-backed
+// (the mapped binary and libraries) parts of a process's resident size.
+func readRSSPartsMB(b *testing.B, pid int) (anon, file float64) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var rss float64
+	for _, line := range strings.Split(string(raw), "\n") {
+		key, rest, ok := strings.Cut(line, ":")
+		if !ok || (key != "Rss" && key != "Anonymous") {
+			continue
+		}
+		kb, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 64)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if key == "Rss" {
+			rss = kb / 1024
+		} else {
+			anon = kb / 1024
+		}
+	}
+	return anon, rss - anon
+}
+
 // idleFor is how long the daemon idles before its memory is read:
 // AGENTD_BENCH_IDLE (a Go duration), default 20s (agentd trims its memory 10s after the last work).
 func idleFor() time.Duration {

@@ -6,6 +6,8 @@ import (
 	"runtime/metrics"
 	"sync/atomic"
 	"time"
+
+	"github.com/agentd/agentd/internal/exepages"
 )
 
 // memoryTrimmer gives memory back to the OS once agentd goes idle after a
@@ -94,7 +96,11 @@ func heapObjects() uint64 {
 
 // freeOSMemory runs two collections: the first moves pooled buffers to the
 // victim cache, the second frees them; FreeOSMemory then returns the pages.
+// Then it unmaps the executable's code and read-only data (see package
+// exepages): what the idle daemon runs is mapped again on use. A failure
+// there costs only memory, so it is not reported.
 func freeOSMemory() {
 	debug.FreeOSMemory()
 	debug.FreeOSMemory()
+	_, _ = exepages.Release()
 }

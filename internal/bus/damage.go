@@ -14,7 +14,7 @@ import (
 var ErrDamaged = errors.New("store damaged")
 
 // RepairHint is what to do about a damaged store.
-const RepairHint = "stop agentd and run `agentd repair` (it rebuilds the consumers and moves unreadable files aside; nothing delivered is announced again)"
+const RepairHint = "stop agentd and run `agentd repair` (it rebuilds the consumers and moves unreadable files aside; nothing is lost, nothing delivered is announced again)"
 
 // Damage is a file or directory of the embedded server's store that the
 // server could not read.

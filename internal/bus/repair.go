@@ -18,19 +18,44 @@ import (
 
 // RepairReport says what Repair did.
 type RepairReport struct {
-	Damage    []Damage // what the server could not read
-	MovedTo   string   // where the unreadable files went; "" if none moved
-	Consumers []string // consumers rebuilt, as "STREAM/durable"
-	Buckets   []string // KV streams rebuilt from their readable keys, with counts
+	Damage    []Damage          // what the server could not read
+	MovedTo   string            // where the unreadable files went; "" if none moved
+	Consumers []RebuiltConsumer // consumers rebuilt
+	Buckets   []string          // KV streams rebuilt from their readable keys, with counts
 }
+
+// RebuiltConsumer is a durable consumer Repair created again.
+type RebuiltConsumer struct {
+	Stream  string
+	Durable string
+	// Replay is how many messages the consumer hands over again when
+	// agentd starts: all its stream holds for it, the handled ones among
+	// them (see Repair).
+	Replay uint64
+}
+
+// String is "STREAM/durable".
+func (c RebuiltConsumer) String() string { return c.Stream + "/" + c.Durable }
 
 // Repair mends the embedded server's store in cfg.DataDir: it moves every
 // file the server cannot read to <data dir>/jetstream.damaged-<time>/, and
-// rebuilds each damaged durable consumer from its saved config so that it
-// starts after the stream's last message (a work queue's pending jobs stay
-// pending): nothing already delivered is delivered again. The KV buckets,
-// the delivery log among them, are left as they are. It refuses, with a
-// *LockedError, while another process holds the data dir.
+// rebuilds each damaged durable consumer from its saved config.
+//
+// A damaged consumer's state is what said which messages it had handled,
+// and nothing else that survives says it safely (a message can wait,
+// unacknowledged, behind newer ones that were handled: quiet hours, a
+// retry). So the rebuilt consumer starts at its stream's first message and
+// agentd handles again everything the stream still holds: a message that
+// was published but not handled when the damage happened is not lost.
+// Repeating is left to the handlers, which agentd's are safe for (the
+// same as after a kill -9, only longer): the planner offers a suggestion
+// it made before not again (the suggestion records), the notifiers show
+// nothing the delivery log holds, draft and judgement jobs are
+// deduplicated by thread state and by the model's answer cache. A work
+// queue's consumer is created again as it was: its stream holds only the
+// jobs not done yet, and they stay pending. The KV buckets, the delivery
+// log among them, are left as they are. It refuses, with a *LockedError,
+// while another process holds the data dir.
 func Repair(ctx context.Context, cfg Config, logger *slog.Logger) (RepairReport, error) {
 	var rep RepairReport
 	if logger == nil {
@@ -152,11 +177,12 @@ func Repair(ctx context.Context, cfg Config, logger *slog.Logger) (RepairReport,
 		}
 	}
 	for _, r := range rebuilds {
-		if err := rebuildConsumer(ctx, js, r.stream, r.cfg); err != nil {
+		replay, err := rebuildConsumer(ctx, js, r.stream, r.cfg)
+		if err != nil {
 			return rep, err
 		}
-		rep.Consumers = append(rep.Consumers, r.stream+"/"+r.cfg.Durable)
-		logger.Info("repair: consumer rebuilt", "stream", r.stream, "consumer", r.cfg.Durable)
+		rep.Consumers = append(rep.Consumers, RebuiltConsumer{Stream: r.stream, Durable: r.cfg.Durable, Replay: replay})
+		logger.Info("repair: consumer rebuilt", "stream", r.stream, "consumer", r.cfg.Durable, "replay", replay)
 	}
 	return rep, nil
 }
@@ -226,58 +252,27 @@ func readConsumerConfig(path string) (jetstream.ConsumerConfig, error) {
 	return c, nil
 }
 
-// rebuildConsumer creates the durable consumer again with its config and,
-// unless stream is a work queue (whose messages are jobs still to do),
-// acknowledges every message it holds now, so the consumer starts after
-// the stream's last message and nothing is delivered again.
-func rebuildConsumer(ctx context.Context, js jetstream.JetStream, stream string, cfg jetstream.ConsumerConfig) error {
-	s, err := js.Stream(ctx, stream)
+// rebuildConsumer creates the durable consumer again with its saved config,
+// delivering from the first message its stream still holds, and returns
+// how many messages it has to hand over. Nothing is acknowledged here:
+// which of them were handled is what the damaged state knew.
+func rebuildConsumer(ctx context.Context, js jetstream.JetStream, stream string, cfg jetstream.ConsumerConfig) (uint64, error) {
+	// agentd's consumers deliver all (the default); a saved start
+	// point (DeliverNew, say) is no lower bound on what is unhandled.
+	switch cfg.DeliverPolicy {
+	case jetstream.DeliverAllPolicy, jetstream.DeliverByStartSequencePolicy, jetstream.DeliverByStartTimePolicy:
+	default:
+		cfg.DeliverPolicy, cfg.OptStartSeq, cfg.OptStartTime = jetstream.DeliverAllPolicy, 0, nil
+	}
+	cons, err := js.CreateOrUpdateConsumer(ctx, stream, cfg)
 	if err != nil {
-		return fmt.Errorf("bus: repair: stream %s: %w", stream, err)
+		return 0, fmt.Errorf("bus: repair: consumer %s on %s: %w", cfg.Durable, stream, err)
 	}
-	info, err := s.Info(ctx)
+	ci, err := cons.Info(ctx)
 	if err != nil {
-		return fmt.Errorf("bus: repair: stream %s: %w", stream, err)
+		return 0, fmt.Errorf("bus: repair: consumer %s on %s: %w", cfg.Durable, stream, err)
 	}
-	cons, err := s.CreateOrUpdateConsumer(ctx, cfg)
-	if err != nil {
-		return fmt.Errorf("bus: repair: consumer %s on %s: %w", cfg.Durable, stream, err)
-	}
-	if info.Config.Retention == jetstream.WorkQueuePolicy {
-		return nil
-	}
-	last := info.State.LastSeq
-	for {
-		ci, err := cons.Info(ctx)
-		if err != nil {
-			return fmt.Errorf("bus: repair: consumer %s on %s: %w", cfg.Durable, stream, err)
-		}
-		if ci.NumPending == 0 && ci.NumAckPending == 0 || ci.Delivered.Stream >= last && ci.NumAckPending == 0 {
-			return nil
-		}
-		batch, err := cons.Fetch(256, jetstream.FetchMaxWait(2*time.Second))
-		if err != nil {
-			return fmt.Errorf("bus: repair: consumer %s on %s: %w", cfg.Durable, stream, err)
-		}
-		n := 0
-		for m := range batch.Messages() {
-			if md, err := m.Metadata(); err == nil && md.Sequence.Stream > last {
-				// Published while repairing (no one should): left for agentd.
-				_ = m.Nak()
-				continue
-			}
-			if err := m.DoubleAck(ctx); err != nil {
-				return fmt.Errorf("bus: repair: consumer %s on %s: ack: %w", cfg.Durable, stream, err)
-			}
-			n++
-		}
-		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) {
-			return fmt.Errorf("bus: repair: consumer %s on %s: %w", cfg.Durable, stream, err)
-		}
-		if n == 0 {
-			return nil
-		}
-	}
+	return ci.NumPending, nil
 }
 
 // savedBucket is what was readable of a damaged KV stream.

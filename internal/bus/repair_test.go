@@ -35,8 +35,9 @@ func corrupt(t *testing.T, path string, off int64, n int) {
 
 // TestRepairDamagedConsumer: 64 random bytes in a consumer's state file
 // stop the bus from opening with a message naming the file and the repair;
-// after Repair it opens, and the rebuilt consumer delivers nothing it had
-// delivered, only what comes next. Repair refuses while the bus is open.
+// after Repair it opens, and the rebuilt consumer hands over what its
+// stream holds once more (see TestRepairKeepsUnhandled), then what comes
+// next. Repair refuses while the bus is open.
 func TestRepairDamagedConsumer(t *testing.T) {
 	ctx := testContext(t, 60*time.Second)
 	dir := t.TempDir()
@@ -80,7 +81,7 @@ func TestRepairDamagedConsumer(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Repair: %v", err)
 	}
-	if len(rep.Consumers) != 1 || rep.Consumers[0] != StreamEvents+"/planner" {
+	if len(rep.Consumers) != 1 || rep.Consumers[0].String() != StreamEvents+"/planner" {
 		t.Errorf("rebuilt %v, want [EVENTS/planner]", rep.Consumers)
 	}
 	rel, _ := filepath.Rel(filepath.Join(dir, "jetstream"), state)
@@ -92,11 +93,14 @@ func TestRepairDamagedConsumer(t *testing.T) {
 	if _, err := b.Consume(ctx, StreamEvents, "planner", []string{SubjectEvents + ">"}, h); err != nil {
 		t.Fatalf("Consume after repair: %v", err)
 	}
-	select {
-	case m := <-got:
-		t.Fatalf("after repair, %s was delivered again", m.Subject)
-	case <-time.After(2 * time.Second):
+	for range 3 {
+		select {
+		case <-got:
+		case <-time.After(20 * time.Second):
+			t.Fatal("after repair, the stream's events were not handed over again")
+		}
 	}
+	waitSettled(t, ctx, b, StreamEvents, "planner")
 	if err := b.PublishEvent(ctx, testEvent(t, "d")); err != nil {
 		t.Fatal(err)
 	}
@@ -105,10 +109,11 @@ func TestRepairDamagedConsumer(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("after repair, a new event was not delivered")
 	}
+	waitSettled(t, ctx, b, StreamEvents, "planner")
 	select {
 	case m := <-got:
 		t.Fatalf("after repair, %s was delivered again", m.Subject)
-	case <-time.After(time.Second):
+	default:
 	}
 }
 
@@ -206,5 +211,81 @@ func TestDamagedBlockReported(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not name %q", err, want)
 		}
+	}
+}
+
+// TestRepairKeepsUnhandled: events published while the planner was not
+// there to handle them, then a damaged planner state file. Repair used to
+// start the rebuilt consumer after the stream's last message, so those
+// events were never handled. Now it replays the stream: every event the
+// stream holds is handed over again, in order, the unhandled ones among
+// them; telling a repeat from a first time is the handler's (in agentd,
+// the suggestion records and the delivery log).
+func TestRepairKeepsUnhandled(t *testing.T) {
+	ctx := testContext(t, 60*time.Second)
+	dir := t.TempDir()
+	b, err := Open(ctx, Config{DataDir: dir}, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan Message, 20)
+	h := func(_ context.Context, m Message) error { got <- m; return nil }
+	stop, err := b.Consume(ctx, StreamEvents, "planner", []string{SubjectEvents + ">"}, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	handled := []string{"a", "b", "c"}
+	for _, k := range handled {
+		if err := b.PublishEvent(ctx, testEvent(t, k)); err != nil {
+			t.Fatal(err)
+		}
+		<-got
+	}
+	waitSettled(t, ctx, b, StreamEvents, "planner")
+	stop()
+	unhandled := []string{"d", "e"}
+	for _, k := range unhandled {
+		if err := b.PublishEvent(ctx, testEvent(t, k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	corrupt(t, filepath.Join(dir, "jetstream", "$G", "streams", StreamEvents, "obs", "planner", "o.dat"), 0, 64)
+
+	rep, err := Repair(ctx, Config{DataDir: dir}, testLogger(t))
+	if err != nil {
+		t.Fatalf("Repair: %v", err)
+	}
+	if len(rep.Consumers) != 1 || rep.Consumers[0].String() != StreamEvents+"/planner" || rep.Consumers[0].Replay != 5 {
+		t.Errorf("rebuilt %+v, want EVENTS/planner replaying 5 messages", rep.Consumers)
+	}
+
+	b = openEmbedded(t, ctx, dir)
+	if _, err := b.Consume(ctx, StreamEvents, "planner", []string{SubjectEvents + ">"}, h); err != nil {
+		t.Fatalf("Consume after repair: %v", err)
+	}
+	want := append(append([]string(nil), handled...), unhandled...)
+	var ids []string
+	deadline := time.After(20 * time.Second)
+	for range want {
+		select {
+		case m := <-got:
+			ids = append(ids, m.Header["Nats-Msg-Id"]...)
+		case <-deadline:
+			t.Fatalf("after repair, only %d of the %d events the stream holds were handed over: %v", len(ids), len(want), ids)
+		}
+	}
+	for i, k := range want {
+		if i >= len(ids) || ids[i] != testEvent(t, k).ID {
+			t.Fatalf("after repair, handed over %v, want the events %v in order", ids, want)
+		}
+	}
+	waitSettled(t, ctx, b, StreamEvents, "planner")
+	select {
+	case m := <-got:
+		t.Fatalf("after the replay, %s was handed over once more", m.Subject)
+	default:
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/agentd/agentd/internal/lazyre"
 	"github.com/nyaruka/phonenumbers"
 )
 
@@ -153,7 +153,7 @@ func (r *Redactor) token(c Class, key, orig string) string {
 
 // placeholderRe accepts what models make of our tokens: other case, spaces
 // inside the brackets, a space or dash instead of the underscore.
-var placeholderRe = regexp.MustCompile(`(?i)\[\s*(EMAIL|PHONE|IBAN|CARD|URL|SECRET|ADDRESS)\s*[_\- ]?\s*(\d{1,7})\s*\]`)
+var placeholderRe = lazyre.New(`(?i)\[\s*(EMAIL|PHONE|IBAN|CARD|URL|SECRET|ADDRESS)\s*[_\- ]?\s*(\d{1,7})\s*\]`)
 
 // Restore puts the original values back into a model's answer. Only
 // placeholders this Redactor handed out are replaced; anything else that
@@ -284,9 +284,9 @@ func (r *Redactor) find(s string) []span {
 // ---- secrets ---------------------------------------------------------------
 
 var (
-	pemBeginRe = regexp.MustCompile(`-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY( BLOCK)?-----`)
-	pemEndRe   = regexp.MustCompile(`-----END [A-Z0-9 ]{0,40}PRIVATE KEY( BLOCK)?-----`)
-	base64Line = regexp.MustCompile(`^[ \t]*[A-Za-z0-9+/=:\-, ]*\r?$`)
+	pemBeginRe = lazyre.New(`-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY( BLOCK)?-----`)
+	pemEndRe   = lazyre.New(`-----END [A-Z0-9 ]{0,40}PRIVATE KEY( BLOCK)?-----`)
+	base64Line = lazyre.New(`^[ \t]*[A-Za-z0-9+/=:\-, ]*\r?$`)
 )
 
 // privateKeys takes whole PEM private-key blocks. A block cut off before its
@@ -335,7 +335,7 @@ const maxKeyBlock = 64 << 10
 
 // Credentials with a recognisable shape. Each is specific enough to be taken
 // wherever it appears, even inside a URL.
-var knownSecretRe = regexp.MustCompile(`\b(?:` +
+var knownSecretRe = lazyre.New(`\b(?:` +
 	`sk-ant-[A-Za-z0-9_\-]{20,}` +
 	`|sk-(?:proj-|svcacct-)?[A-Za-z0-9_\-]{20,}` +
 	`|(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{16,}` +
@@ -360,13 +360,13 @@ func (sc *scan) knownSecrets() {
 // so the draft can still say which thing it was. The words are
 // English/French/German; "pass" alone is too common to be a label.
 var (
-	secretLabelRe = regexp.MustCompile(`(?i)\b(passwor[dt]|kennwort|mot de passe|mdp|passphrase|pwd|passcode|api[ _\-]?key|apikey|access[ _\-]?key|secret[ _\-]?key|client[ _\-]?secret|secret|token|access[ _\-]?token|auth[ _\-]?token|zugangscode|pin(?:[ \-]?code)?|code pin|puk|tan|otp|(?:one[ \-]time|verification|security|confirmation|login|sign[ \-]in|2fa|sms|authentication) code|(?:bestätigungs|sicherheits|einmal|verifizierungs|anmelde|freischalt|zugangs|tür)code|(?:access|door|gate|entry) code|code d['’]accès|digicode|code(?: de (?:vérification|confirmation|sécurité|connexion|validation)| à usage unique)?)\b(?:[ \t]+(?:du|de|des|de la|for|for the|of the|für|für die|der|des)[ \t]+\p{L}+)?[ \t]*(?:\([^)\n]{0,20}\)[ \t]*)?(:|=|is\b|est\b|ist\b|lautet\b|:[ \t]*is\b)?[ \t]*:?[ \t]*`)
-	quotedValueRe = regexp.MustCompile(`^(?:"[^"\n]{1,80}"|'[^'\n]{1,80}'|«[^»\n]{1,80}»|„[^“\n]{1,80}“|“[^”\n]{1,80}”)`)
-	bareValueRe   = regexp.MustCompile(`^[^\s]{1,128}`)
-	digitsValueRe = regexp.MustCompile(`^\d{4,8}\b`)
+	secretLabelRe = lazyre.New(`(?i)\b(passwor[dt]|kennwort|mot de passe|mdp|passphrase|pwd|passcode|api[ _\-]?key|apikey|access[ _\-]?key|secret[ _\-]?key|client[ _\-]?secret|secret|token|access[ _\-]?token|auth[ _\-]?token|zugangscode|pin(?:[ \-]?code)?|code pin|puk|tan|otp|(?:one[ \-]time|verification|security|confirmation|login|sign[ \-]in|2fa|sms|authentication) code|(?:bestätigungs|sicherheits|einmal|verifizierungs|anmelde|freischalt|zugangs|tür)code|(?:access|door|gate|entry) code|code d['’]accès|digicode|code(?: de (?:vérification|confirmation|sécurité|connexion|validation)| à usage unique)?)\b(?:[ \t]+(?:du|de|des|de la|for|for the|of the|für|für die|der|des)[ \t]+\p{L}+)?[ \t]*(?:\([^)\n]{0,20}\)[ \t]*)?(:|=|is\b|est\b|ist\b|lautet\b|:[ \t]*is\b)?[ \t]*:?[ \t]*`)
+	quotedValueRe = lazyre.New(`^(?:"[^"\n]{1,80}"|'[^'\n]{1,80}'|«[^»\n]{1,80}»|„[^“\n]{1,80}“|“[^”\n]{1,80}”)`)
+	bareValueRe   = lazyre.New(`^[^\s]{1,128}`)
+	digitsValueRe = lazyre.New(`^\d{4,8}\b`)
 	// Words before a bare "code" that make it something else than a secret.
-	notSecretCodeRe = regexp.MustCompile(`(?i)(?:postal|zip|post|area|country|error|status|promo|promotional|discount|coupon|voucher|product|article|colou?r|currency|tracking|booking|reference|erreur|produit|promo|réduction|fehler|rabatt|gutschein|produkt|artikel|sort|swift|bic|iso|source|qr|bar|html|exit)[ \t]*$`)
-	numericLabelRe  = regexp.MustCompile(`(?i)^(?:pin|puk|tan|otp|code|.* code|code .*|.*code)$`)
+	notSecretCodeRe = lazyre.New(`(?i)(?:postal|zip|post|area|country|error|status|promo|promotional|discount|coupon|voucher|product|article|colou?r|currency|tracking|booking|reference|erreur|produit|promo|réduction|fehler|rabatt|gutschein|produkt|artikel|sort|swift|bic|iso|source|qr|bar|html|exit)[ \t]*$`)
+	numericLabelRe  = lazyre.New(`(?i)^(?:pin|puk|tan|otp|code|.* code|code .*|.*code)$`)
 )
 
 func (sc *scan) keywordSecrets() {
@@ -433,10 +433,10 @@ func hasNonLetter(s string) bool {
 // ---- URLs ------------------------------------------------------------------
 
 var (
-	urlRe = regexp.MustCompile(`(?i)\b(?:(?:https?|ftps?|sftp|ssh|wss?|imaps?|smtps?|redis|postgres(?:ql)?|mysql|mongodb(?:\+srv)?|amqps?|nats|git)://|www\.)[^\s<>"'\x60\x{00A0}]+`)
+	urlRe = lazyre.New(`(?i)\b(?:(?:https?|ftps?|sftp|ssh|wss?|imaps?|smtps?|redis|postgres(?:ql)?|mysql|mongodb(?:\+srv)?|amqps?|nats|git)://|www\.)[^\s<>"'\x60\x{00A0}]+`)
 	// Query parameters whose value is a credential whatever it looks like.
-	credParamRe = regexp.MustCompile(`(?i)^(?:.*(?:token|secret|passw|signature|credential|apikey|api_key|api-key|session|jwt)).*$|^(?:key|sig|pwd|pass|code|sid|ticket|hash|reset|invite|magic|nonce|state|auth|authkey|authorization|otp|access_key|x-amz-[a-z\-]+)$`)
-	uuidRe      = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	credParamRe = lazyre.New(`(?i)^(?:.*(?:token|secret|passw|signature|credential|apikey|api_key|api-key|session|jwt)).*$|^(?:key|sig|pwd|pass|code|sid|ticket|hash|reset|invite|magic|nonce|state|auth|authkey|authorization|otp|access_key|x-amz-[a-z\-]+)$`)
+	uuidRe      = lazyre.New(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 )
 
 // urls takes a URL whole when it carries credentials (user info, a
@@ -590,9 +590,9 @@ func entropy(s string) float64 {
 }
 
 // tokenRe finds runs of token characters; looksRandom decides.
-var tokenRe = regexp.MustCompile(`[A-Za-z0-9][A-Za-z0-9_\-+/=]{18,}[A-Za-z0-9=]`)
+var tokenRe = lazyre.New(`[A-Za-z0-9][A-Za-z0-9_\-+/=]{18,}[A-Za-z0-9=]`)
 
-var hexishRe = regexp.MustCompile(`^[0-9a-fA-F\-]+$`)
+var hexishRe = lazyre.New(`^[0-9a-fA-F\-]+$`)
 
 // randomTokens takes high-entropy strings of 20 characters or more that mix
 // classes: API keys without a known prefix, session ids, reset tokens.
@@ -624,14 +624,14 @@ func isWordByte(c byte) bool {
 // ---- e-mail ----------------------------------------------------------------
 
 var (
-	emailRe = regexp.MustCompile(`[\p{L}\p{N}._%+\-']+@(?:[\p{L}\p{N}](?:[\p{L}\p{N}\-]{0,62}[\p{L}\p{N}])?\.)+\p{L}{2,24}`)
+	emailRe = lazyre.New(`[\p{L}\p{N}._%+\-']+@(?:[\p{L}\p{N}](?:[\p{L}\p{N}\-]{0,62}[\p{L}\p{N}])?\.)+\p{L}{2,24}`)
 	// "alice [at] example [dot] com", "alice at example dot com", "alice
 	// (at) example.com", "alice arobase example point fr". A bare " at "
 	// only counts with a spelled-out dot too and a known top-level domain:
 	// "meet me at example.com" is prose.
-	obfEmailRe = regexp.MustCompile(`(?i)\b([\p{L}\p{N}._%+\-]{1,64})(\s*(?:\[\s*at\s*\]|\(\s*at\s*\)|\{\s*at\s*\}|<at>|\[@\]|\(@\)|\(arobase\)|\[arobase\]|\(ät\))\s*|\s+(?:at|arobase)\s+)([\p{L}\p{N}\-]{1,63}(?:(?:\s*(?:\[\s*dot\s*\]|\(\s*dot\s*\)|\{\s*dot\s*\}|\[\.\]|\(\.\)|\(point\)|\[point\]|\(punkt\)|\[punkt\])\s*|\s+(?:dot|point|punkt)\s+|\.)[\p{L}\p{N}\-]{1,63}){1,4})`)
-	obfDotRe   = regexp.MustCompile(`(?i)\s*(?:\[\s*dot\s*\]|\(\s*dot\s*\)|\{\s*dot\s*\}|\[\.\]|\(\.\)|\(point\)|\[point\]|\(punkt\)|\[punkt\])\s*|\s+(?:dot|point|punkt)\s+`)
-	commonTLDs = regexp.MustCompile(`(?i)^(?:com|org|net|edu|gov|io|fr|de|ch|be|at|uk|nl|eu|lu|it|es|info|biz|co|me|dev|app|ai|us|ca)$`)
+	obfEmailRe = lazyre.New(`(?i)\b([\p{L}\p{N}._%+\-]{1,64})(\s*(?:\[\s*at\s*\]|\(\s*at\s*\)|\{\s*at\s*\}|<at>|\[@\]|\(@\)|\(arobase\)|\[arobase\]|\(ät\))\s*|\s+(?:at|arobase)\s+)([\p{L}\p{N}\-]{1,63}(?:(?:\s*(?:\[\s*dot\s*\]|\(\s*dot\s*\)|\{\s*dot\s*\}|\[\.\]|\(\.\)|\(point\)|\[point\]|\(punkt\)|\[punkt\])\s*|\s+(?:dot|point|punkt)\s+|\.)[\p{L}\p{N}\-]{1,63}){1,4})`)
+	obfDotRe   = lazyre.New(`(?i)\s*(?:\[\s*dot\s*\]|\(\s*dot\s*\)|\{\s*dot\s*\}|\[\.\]|\(\.\)|\(point\)|\[point\]|\(punkt\)|\[punkt\])\s*|\s+(?:dot|point|punkt)\s+`)
+	commonTLDs = lazyre.New(`(?i)^(?:com|org|net|edu|gov|io|fr|de|ch|be|at|uk|nl|eu|lu|it|es|info|biz|co|me|dev|app|ai|us|ca)$`)
 )
 
 func (sc *scan) emails() {
@@ -681,7 +681,7 @@ func (sc *scan) obfuscatedEmails() {
 
 // ---- IBAN and cards --------------------------------------------------------
 
-var ibanRe = regexp.MustCompile(`\b[A-Z]{2}\d{2}(?:[ \x{00A0}\-]?[A-Z0-9]{4}){2,8}(?:[ \x{00A0}\-]?[A-Z0-9]{1,4})?`)
+var ibanRe = lazyre.New(`\b[A-Z]{2}\d{2}(?:[ \x{00A0}\-]?[A-Z0-9]{4}){2,8}(?:[ \x{00A0}\-]?[A-Z0-9]{1,4})?`)
 
 // ibanLength is the length of an IBAN by country (SWIFT registry); a
 // candidate is cut to it so that a word written after the IBAN is not
@@ -770,7 +770,7 @@ func mod97(iban string) bool {
 	return rem == 1
 }
 
-var cardRe = regexp.MustCompile(`\b\d(?:[ \-]?\d){12,22}\b`)
+var cardRe = lazyre.New(`\b\d(?:[ \-]?\d){12,22}\b`)
 
 // cards takes 13–19 digit numbers that pass the Luhn check, start like a
 // card network (2–6) and are written as cards are: one block, or groups of
@@ -865,10 +865,10 @@ func luhn(digits []byte) bool {
 var (
 	// Permissive on purpose: libphonenumber decides. Colons and commas are
 	// left out so times and amounts end a candidate.
-	phoneCandRe = regexp.MustCompile(`[+(]?\d[\d \t.()/\-\x{00A0}]{4,40}\d\)?`)
-	nanpRe      = regexp.MustCompile(`^(?:\+?1[ .\-]?)?(?:\(\d{3}\)[ \x{00A0}]?|\d{3}[ .\-\x{00A0}])\d{3}[ .\-\x{00A0}]\d{4}$`)
+	phoneCandRe = lazyre.New(`[+(]?\d[\d \t.()/\-\x{00A0}]{4,40}\d\)?`)
+	nanpRe      = lazyre.New(`^(?:\+?1[ .\-]?)?(?:\(\d{3}\)[ \x{00A0}]?|\d{3}[ .\-\x{00A0}])\d{3}[ .\-\x{00A0}]\d{4}$`)
 	// Labels after which a number is an id, not a phone.
-	idLabelRe = regexp.MustCompile(`(?i)(?:order|invoice|ref|réf|reference|référence|commande|facture|bestell\p{L}*|rechnung\p{L}*|kunden\p{L}*|auftrag\p{L}*|sendung\p{L}*|tracking|suivi|colis|n°|nr\.?|no\.|#|account|konto|compte|siret|siren|tva|vat|ust-?id\p{L}*|steuer\p{L}*|ticket|dossier|vorgang|case|policy|police|vertrag\p{L}*|contrat|client|customer|id|sku|ean|isbn|serial|série)(?:[ \t]+(?:number|nummer|numéro|no\.?|nr\.?|n°|id|ref))?[ \t]*[:.]?[ \t]*$`)
+	idLabelRe = lazyre.New(`(?i)(?:order|invoice|ref|réf|reference|référence|commande|facture|bestell\p{L}*|rechnung\p{L}*|kunden\p{L}*|auftrag\p{L}*|sendung\p{L}*|tracking|suivi|colis|n°|nr\.?|no\.|#|account|konto|compte|siret|siren|tva|vat|ust-?id\p{L}*|steuer\p{L}*|ticket|dossier|vorgang|case|policy|police|vertrag\p{L}*|contrat|client|customer|id|sku|ean|isbn|serial|série)(?:[ \t]+(?:number|nummer|numéro|no\.?|nr\.?|n°|id|ref))?[ \t]*[:.]?[ \t]*$`)
 )
 
 type digitGroup struct {
@@ -953,7 +953,7 @@ func (r *Redactor) phoneCandidate(sc *scan, start, end int) {
 	}
 }
 
-var strongBreakRe = regexp.MustCompile(`[ \t]+/[ \t]+|[ \t]{2,}|\t`)
+var strongBreakRe = lazyre.New(`[ \t]+/[ \t]+|[ \t]{2,}|\t`)
 
 func (r *Redactor) tryPhone(sc *scan, start, end int, groups []digitGroup) bool {
 	s := sc.s
@@ -1094,20 +1094,20 @@ func looksLikeDate(s string, gs []digitGroup) bool {
 
 var (
 	// "12 rue de la Paix", "5, avenue Foch", "3 bis boulevard Saint-Michel".
-	frStreetRe = regexp.MustCompile(`\b\d{1,4}(?:[ \t]?(?:bis|ter|[A-Ba-b]))?,?[ \t]+((?i:rue|avenue|av\.|bd|boulevard|place|chemin|allée|allee|impasse|quai|route|cours|square|passage|faubourg|rond-point|voie|sentier|cité|villa|promenade|esplanade))(?:[ \t]+(?:[Dd]es|[Dd]e|[Dd]u|[Ll]es|[Ll]a|[Ll]e|et|sur|aux|au|(?:[DdLl]['’])?[\p{Lu}][\p{L}'’\-]*)){1,6}`)
+	frStreetRe = lazyre.New(`\b\d{1,4}(?:[ \t]?(?:bis|ter|[A-Ba-b]))?,?[ \t]+((?i:rue|avenue|av\.|bd|boulevard|place|chemin|allée|allee|impasse|quai|route|cours|square|passage|faubourg|rond-point|voie|sentier|cité|villa|promenade|esplanade))(?:[ \t]+(?:[Dd]es|[Dd]e|[Dd]u|[Ll]es|[Ll]a|[Ll]e|et|sur|aux|au|(?:[DdLl]['’])?[\p{Lu}][\p{L}'’\-]*)){1,6}`)
 	// "221B Baker Street", "10 Downing St", "1600 Pennsylvania Avenue NW".
-	enStreetRe = regexp.MustCompile(`\b\d{1,5}[A-Za-z]?(?:[ \t]+[\p{Lu}][\p{L}'’\-]*){1,4}[ \t]+(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Boulevard|Blvd|Place|Pl|Court|Ct|Square|Sq|Terrace|Close|Crescent|Gardens|Way|Row|Mews|Parkway|Pkwy|Highway|Hwy)\b\.?(?:[ \t]+(?:NW|NE|SW|SE|N|S|E|W)\b)?`)
+	enStreetRe = lazyre.New(`\b\d{1,5}[A-Za-z]?(?:[ \t]+[\p{Lu}][\p{L}'’\-]*){1,4}[ \t]+(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Boulevard|Blvd|Place|Pl|Court|Ct|Square|Sq|Terrace|Close|Crescent|Gardens|Way|Row|Mews|Parkway|Pkwy|Highway|Hwy)\b\.?(?:[ \t]+(?:NW|NE|SW|SE|N|S|E|W)\b)?`)
 	// "Hauptstraße 5", "Berliner Str. 12a", "Kaiser-Wilhelm-Allee 3-5".
-	deStreetRe = regexp.MustCompile(`\b[\p{Lu}][\p{L}\-]*(?:straße|strasse|str\.|weg|gasse|platz|allee|damm|ufer|chaussee|steig|pfad|gässli|-Straße|-Strasse|-Weg|-Platz|-Allee)(?:[ \t]*)\d{1,4}(?:[ \t]?[a-zA-Z]\b)?(?:[ \t]?[\-–/][ \t]?\d{1,4}[a-zA-Z]?)?|\b[\p{Lu}][\p{L}\-]*[ \t]+(?:Straße|Strasse|Str\.|Weg|Gasse|Platz|Allee|Damm|Ufer|Chaussee)[ \t]+\d{1,4}(?:[ \t]?[a-zA-Z]\b)?`)
+	deStreetRe = lazyre.New(`\b[\p{Lu}][\p{L}\-]*(?:straße|strasse|str\.|weg|gasse|platz|allee|damm|ufer|chaussee|steig|pfad|gässli|-Straße|-Strasse|-Weg|-Platz|-Allee)(?:[ \t]*)\d{1,4}(?:[ \t]?[a-zA-Z]\b)?(?:[ \t]?[\-–/][ \t]?\d{1,4}[a-zA-Z]?)?|\b[\p{Lu}][\p{L}\-]*[ \t]+(?:Straße|Strasse|Str\.|Weg|Gasse|Platz|Allee|Damm|Ufer|Chaussee)[ \t]+\d{1,4}(?:[ \t]?[a-zA-Z]\b)?`)
 	// What may follow a street line: its postcode and town, on the same
 	// line after a comma or on the next one.
-	postcodeCityRe = regexp.MustCompile(`^[ \t]*,?[ \t]*(?:\r?\n[ \t]*)?(?:` +
+	postcodeCityRe = lazyre.New(`^[ \t]*,?[ \t]*(?:\r?\n[ \t]*)?(?:` +
 		`(?:[A-Z]{1,2}-)?\d{4,5}[ \t]+[\p{Lu}][\p{L}'’\-]*(?:[ \t\-](?:[\p{Lu}][\p{L}'’\-]*|am|an|im|sur|en|de|\d{1,2}(?:e|er)?))*(?:[ \t]+[Cc][Ee][Dd][Ee][Xx](?:[ \t]+\d{1,2})?)?` +
 		`|[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}(?:[ \t]+[\p{Lu}][\p{L}\-]*)?` +
 		`|[\p{Lu}][\p{L}\-]+,?[ \t]+[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}\b` +
 		`|[\p{Lu}][\p{L}]+(?:[ \t][\p{Lu}][\p{L}]+)*,?[ \t]*[A-Z]{2}[ \t]+\d{5}(?:-\d{4})?\b` +
 		`)`)
-	frParticleRe = regexp.MustCompile(`(?:[ \t]+(?:[Dd]e|[Dd]u|[Dd]es|[Ll]a|[Ll]e|[Ll]es|et|sur|aux?))+$`)
+	frParticleRe = lazyre.New(`(?:[ \t]+(?:[Dd]e|[Dd]u|[Dd]es|[Ll]a|[Ll]e|[Ll]es|et|sur|aux?))+$`)
 )
 
 // addresses takes a street line with a house number, and the postcode and
@@ -1116,7 +1116,7 @@ var (
 func (sc *scan) addresses() {
 	s := sc.s
 	for _, d := range []struct {
-		re       *regexp.Regexp
+		re       *lazyre.Regexp
 		triggers []string
 		lower    bool
 	}{{frStreetRe, frStreetTriggers, true}, {deStreetRe, deStreetTriggers, true}, {enStreetRe, enStreetTriggers, false}} {
@@ -1159,7 +1159,7 @@ var (
 // findInLines runs re on each line that contains one of triggers (in the
 // ASCII-lowered text when lower) and returns submatch indexes relative to
 // the whole text.
-func (sc *scan) findInLines(re *regexp.Regexp, triggers []string, lower bool) [][]int {
+func (sc *scan) findInLines(re *lazyre.Regexp, triggers []string, lower bool) [][]int {
 	hay := sc.s
 	if lower {
 		hay = sc.lower

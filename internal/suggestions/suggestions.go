@@ -250,7 +250,11 @@ func (b *Book) ShouldDeliver(ctx context.Context, id string) (bool, error) {
 // Delivered records what the notifiers did with s: event.StatusDelivered
 // or event.StatusExpired. For a snoozed copy it is the suggestion's record
 // that changes: it shows again. The record keeps the latest version
-// offered; s is stored only when there is no record yet.
+// offered; s is stored only when there is no record yet. An accepted
+// suggestion stays accepted: a new version is offered as pending first, so
+// a delivery that finds the user's answer is one of a version offered
+// before it (its reminder firing, or a message handled again after a
+// crash or a repair), and the answer stands.
 func (b *Book) Delivered(ctx context.Context, s event.Suggestion, status string) error {
 	id, _ := Original(s.ID)
 	rec, err := b.get(ctx, id)
@@ -259,6 +263,8 @@ func (b *Book) Delivered(ctx context.Context, s event.Suggestion, status string)
 		rec = Record{Suggestion: s, Created: b.now()}
 	case err != nil:
 		return fmt.Errorf("record delivery of %s: %w", s.ID, err)
+	case rec.Status == event.StatusAccepted:
+		return nil
 	}
 	rec.Status, rec.Until, rec.Updated = status, time.Time{}, b.now()
 	if err := b.put(ctx, rec); err != nil {

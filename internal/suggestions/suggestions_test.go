@@ -243,6 +243,40 @@ func TestShouldDeliverAndDelivered(t *testing.T) {
 	}
 }
 
+// TestDeliveredKeepsAcceptance: a delivery of an accepted suggestion (its
+// message handled again after a repair, or its reminder firing) leaves the
+// user's answer; a new version offered after it is pending and delivered.
+func TestDeliveredKeepsAcceptance(t *testing.T) {
+	f := newFixture()
+	s := sugg("s", t0.Add(time.Hour))
+	f.offer(t, s)
+	if err := f.book.Delivered(t.Context(), s, event.StatusDelivered); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.book.Answer(t.Context(), s.ID, ActionAccept, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, status := range []string{event.StatusDelivered, event.StatusExpired} {
+		if err := f.book.Delivered(t.Context(), s, status); err != nil {
+			t.Fatal(err)
+		}
+		if got := f.status(t, s.ID); got != event.StatusAccepted {
+			t.Fatalf("accepted, then delivered (%s) again: status %q, want accepted", status, got)
+		}
+	}
+	moved := s
+	moved.Due = t0.Add(2 * time.Hour)
+	if !f.offer(t, moved) {
+		t.Fatal("a moved reminder was not offered")
+	}
+	if err := f.book.Delivered(t.Context(), moved, event.StatusDelivered); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.status(t, s.ID); got != event.StatusDelivered {
+		t.Fatalf("new version delivered: status %q, want delivered", got)
+	}
+}
+
 func TestAnswer(t *testing.T) {
 	f := newFixture()
 	s := suggestion("s")

@@ -1,9 +1,10 @@
 package extract
 
 import (
-	"regexp"
 	"strings"
 	"time"
+
+	"github.com/agentd/agentd/internal/lazyre"
 )
 
 // Appointment is a timed appointment a mail confirms: at the doctor's,
@@ -24,12 +25,12 @@ type Appointment struct {
 
 // appointmentKind is one kind of appointment and the words that name it.
 type appointmentKind struct {
-	re    *regexp.Regexp
+	re    *lazyre.Regexp
 	label map[string]string // language → label; "" for any
 }
 
-func kindRe(words string) *regexp.Regexp {
-	return regexp.MustCompile(`(?i)(?:^|[^\p{L}])(?:` + words + `)(?:[^\p{L}]|$)`)
+func kindRe(words string) *lazyre.Regexp {
+	return lazyre.New(`(?i)(?:^|[^\p{L}])(?:` + words + `)(?:[^\p{L}]|$)`)
 }
 
 // appointmentKinds, most specific first: a dentist's practice is also a
@@ -65,31 +66,31 @@ var (
 	// yoursRe: the mail speaks of the reader's appointment ("your
 	// appointment", "Ihr Termin", "votre rendez-vous"), not of the
 	// writer's own ("I have a doctor's appointment").
-	yoursRe = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(?:your|ihr|ihre|ihren|ihrem|dein|deine|deinen|deinem|votre|vos|ton|ta)\s+` +
+	yoursRe = lazyre.New(`(?i)(?:^|[^\p{L}])(?:your|ihr|ihre|ihren|ihrem|dein|deine|deinen|deinem|votre|vos|ton|ta)\s+` +
 		`(?:[\p{L}'’-]+\s+){0,2}?(?:appointment|booking|visit|delivery|slot|order|car|vehicle|consultation|` +
 		`termin|\p{L}*termin|lieferung|bestellung|besuch|fahrzeug|wagen|auto|` +
 		`rendez-vous|rdv|réservation|livraison|commande|consultation|passage|véhicule|voiture)(?:[^\p{L}]|$)`)
 	// cancelledSubject and cancelledText: a cancellation is no appointment.
-	cancelledSubject = regexp.MustCompile(`(?i)cancel|annul|abgesagt|absage|storniert|stornierung`)
+	cancelledSubject = lazyre.New(`(?i)cancel|annul|abgesagt|absage|storniert|stornierung`)
 	// movedRe: the mail moves an appointment; its old time is not one.
-	movedRe = regexp.MustCompile(`(?i)reschedul|moved|postponed|brought forward|new time|new date|` +
+	movedRe = lazyre.New(`(?i)reschedul|moved|postponed|brought forward|new time|new date|` +
 		`déplacé|reporté|décalé|nouvel horaire|nouvelle date|nouvelle heure|` +
 		`verschoben|verlegt|vorverlegt|neuer termin|neue uhrzeit|terminänderung|terminverschiebung`)
 	// oldTimeRe ends the text before a moved appointment's old time.
-	oldTimeRe = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(?:from|previously|originally|instead of|was|` +
+	oldTimeRe = lazyre.New(`(?i)(?:^|[^\p{L}])(?:from|previously|originally|instead of|was|` +
 		`du|au lieu du?|initialement(?: prévu)?|ancien|anciennement|` +
 		`von|statt|anstatt|ursprünglich|bisher|alter termin)[\s:,(]+(?:(?:the|on|at|le|am|um|den)\s+)?$`)
-	cancelledText = regexp.MustCompile(`(?i)(?:has been|was|is|been) (?:cancel|called off)|a été annulé|est annulé|` +
+	cancelledText = lazyre.New(`(?i)(?:has been|was|is|been) (?:cancel|called off)|a été annulé|est annulé|` +
 		`sont annulés|wurde abgesagt|wurde storniert|ist abgesagt|muss leider abgesagt|findet nicht statt`)
 
-	earlyRe = regexp.MustCompile(`(?i)(\d{1,3}|five|ten|fifteen|twenty|thirty|cinq|dix|quinze|vingt|trente|` +
+	earlyRe = lazyre.New(`(?i)(\d{1,3}|five|ten|fifteen|twenty|thirty|cinq|dix|quinze|vingt|trente|` +
 		`fünf|zehn|fünfzehn|zwanzig|dreißig)\s*(?:minutes?|mins?\.?|minuten|min\.?)\s+` +
 		`(?:early|earlier|before|in advance|ahead|prior|en avance|avant|plus tôt|vorher|früher|vor|vorab|eher)`)
-	arriveRe = regexp.MustCompile(`(?i)arriv|be there|be here|come|check in|check-in|drop|present|présent|venir|rendre|déposer|` +
+	arriveRe = lazyre.New(`(?i)arriv|be there|be here|come|check in|check-in|drop|present|présent|venir|rendre|déposer|` +
 		`erschein|komm|da sein|seien sie|einfind|anwesend|vor ort`)
 	// doctorTitle: "Dr Patel", "Dr. Weber" (a capital after it, so that
 	// "Oak Dr" is no doctor).
-	doctorTitle = regexp.MustCompile(`(?:^|[^\p{L}])Dr\.?\s+\p{Lu}`)
+	doctorTitle = lazyre.New(`(?:^|[^\p{L}])Dr\.?\s+\p{Lu}`)
 )
 
 var earlyWords = map[string]int{
@@ -194,12 +195,12 @@ func earlyArrival(full string) time.Duration {
 }
 
 var (
-	hoursWords = regexp.MustCompile(`(?i)opening hours|office hours|open from|we are open|hours:|` +
+	hoursWords = lazyre.New(`(?i)opening hours|office hours|open from|we are open|hours:|` +
 		`horaires|heures d'ouverture|ouvert du|ouvert de|` +
 		`öffnungszeiten|sprechzeiten|sprechstunden|geöffnet|erreichbar`)
 	// weekdayRange: "Monday to Friday", "lundi au vendredi", "Mo-Fr",
 	// "Montag bis": a weekday ending a range is no appointment.
-	weekdayRange = regexp.MustCompile(`(?i)\p{L}{2,}\.?\s*(?:to|through|thru|au|à|bis|und|and|et|-|–)\s*$`)
+	weekdayRange = lazyre.New(`(?i)\p{L}{2,}\.?\s*(?:to|through|thru|au|à|bis|und|and|et|-|–)\s*$`)
 )
 
 // openingHours reports whether text[start:end] reads as opening hours:

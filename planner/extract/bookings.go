@@ -1,11 +1,12 @@
 package extract
 
 import (
-	"regexp"
 	"sort"
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/agentd/agentd/internal/lazyre"
 )
 
 // Booking is a reservation, shipment or bill a mail confirms.
@@ -52,12 +53,12 @@ const (
 )
 
 var (
-	flightContext = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(?:flights?|vols?|flug|flüge|boarding|embarquement|bordkarte|e-ticket|airline|compagnie aérienne|fluggesellschaft|check-in)(?:[^\p{L}]|$)`)
+	flightContext = lazyre.New(`(?i)(?:^|[^\p{L}])(?:flights?|vols?|flug|flüge|boarding|embarquement|bordkarte|e-ticket|airline|compagnie aérienne|fluggesellschaft|check-in)(?:[^\p{L}]|$)`)
 	// flightLabelled is a flight number after its label: any two-character
 	// airline designator is accepted there.
-	flightLabelled = regexp.MustCompile(`(?i:flight|vol|flug|flugnummer|flight number|flight no\.?|n° de vol|numéro de vol)\s*(?:n°|no\.?|nr\.?|number|#)?\s*:?\s*([A-Z][A-Z0-9]|[0-9][A-Z])\s?(\d{1,4})`)
+	flightLabelled = lazyre.New(`(?i:flight|vol|flug|flugnummer|flight number|flight no\.?|n° de vol|numéro de vol)\s*(?:n°|no\.?|nr\.?|number|#)?\s*:?\s*([A-Z][A-Z0-9]|[0-9][A-Z])\s?(\d{1,4})`)
 	// flightBare is a flight number elsewhere; its airline must be known.
-	flightBare = regexp.MustCompile(`([A-Z][A-Z0-9]|[0-9][A-Z])\s?(\d{2,4})`)
+	flightBare = lazyre.New(`([A-Z][A-Z0-9]|[0-9][A-Z])\s?(\d{2,4})`)
 	// airlines are IATA designators common in Europe; others need a label.
 	airlines = map[string]bool{
 		"AF": true, "KL": true, "LH": true, "BA": true, "U2": true, "FR": true, "VY": true, "IB": true,
@@ -68,40 +69,40 @@ var (
 		"QF": true, "LY": true, "AT": true, "RO": true, "OU": true, "BT": true, "WK": true, "LG": true,
 		"SS": true, "XK": true, "TU": true, "DS": true, "BE": true, "LS": true, "ZB": true, "WF": true,
 	}
-	departureLabel = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(?:departure|departs|depart|departing|départ|abflug|abfahrt|outbound|aller|hinflug|hinfahrt)(?:[^\p{L}]|$)`)
-	arrivalLabel   = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(?:arrival|arrives|arrivée|ankunft)(?:[^\p{L}]|$)`)
-	airportParen   = regexp.MustCompile(`\(([A-Z]{3})\)`)
-	airportBare    = regexp.MustCompile(`(?:^|[^\p{L}\p{N}])([A-Z]{3})(?:[^\p{L}\p{N}]|$)`)
+	departureLabel = lazyre.New(`(?i)(?:^|[^\p{L}])(?:departure|departs|depart|departing|départ|abflug|abfahrt|outbound|aller|hinflug|hinfahrt)(?:[^\p{L}]|$)`)
+	arrivalLabel   = lazyre.New(`(?i)(?:^|[^\p{L}])(?:arrival|arrives|arrivée|ankunft)(?:[^\p{L}]|$)`)
+	airportParen   = lazyre.New(`\(([A-Z]{3})\)`)
+	airportBare    = lazyre.New(`(?:^|[^\p{L}\p{N}])([A-Z]{3})(?:[^\p{L}\p{N}]|$)`)
 	notAirports    = map[string]bool{
 		"EUR": true, "USD": true, "GBP": true, "CHF": true, "CET": true, "CEST": true, "UTC": true, "GMT": true,
 		"PNR": true, "VAT": true, "TVA": true, "PDF": true, "THE": true, "AND": true, "FOR": true, "YOU": true,
 		"ETA": true, "ETD": true, "REF": true, "EOD": true, "COB": true, "TTC": true, "MWS": true, "ICE": true,
 		"TGV": true, "TER": true, "SMS": true, "FAQ": true, "APP": true, "NON": true, "OUI": true, "HBF": true,
 	}
-	clockTime = regexp.MustCompile(`(?:^|[^\d:.])([01]?\d|2[0-3])[:h]([0-5]\d)(?:[^\d]|$)`)
+	clockTime = lazyre.New(`(?:^|[^\d:.])([01]?\d|2[0-3])[:h]([0-5]\d)(?:[^\d]|$)`)
 
-	trainNumber = regexp.MustCompile(`(?:^|[^\p{L}\p{N}])(TGV INOUI|TGV|OUIGO|ICE|IC|EC|ECE|RJX|RJ|NJ|IRE|TER|Intercités|Intercity|Eurostar|Thalys|Frecciarossa|(?i:train|zug))\s*(?:n°|no\.?|nr\.?|number|#)?\s*(\d{2,5})(?:[^\p{L}\p{N}]|$)`)
-	routeArrow  = regexp.MustCompile(`([\p{Lu}][\p{L}\-'’. ]*?[\p{L}.])\s*(?:→|->|⇒|➔|>)\s*([\p{Lu}][\p{L}\-'’. ]*[\p{L}])`)
+	trainNumber = lazyre.New(`(?:^|[^\p{L}\p{N}])(TGV INOUI|TGV|OUIGO|ICE|IC|EC|ECE|RJX|RJ|NJ|IRE|TER|Intercités|Intercity|Eurostar|Thalys|Frecciarossa|(?i:train|zug))\s*(?:n°|no\.?|nr\.?|number|#)?\s*(\d{2,5})(?:[^\p{L}\p{N}]|$)`)
+	routeArrow  = lazyre.New(`([\p{Lu}][\p{L}\-'’. ]*?[\p{L}.])\s*(?:→|->|⇒|➔|>)\s*([\p{Lu}][\p{L}\-'’. ]*[\p{L}])`)
 
-	hotelContext = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(?:hotel|hôtel|booking\.com|airbnb|unterkunft|hébergement|accommodation|chambre|zimmer|room)(?:[^\p{L}]|$)`)
-	checkInLabel = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(?:check-in|check in|checkin|arrival|arrivée|anreise)(?:[^\p{L}]|$)`)
-	bookingRef   = regexp.MustCompile(`(?i)(?:confirmation|booking|reservation|réservation|buchungs|reservierungs|bestätigungs|dossier)[\p{L} ]{0,20}?(?:number|no\.?|n°|numéro|nummer|code|reference|référence)?\s*[:#]?\s*((?-i:[A-Z0-9][A-Z0-9-]{4,20}))(?:[^\p{L}\p{N}]|$)`)
-	hotelLabel   = regexp.MustCompile(`(?im)^[ \t]*(?:hotel|hôtel|property|établissement|unterkunft)[ \t]*:[ \t]*(\S.*)$`)
-	hotelName    = regexp.MustCompile(`((?:Hotel|Hôtel)(?:\s+[\p{Lu}][\p{L}'’&-]*){1,4})|((?:[\p{Lu}][\p{L}'’&-]*\s+){1,3}Hotel)(?:[^\p{L}]|$)`)
+	hotelContext = lazyre.New(`(?i)(?:^|[^\p{L}])(?:hotel|hôtel|booking\.com|airbnb|unterkunft|hébergement|accommodation|chambre|zimmer|room)(?:[^\p{L}]|$)`)
+	checkInLabel = lazyre.New(`(?i)(?:^|[^\p{L}])(?:check-in|check in|checkin|arrival|arrivée|anreise)(?:[^\p{L}]|$)`)
+	bookingRef   = lazyre.New(`(?i)(?:confirmation|booking|reservation|réservation|buchungs|reservierungs|bestätigungs|dossier)[\p{L} ]{0,20}?(?:number|no\.?|n°|numéro|nummer|code|reference|référence)?\s*[:#]?\s*((?-i:[A-Z0-9][A-Z0-9-]{4,20}))(?:[^\p{L}\p{N}]|$)`)
+	hotelLabel   = lazyre.New(`(?im)^[ \t]*(?:hotel|hôtel|property|établissement|unterkunft)[ \t]*:[ \t]*(\S.*)$`)
+	hotelName    = lazyre.New(`((?:Hotel|Hôtel)(?:\s+[\p{Lu}][\p{L}'’&-]*){1,4})|((?:[\p{Lu}][\p{L}'’&-]*\s+){1,3}Hotel)(?:[^\p{L}]|$)`)
 	// parcelPhrases say a parcel arrives today (lower case, ' apostrophe).
 	parcelPhrases = []string{"out for delivery", "en cours de livraison", "in zustellung", "wird heute zugestellt",
 		"zustellung heute", "arriving today", "arrives today", "sera livré aujourd'hui"}
-	trackingRef = regexp.MustCompile(`(?i)(?:tracking|suivi|sendungs|paket|colis|shipment|parcel)[\p{L} ]{0,25}?(?:number|no\.?|n°|numéro|nummer|id|#)?\s*[:#]?\s*((?-i:[A-Z0-9]{8,34}))(?:[^\p{L}\p{N}]|$)`)
-	upsRef      = regexp.MustCompile(`(?:^|[^\p{L}\p{N}])(1Z[0-9A-Z]{16})(?:[^\p{L}\p{N}]|$)`)
-	carriers    = regexp.MustCompile(`(?:^|[^\p{L}])(DHL|UPS|FedEx|DPD|GLS|Hermes|Colissimo|Chronopost|La Poste|Amazon|Mondial Relay|PostNL|Deutsche Post|TNT|Royal Mail|Evri)(?:[^\p{L}]|$)`)
+	trackingRef = lazyre.New(`(?i)(?:tracking|suivi|sendungs|paket|colis|shipment|parcel)[\p{L} ]{0,25}?(?:number|no\.?|n°|numéro|nummer|id|#)?\s*[:#]?\s*((?-i:[A-Z0-9]{8,34}))(?:[^\p{L}\p{N}]|$)`)
+	upsRef      = lazyre.New(`(?:^|[^\p{L}\p{N}])(1Z[0-9A-Z]{16})(?:[^\p{L}\p{N}]|$)`)
+	carriers    = lazyre.New(`(?:^|[^\p{L}])(DHL|UPS|FedEx|DPD|GLS|Hermes|Colissimo|Chronopost|La Poste|Amazon|Mondial Relay|PostNL|Deutsche Post|TNT|Royal Mail|Evri)(?:[^\p{L}]|$)`)
 
-	invoiceContext = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(?:invoice|facture|rechnung|your bill|payment due|amount due)`)
-	invoiceRef     = regexp.MustCompile(`(?i)(?:invoice|facture|rechnungs|rechnung)\s*(?:number|no\.?|n°|num(?:é|e)ro|nr\.?|nummer|#)?\s*[:#]?\s*((?-i:[A-Z0-9][A-Z0-9/_-]{2,24}))(?:[^\p{L}\p{N}]|$)`)
-	dueLabel       = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(?:due|payable|échéance|à régler|à payer|fällig|zahlbar|zahlungsziel|payment date|date limite)`)
-	amountRe       = regexp.MustCompile(`(?:€|EUR|\$|USD|£|GBP|CHF)\s?\d{1,3}(?:[ .,'’ ]\d{3})*(?:[.,]\d{2})?|\d{1,3}(?:[ .,'’ ]\d{3})*(?:[.,]\d{2})?\s?(?:€|EUR|USD|\$|£|GBP|CHF)`)
-	totalStrong    = regexp.MustCompile(`(?i)amount due|total due|balance due|net à payer|à payer|montant dû|zu zahlen|rechnungsbetrag|gesamtbetrag|zahlbetrag`)
-	totalWeak      = regexp.MustCompile(`(?i)total|montant|betrag|summe|amount`)
-	subTotal       = regexp.MustCompile(`(?i)sub-?total|sous-total|zwischensumme|tva|vat|mwst|ust`)
+	invoiceContext = lazyre.New(`(?i)(?:^|[^\p{L}])(?:invoice|facture|rechnung|your bill|payment due|amount due)`)
+	invoiceRef     = lazyre.New(`(?i)(?:invoice|facture|rechnungs|rechnung)\s*(?:number|no\.?|n°|num(?:é|e)ro|nr\.?|nummer|#)?\s*[:#]?\s*((?-i:[A-Z0-9][A-Z0-9/_-]{2,24}))(?:[^\p{L}\p{N}]|$)`)
+	dueLabel       = lazyre.New(`(?i)(?:^|[^\p{L}])(?:due|payable|échéance|à régler|à payer|fällig|zahlbar|zahlungsziel|payment date|date limite)`)
+	amountRe       = lazyre.New(`(?:€|EUR|\$|USD|£|GBP|CHF)\s?\d{1,3}(?:[ .,'’ ]\d{3})*(?:[.,]\d{2})?|\d{1,3}(?:[ .,'’ ]\d{3})*(?:[.,]\d{2})?\s?(?:€|EUR|USD|\$|£|GBP|CHF)`)
+	totalStrong    = lazyre.New(`(?i)amount due|total due|balance due|net à payer|à payer|montant dû|zu zahlen|rechnungsbetrag|gesamtbetrag|zahlbetrag`)
+	totalWeak      = lazyre.New(`(?i)total|montant|betrag|summe|amount`)
+	subTotal       = lazyre.New(`(?i)sub-?total|sous-total|zwischensumme|tva|vat|mwst|ust`)
 )
 
 // words used in titles, by language.
@@ -301,7 +302,7 @@ func (b *bookingReader) flights() []Booking {
 // else the last date within a few lines before pos (a date heading a
 // table). A bare date takes the clock time on its line, else the one after
 // the departure label. Dates and clock times are those of z.
-func (b *bookingReader) startIn(pos, end int, label *regexp.Regexp, z zonedDates) (time.Time, bool) {
+func (b *bookingReader) startIn(pos, end int, label *lazyre.Regexp, z zonedDates) (time.Time, bool) {
 	var pick *found
 	labelEnd := -1
 	if m := label.FindStringIndex(b.text[pos:end]); m != nil {
@@ -461,10 +462,10 @@ func cityBefore(seg string, pos int) string {
 		if len(r) < 2 || !unicode.IsUpper(r[0]) || !allLetters(r) || strings.ToUpper(w) == w {
 			continue
 		}
-		if _, month := grammars[""].lex.months[norm(w)]; month {
+		if _, month := allLanguages.months[norm(w)]; month {
 			continue
 		}
-		if _, wd := grammars[""].lex.weekdays[norm(w)]; wd {
+		if _, wd := allLanguages.weekdays[norm(w)]; wd {
 			continue
 		}
 		return w

@@ -225,23 +225,21 @@ func firstWord(s string) string {
 	return strings.ToLower(s[:end])
 }
 
-var grammars = map[string]*grammar{
-	"en": newGrammar(english, false),
-	"fr": newGrammar(french, true),
-	"de": newGrammar(german, true),
-	"":   newGrammar(merge(english, french, german), false),
-}
+// grammars are compiled per language on first use: each is about 300 KB
+// of regexp programs, and most users read one or two languages.
+var grammars = lazyByLang(func(lang string) *grammar {
+	switch lang {
+	case "en":
+		return newGrammar(english, false)
+	case "fr":
+		return newGrammar(french, true)
+	case "de":
+		return newGrammar(german, true)
+	}
+	return newGrammar(allLanguages, false)
+})
 
-func grammarFor(lang string) *grammar {
-	lang = strings.ToLower(lang)
-	if len(lang) > 2 {
-		lang = lang[:2]
-	}
-	if g, ok := grammars[lang]; ok {
-		return g
-	}
-	return grammars[""]
-}
+func grammarFor(lang string) *grammar { return grammars.get(lang) }
 
 // timeWords are the clock times said in words.
 var timeWords = map[string][2]int{

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -270,4 +271,32 @@ func norm(s string) string {
 	s = strings.ToLower(strings.TrimSuffix(s, "."))
 	s = strings.ReplaceAll(s, "’", "'")
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// allLanguages is every lexicon in one, for text of unknown language.
+var allLanguages = merge(english, french, german)
+
+// byLang holds a value per language the extractors read ("en", "fr",
+// "de", and "" for any other or unknown), each built on first use: the
+// compiled regexps of a language nobody writes to the user cost nothing.
+type byLang[T any] map[string]func() T
+
+func lazyByLang[T any](build func(lang string) T) byLang[T] {
+	m := byLang[T]{}
+	for _, lang := range []string{"en", "fr", "de", ""} {
+		m[lang] = sync.OnceValue(func() T { return build(lang) })
+	}
+	return m
+}
+
+// get returns the value for lang ("de-AT" counts as "de").
+func (b byLang[T]) get(lang string) T {
+	lang = strings.ToLower(lang)
+	if len(lang) > 2 {
+		lang = lang[:2]
+	}
+	if f, ok := b[lang]; ok {
+		return f()
+	}
+	return b[""]()
 }

@@ -1,19 +1,20 @@
 package extract
 
 import (
-	"regexp"
 	"strings"
 	"time"
+
+	"github.com/agentd/agentd/internal/lazyre"
 )
 
 var (
 	// legLabel heads one leg of a trip: "Aller", "Return flight",
 	// "Rückfahrt am 14.03.".
-	legLabel = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(?:outbound|return|inbound|aller|retour|hinfahrt|rückfahrt|hinflug|rückflug|hinreise|rückreise|leg \d|segment \d|étape \d|teilstrecke \d|connection|correspondance|umstieg|anschluss)(?:[^\p{L}]|$)`)
+	legLabel = lazyre.New(`(?i)(?:^|[^\p{L}])(?:outbound|return|inbound|aller|retour|hinfahrt|rückfahrt|hinflug|rückflug|hinreise|rückreise|leg \d|segment \d|étape \d|teilstrecke \d|connection|correspondance|umstieg|anschluss)(?:[^\p{L}]|$)`)
 	// gateLabel is the time a flight's gate closes, boardingLabel the time
 	// boarding starts.
-	gateLabel     = regexp.MustCompile(`(?i)(?:gate clos(?:es|ing|ure)(?: time)?|boarding clos(?:es|ing|ure)|fermeture (?:de la |des )?portes?(?: d'embarquement| d’embarquement)?|fin (?:de l'|de l’|d')embarquement|gate ?schlie(?:ss|ß)t|gate-?schluss|boarding-?schluss|schließung des gates)\s*(?:at|à|um|:)?\s*:?\s*([01]?\d|2[0-3])[:h.]([0-5]\d)`)
-	boardingLabel = regexp.MustCompile(`(?i)(?:boarding(?: time| starts| begins| from)?|(?:début de l'|début de l’|heure d')?embarquement|boardingzeit|boardingbeginn|einstieg)\s*(?:at|à|um|ab|:)?\s*:?\s*([01]?\d|2[0-3])[:h.]([0-5]\d)`)
+	gateLabel     = lazyre.New(`(?i)(?:gate clos(?:es|ing|ure)(?: time)?|boarding clos(?:es|ing|ure)|fermeture (?:de la |des )?portes?(?: d'embarquement| d’embarquement)?|fin (?:de l'|de l’|d')embarquement|gate ?schlie(?:ss|ß)t|gate-?schluss|boarding-?schluss|schließung des gates)\s*(?:at|à|um|:)?\s*:?\s*([01]?\d|2[0-3])[:h.]([0-5]\d)`)
+	boardingLabel = lazyre.New(`(?i)(?:boarding(?: time| starts| begins| from)?|(?:début de l'|début de l’|heure d')?embarquement|boardingzeit|boardingbeginn|einstieg)\s*(?:at|à|um|ab|:)?\s*:?\s*([01]?\d|2[0-3])[:h.]([0-5]\d)`)
 )
 
 var (
@@ -21,8 +22,8 @@ var (
 	// departure, for every flight of a mail: "boarding gates close 20
 	// minutes before departure", "l'embarquement commence 40 minutes avant
 	// le départ", "das Gate schließt 20 Minuten vor Abflug".
-	gateBefore     = regexp.MustCompile(`(?i)(?:gates?|boarding|porte|portes|embarquement)[^.\n]{0,30}?(?:clos\w*|ferm\w*|clôtur\w*|schlie\w*|schluss)[^.\n]{0,20}?(\d{1,3}) ?min(?:utes?|uten)?\.? (?:before|avant|vor)|(?:fermeture|clôture)[^.\n]{0,40}?(\d{1,3}) ?min(?:utes?)? avant`)
-	boardingBefore = regexp.MustCompile(`(?i)(?:boarding|embarquement|einstieg)[^.\n]{0,20}?(?:starts?|begins?|commence|beginnt|opens?)[^.\n]{0,20}?(\d{1,3}) ?min(?:utes?|uten)?\.? (?:before|avant|vor)`)
+	gateBefore     = lazyre.New(`(?i)(?:gates?|boarding|porte|portes|embarquement)[^.\n]{0,30}?(?:clos\w*|ferm\w*|clôtur\w*|schlie\w*|schluss)[^.\n]{0,20}?(\d{1,3}) ?min(?:utes?|uten)?\.? (?:before|avant|vor)|(?:fermeture|clôture)[^.\n]{0,40}?(\d{1,3}) ?min(?:utes?)? avant`)
+	boardingBefore = lazyre.New(`(?i)(?:boarding|embarquement|einstieg)[^.\n]{0,20}?(?:starts?|begins?|commence|beginnt|opens?)[^.\n]{0,20}?(\d{1,3}) ?min(?:utes?|uten)?\.? (?:before|avant|vor)`)
 )
 
 // connectionGap is how long after a leg's departure the next one, leaving
@@ -94,7 +95,7 @@ func (b *bookingReader) boarding(pos, end int, start time.Time) (boarding, gate 
 	if m := boardingLabel.FindStringSubmatch(seg); m != nil {
 		boarding = at(m)
 	}
-	relative := func(re *regexp.Regexp) time.Time {
+	relative := func(re *lazyre.Regexp) time.Time {
 		m := re.FindStringSubmatch(b.text)
 		if m == nil {
 			return time.Time{}

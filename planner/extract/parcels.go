@@ -1,23 +1,24 @@
 package extract
 
 import (
-	"regexp"
 	"strings"
 	"time"
+
+	"github.com/agentd/agentd/internal/lazyre"
 )
 
 var (
 	// parcelWord says a mail is about a delivery (lower case).
-	parcelWord = regexp.MustCompile(`parcel|package|delivery|deliver|shipment|courier|colis|livraison|livré|paquet|paket|sendung|zustellung|zugestellt|lieferung|päckchen`)
+	parcelWord = lazyre.New(`parcel|package|delivery|deliver|shipment|courier|colis|livraison|livré|paquet|paket|sendung|zustellung|zugestellt|lieferung|päckchen`)
 	// presence says a delivery needs someone there (lower case, '
 	// apostrophe).
-	presence = regexp.MustCompile(`signature (?:is |will be )?(?:required|needed)|requires? (?:a |an |your )?(?:adult )?signature|must be signed|to sign for|signed for|adult signature|someone (?:must|needs to|will need to|has to|should) be (?:at )?(?:home|present|available|there)|must be (?:at )?home|(?:photo )?id (?:check|required)|proof of (?:age|identity)|cash on delivery|signature (?:requise|obligatoire|exigée|nécessaire)|contre signature|en main propre|présence (?:obligatoire|requise|nécessaire)|(?:quelqu'un|une personne|vous) (?:doit|devez|devra|devrez|devrait) être présente?|pièce d'identité|contre[- ]remboursement|unterschrift (?:erforderlich|notwendig|nötig)|gegen unterschrift|persönliche übergabe|persönlich (?:übergeben|zugestellt)|eigenhändig|ident[- ]?check|identitätsprüfung|(?:jemand|sie) (?:muss|müssen|sollte|sollten) (?:zu hause |zuhause |daheim )?anwesend|nachnahme|altersprüfung|altersnachweis|someone (?:is |will be |to be )?(?:at )?home|be (?:at )?home (?:to|for|between|on)|someone (?:is|be) (?:present|available|there)|quelqu'un (?:soit|sera|doit être|est|puisse être) (?:présent|là|à la maison|à domicile|chez vous)|(?:avec|sur) signature|jemand (?:zu ?hause|daheim|anwesend)|zu ?hause (?:sind|sein|ist)|mit (?:ihrer )?unterschrift|unterschrift bestätig|unterschreiben`)
+	presence = lazyre.New(`signature (?:is |will be )?(?:required|needed)|requires? (?:a |an |your )?(?:adult )?signature|must be signed|to sign for|signed for|adult signature|someone (?:must|needs to|will need to|has to|should) be (?:at )?(?:home|present|available|there)|must be (?:at )?home|(?:photo )?id (?:check|required)|proof of (?:age|identity)|cash on delivery|signature (?:requise|obligatoire|exigée|nécessaire)|contre signature|en main propre|présence (?:obligatoire|requise|nécessaire)|(?:quelqu'un|une personne|vous) (?:doit|devez|devra|devrez|devrait) être présente?|pièce d'identité|contre[- ]remboursement|unterschrift (?:erforderlich|notwendig|nötig)|gegen unterschrift|persönliche übergabe|persönlich (?:übergeben|zugestellt)|eigenhändig|ident[- ]?check|identitätsprüfung|(?:jemand|sie) (?:muss|müssen|sollte|sollten) (?:zu hause |zuhause |daheim )?anwesend|nachnahme|altersprüfung|altersnachweis|someone (?:is |will be |to be )?(?:at )?home|be (?:at )?home (?:to|for|between|on)|someone (?:is|be) (?:present|available|there)|quelqu'un (?:soit|sera|doit être|est|puisse être) (?:présent|là|à la maison|à domicile|chez vous)|(?:avec|sur) signature|jemand (?:zu ?hause|daheim|anwesend)|zu ?hause (?:sind|sein|ist)|mit (?:ihrer )?unterschrift|unterschrift bestätig|unterschreiben`)
 	// noPresence takes back what presence finds: "no signature required",
 	// "sans signature", "keine Unterschrift erforderlich".
-	noPresence = regexp.MustCompile(`(?:\bno|without|not|don't need|keine?|ohne|nicht|sans|pas de|aucune) (?:\S+ ){0,2}(?:signature|unterschrift|to be (?:at )?home|zu hause|présente?)`)
+	noPresence = lazyre.New(`(?:\bno|without|not|don't need|keine?|ohne|nicht|sans|pas de|aucune) (?:\S+ ){0,2}(?:signature|unterschrift|to be (?:at )?home|zu hause|présente?)`)
 	// windowRe is a delivery window: "between 10:00 and 14:00", "entre 8h
 	// et 13h", "zwischen 9 und 12 Uhr", "from 1pm to 5pm", "10:00–14:00".
-	windowRe = regexp.MustCompile(`(?i)(?:between|entre|zwischen|from|de|von)\s+(\d{1,2})(?:[:h.](\d{2}))?\s*(am|pm|h|uhr)?\s*(?:and|et|und|to|à|a|bis|-|–)\s*(\d{1,2})(?:[:h.](\d{2}))?\s*(am|pm)?|(?:^|[^\d:])(\d{1,2})[:h](\d{2})\s*(?:-|–|to|à|bis)\s*(\d{1,2})[:h](\d{2})`)
+	windowRe = lazyre.New(`(?i)(?:between|entre|zwischen|from|de|von)\s+(\d{1,2})(?:[:h.](\d{2}))?\s*(am|pm|h|uhr)?\s*(?:and|et|und|to|à|a|bis|-|–)\s*(\d{1,2})(?:[:h.](\d{2}))?\s*(am|pm)?|(?:^|[^\d:])(\d{1,2})[:h](\d{2})\s*(?:-|–|to|à|bis)\s*(\d{1,2})[:h](\d{2})`)
 )
 
 // needsPresence reports whether a delivery mail (lower case, '

@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/agentd/agentd/internal/lazyre"
 )
 
 // maxSentence bounds the sentence Question returns.
@@ -12,24 +14,24 @@ const maxSentence = 300
 var (
 	// sentenceEnd splits a paragraph after ., ! or ? (and closing quotes)
 	// followed by a blank: a "?" inside a URL does not end a sentence.
-	sentenceEnd = regexp.MustCompile(`[.!?…]+["'»”’)\]]*(?:\s+|$)`)
+	sentenceEnd = lazyre.New(`[.!?…]+["'»”’)\]]*(?:\s+|$)`)
 	// greeting is a short salutation or closing line ending with a comma:
 	// "Hi Bob,", "Bonjour Marie,", "Viele Grüße,".
-	greeting = regexp.MustCompile(`^\S+(?:\s+\S+){0,4},$`)
+	greeting = lazyre.New(`^\S+(?:\s+\S+){0,4},$`)
 
 	requestPhrases = map[string]string{
 		"en": `(?:could|can|would|will)\s+you|please\s+(?:send|confirm|review|let|advise|check|sign|reply|respond|approve|provide|share|update|call|get\s+back|forward|complete|fill|submit|return|book|schedule|arrange|pay|transfer|remind|tell|give|look|have\s+a\s+look|take\s+a\s+look|add|remove|fix|prepare|make\s+sure|ensure|verify|acknowledge|read|ping|contact|email|e-mail|come|bring|join|sort|handle|organi[sz]e)|let\s+me\s+know|i\s+need\s+you\s+to|(?:i|we)(?:'d|’d|\s+would)\s+(?:appreciate|be\s+grateful)|kindly\s+\p{L}+`,
 		"fr": `pourriez[- ]vous|pouvez[- ]vous|peux[- ]tu|pourrais[- ]tu|tu\s+pourrais|vous\s+pourriez|est[- ]ce\s+que\s+(?:tu|vous)\s+(?:peux|pouvez|pourrais|pourriez)|dites[- ]moi|dis[- ]moi|tiens[- ]moi\s+au\s+courant|tenez[- ]moi\s+au\s+courant|j['’]attends\s+(?:ton|votre)\s+retour|je\s+vous\s+prie\s+de|merci\s+de\s+(?:bien\s+|me\s+|m['’]|nous\s+|lui\s+|leur\s+|ne\s+|n['’]|le\s+|la\s+|les\s+|l['’])*\p{L}+(?:er|ir|re|oir)(?:[^\p{L}]|$)|veuillez\s+\p{L}+`,
 		"de": `könnten\s+sie|können\s+sie|kannst\s+du|könntest\s+du|würden\s+sie|würdest\s+du|wären\s+sie\s+so|könnt\s+ihr|könntet\s+ihr|bescheid|melde\s+dich|melden\s+sie\s+sich|ich\s+bitte\s+um|bitte\s+\p{L}+`,
 	}
-	requests = map[string]*regexp.Regexp{
-		"en": requestRe(requestPhrases["en"]),
-		"fr": requestRe(requestPhrases["fr"]),
-		"de": requestRe(requestPhrases["de"]),
-		"":   requestRe(requestPhrases["en"] + "|" + requestPhrases["fr"] + "|" + requestPhrases["de"]),
-	}
+	requests = lazyByLang(func(lang string) *regexp.Regexp {
+		if p, ok := requestPhrases[lang]; ok {
+			return requestRe(p)
+		}
+		return requestRe(requestPhrases["en"] + "|" + requestPhrases["fr"] + "|" + requestPhrases["de"])
+	})
 	// notRequests are polite formulas that look like requests.
-	notRequests = regexp.MustCompile(`(?i)please\s+let\s+me\s+know\s+if\s+you\s+have\s+any\s+questions|let\s+me\s+know\s+if\s+(?:you\s+have\s+any|there\s+are\s+any|you\s+need\s+any)|merci\s+de\s+(?:votre|vos|ta|ton|tes|notre|cette|ce)\s|veuillez\s+(?:trouver|noter|agréer|recevoir)|bitte\s+(?:beachten|beachte|beachtet|finden|anbei|entnehmen|sehr|schön|gern|gerne|keine)(?:[^\p{L}]|$)`)
+	notRequests = lazyre.New(`(?i)please\s+let\s+me\s+know\s+if\s+you\s+have\s+any\s+questions|let\s+me\s+know\s+if\s+(?:you\s+have\s+any|there\s+are\s+any|you\s+need\s+any)|merci\s+de\s+(?:votre|vos|ta|ton|tes|notre|cette|ce)\s|veuillez\s+(?:trouver|noter|agréer|recevoir)|bitte\s+(?:beachten|beachte|beachtet|finden|anbei|entnehmen|sehr|schön|gern|gerne|keine)(?:[^\p{L}]|$)`)
 )
 
 func requestRe(phrases string) *regexp.Regexp {
@@ -47,10 +49,7 @@ func Question(text, lang string) (bool, string) {
 	if len(lang) > 2 {
 		lang = lang[:2]
 	}
-	req, ok := requests[lang]
-	if !ok {
-		req = requests[""]
-	}
+	req := requests.get(lang)
 	body := Unquoted(text)
 	for _, para := range paragraphs(body) {
 		for _, s := range sentences(para) {

@@ -1,22 +1,23 @@
 package extract
 
 import (
-	"regexp"
 	"strings"
+
+	"github.com/agentd/agentd/internal/lazyre"
 )
 
 var (
 	// originalMarker starts the copy of the mail being answered or
 	// forwarded by Outlook and similar clients.
-	originalMarker = regexp.MustCompile(`(?i)^\s*-{2,}\s*(?:original message|ursprüngliche nachricht|urspr\S*ngliche nachricht|message d'origine|message d’origine|message original)\s*-{2,}\s*$`)
+	originalMarker = lazyre.New(`(?i)^\s*-{2,}\s*(?:original message|ursprüngliche nachricht|urspr\S*ngliche nachricht|message d'origine|message d’origine|message original)\s*-{2,}\s*$`)
 	// replyHeader is "On <date>, <who> wrote:" and its French and German
 	// forms, which clients may wrap over up to three lines.
-	replyHeader = regexp.MustCompile(`(?s)^\s*(?:On|Le|Am)\s.{0,300}(?:wrote|a écrit|a ecrit|schrieb[^\n]{0,200}?)\s*:\s*$`)
+	replyHeader = lazyre.New(`(?s)^\s*(?:On|Le|Am)\s.{0,300}(?:wrote|a écrit|a ecrit|schrieb[^\n]{0,200}?)\s*:\s*$`)
 	// outlookHeader is the "From: … Sent: …" block Outlook puts above the
 	// quoted mail, often after a line of underscores.
-	outlookFrom = regexp.MustCompile(`^\s*\*?(?:From|De|Von)\s?:\*?\s`)
-	outlookSent = regexp.MustCompile(`^\s*\*?(?:Sent|Date|Envoyé|Gesendet|Datum)\s?:\*?\s`)
-	underscores = regexp.MustCompile(`^\s*_{10,}\s*$`)
+	outlookFrom = lazyre.New(`^\s*\*?(?:From|De|Von)\s?:\*?\s`)
+	outlookSent = lazyre.New(`^\s*\*?(?:Sent|Date|Envoyé|Gesendet|Datum)\s?:\*?\s`)
+	underscores = lazyre.New(`^\s*_{10,}\s*$`)
 )
 
 // Unquoted is the text the sender wrote in this mail: it stops at the

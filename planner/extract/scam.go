@@ -2,8 +2,9 @@ package extract
 
 import (
 	"path"
-	"regexp"
 	"strings"
+
+	"github.com/agentd/agentd/internal/lazyre"
 )
 
 // MailSignals is what Phishing looks at in a mail. Everything but
@@ -22,12 +23,12 @@ type MailSignals struct {
 }
 
 var (
-	urgencyRe  = regexp.MustCompile(`(?i)within (?:24|48|72) ?h(?:ours?)?|within (?:one|1|two|2|three|3) days?|immediately|urgent|final (?:notice|warning|reminder)|last (?:warning|notice|reminder)|(?:will|would) be (?:suspended|closed|blocked|terminated|locked)|legal action|sous (?:24|48|72) ?h(?:eures)?|dans les (?:24|48|72) ?h(?:eures)?|immédiatement|urgent|dernier (?:rappel|avertissement)|mise en demeure|sera (?:suspendu|bloqué|clôturé|résilié)e?|poursuites|innerhalb (?:von )?(?:24|48|72) ?(?:stunden|std)|sofort|dringend|letzte (?:mahnung|warnung|erinnerung)|wird (?:gesperrt|gekündigt|geschlossen)|inkasso|rechtliche schritte`)
-	paymentRe  = regexp.MustCompile(`(?i)\bpay(?:ment)?\b|\bpay (?:now|the)|unpaid|overdue|outstanding (?:balance|amount|invoice)|transfer|wire|bitcoin|crypto|gift ?card|iTunes card|\bfees?\b|régler|payer|paiement|impayée?s?|virement|frais|\bzahlen|zahlung|überweis|offene rechnung|unbezahlt|gebühr|mahnung`)
-	greetingRe = regexp.MustCompile(`(?im)^\W*(?:dear (?:customer|client|user|member|account holder|sir(?: or madam)?|sir/madam|valued \w+|friend)|hello (?:customer|user|dear)|(?:cher|chère) (?:client|cliente|utilisateur|utilisatrice|abonné|abonnée|membre)|madame,? monsieur|bonjour (?:cher )?client|sehr geehrte[rs]? (?:kunde|kundin|kundinnen und kunden|nutzer|nutzerin|damen und herren)|liebe[rs]? (?:kunde|kundin|nutzer))\b`)
-	prizeRe    = regexp.MustCompile(`(?i)you(?:'ve| have)? won|you are (?:our|the) (?:lucky )?winner|\bwinner\b|\bprize\b|lottery|claim your (?:reward|prize|gift)|vous avez gagné|gagnant|\blot\b|loterie|tirage au sort|sie haben (?:\w+ )*gewonnen|gewinner|gewinnspiel|\bgewinn\b|lotterie`)
-	feeRe      = regexp.MustCompile(`(?i)\bfees?\b|shipping (?:cost|charge)|customs|small (?:payment|amount)|processing|frais|douane|gebühr|versandkosten|zoll|bearbeitungs`)
-	credsRe    = regexp.MustCompile(`(?i)verify your (?:account|identity)|confirm your (?:password|account|identity|details)|log ?in (?:details|credentials)|update your (?:payment|billing) (?:details|information)|vérifi(?:ez|er) votre (?:compte|identité)|confirme[rz] vos (?:informations|coordonnées)|mot de passe|bestätigen sie ihr(?:e)? (?:konto|identität|daten)|passwort|zugangsdaten`)
+	urgencyRe  = lazyre.New(`(?i)within (?:24|48|72) ?h(?:ours?)?|within (?:one|1|two|2|three|3) days?|immediately|urgent|final (?:notice|warning|reminder)|last (?:warning|notice|reminder)|(?:will|would) be (?:suspended|closed|blocked|terminated|locked)|legal action|sous (?:24|48|72) ?h(?:eures)?|dans les (?:24|48|72) ?h(?:eures)?|immédiatement|urgent|dernier (?:rappel|avertissement)|mise en demeure|sera (?:suspendu|bloqué|clôturé|résilié)e?|poursuites|innerhalb (?:von )?(?:24|48|72) ?(?:stunden|std)|sofort|dringend|letzte (?:mahnung|warnung|erinnerung)|wird (?:gesperrt|gekündigt|geschlossen)|inkasso|rechtliche schritte`)
+	paymentRe  = lazyre.New(`(?i)\bpay(?:ment)?\b|\bpay (?:now|the)|unpaid|overdue|outstanding (?:balance|amount|invoice)|transfer|wire|bitcoin|crypto|gift ?card|iTunes card|\bfees?\b|régler|payer|paiement|impayée?s?|virement|frais|\bzahlen|zahlung|überweis|offene rechnung|unbezahlt|gebühr|mahnung`)
+	greetingRe = lazyre.New(`(?im)^\W*(?:dear (?:customer|client|user|member|account holder|sir(?: or madam)?|sir/madam|valued \w+|friend)|hello (?:customer|user|dear)|(?:cher|chère) (?:client|cliente|utilisateur|utilisatrice|abonné|abonnée|membre)|madame,? monsieur|bonjour (?:cher )?client|sehr geehrte[rs]? (?:kunde|kundin|kundinnen und kunden|nutzer|nutzerin|damen und herren)|liebe[rs]? (?:kunde|kundin|nutzer))\b`)
+	prizeRe    = lazyre.New(`(?i)you(?:'ve| have)? won|you are (?:our|the) (?:lucky )?winner|\bwinner\b|\bprize\b|lottery|claim your (?:reward|prize|gift)|vous avez gagné|gagnant|\blot\b|loterie|tirage au sort|sie haben (?:\w+ )*gewonnen|gewinner|gewinnspiel|\bgewinn\b|lotterie`)
+	feeRe      = lazyre.New(`(?i)\bfees?\b|shipping (?:cost|charge)|customs|small (?:payment|amount)|processing|frais|douane|gebühr|versandkosten|zoll|bearbeitungs`)
+	credsRe    = lazyre.New(`(?i)verify your (?:account|identity)|confirm your (?:password|account|identity|details)|log ?in (?:details|credentials)|update your (?:payment|billing) (?:details|information)|vérifi(?:ez|er) votre (?:compte|identité)|confirme[rz] vos (?:informations|coordonnées)|mot de passe|bestätigen sie ihr(?:e)? (?:konto|identität|daten)|passwort|zugangsdaten`)
 	// riskyExt are attachments that run or hide what they hold.
 	riskyExt = map[string]bool{".zip": true, ".rar": true, ".7z": true, ".tar": true, ".gz": true, ".tgz": true, ".iso": true, ".img": true,
 		".exe": true, ".scr": true, ".js": true, ".vbs": true, ".bat": true, ".cmd": true, ".com": true, ".lnk": true, ".jar": true,

@@ -1,24 +1,25 @@
 package extract
 
 import (
-	"regexp"
 	"strings"
 	"time"
+
+	"github.com/agentd/agentd/internal/lazyre"
 )
 
 var (
 	// tripDuration is a duration as people write it: "45 min", "1h30",
 	// "1 h 15", "an hour", "une demi-heure", "eine Stunde", "40 Minuten".
-	tripDuration = regexp.MustCompile(`(?i)(?:^|[^\p{L}\p{N}])(?:` +
+	tripDuration = lazyre.New(`(?i)(?:^|[^\p{L}\p{N}])(?:` +
 		`(\d{1,2})\s?(?:h|hrs?|hours?|heures?|std\.?|stunden?)\s?(?:(\d{2})(?:\s?(?:min(?:utes?|uten)?\.?))?)?` +
 		`|(\d{1,3})\s?(?:min(?:ute)?s?|minuten|min\.)` +
 		`|(an hour|one hour|une heure|eine stunde|half an hour|une demi-heure|eine halbe stunde)` +
 		`)(?:[^\p{L}\p{N}]|$)`)
 	// tripWords say a duration is the way there (before or after it).
-	tripWords = regexp.MustCompile(`(?i)door[- ]to[- ]door|porte[- ]à[- ]porte|tür zu tür|\bdrive\b|driving|\bwalk|by (?:car|train|bus|taxi|bike|tram|metro|tube|subway|public transport)|to get (?:there|here)|to the (?:airport|station|venue|office)|\baway\b|\btrip\b|journey|commute|\bride\b|trajet|\broute\b|en voiture|à pied|en train|en métro|en tram|en bus|en vélo|en transports?|de la gare|\bfahrt|fahrzeit|anfahrt|anreise|zu fuß|mit dem (?:auto|rad|zug|bus|taxi)|mit der (?:bahn|s-bahn|u-bahn|tram)|wegzeit|entfernt|unterwegs`)
+	tripWords = lazyre.New(`(?i)door[- ]to[- ]door|porte[- ]à[- ]porte|tür zu tür|\bdrive\b|driving|\bwalk|by (?:car|train|bus|taxi|bike|tram|metro|tube|subway|public transport)|to get (?:there|here)|to the (?:airport|station|venue|office)|\baway\b|\btrip\b|journey|commute|\bride\b|trajet|\broute\b|en voiture|à pied|en train|en métro|en tram|en bus|en vélo|en transports?|de la gare|\bfahrt|fahrzeit|anfahrt|anreise|zu fuß|mit dem (?:auto|rad|zug|bus|taxi)|mit der (?:bahn|s-bahn|u-bahn|tram)|wegzeit|entfernt|unterwegs`)
 	// notTrip are durations that are something else: arriving early, how
 	// long a meeting lasts.
-	notTrip = regexp.MustCompile(`(?i)\bearly\b|\bearlier\b|\bbefore\b|\blasts?\b|\bduration\b|en avance|\bavant\b|\bdure\b|durée de la|früher|vorher|\bvor\b|dauert der|der termin dauert|die sitzung dauert`)
+	notTrip = lazyre.New(`(?i)\bearly\b|\bearlier\b|\bbefore\b|\blasts?\b|\bduration\b|en avance|\bavant\b|\bdure\b|durée de la|früher|vorher|\bvor\b|dauert der|der termin dauert|die sitzung dauert`)
 )
 
 // tripWindow is how far before or after a duration its travel words may

@@ -5,15 +5,17 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/agentd/agentd/internal/lazyre"
 )
 
 // Times written apart from their date: a table cell or a line of their
 // own labelled "Time", "Heure", "Uhrzeit", or a window "between 8 and 10".
 var (
-	timeLabelled = regexp.MustCompile(`(?i)^[ \t]*[,;|]?[ \t]*(?:\r?\n[ \t]*)?` +
+	timeLabelled = lazyre.New(`(?i)^[ \t]*[,;|]?[ \t]*(?:\r?\n[ \t]*)?` +
 		`(?:time|start|starts|heure|horaire|début|debut|uhrzeit|zeit|beginn)` +
 		`(?:(?:[ \t]+[\p{L}'’-]+){1,3}[ \t]*:|[ \t]*:?)[ \t]*` + timeExpr())
-	timeWindow = regexp.MustCompile(`(?i)^[ \t]*[,;]?[ \t]*(?:between|from|entre|zwischen|von)[ \t]+` +
+	timeWindow = lazyre.New(`(?i)^[ \t]*[,;]?[ \t]*(?:between|from|entre|zwischen|von)[ \t]+` +
 		`(\d{1,2})(?:[:.h](\d{2}))?[ \t]*(am|pm|a\.m\.|p\.m\.|h|uhr)?[ \t]*` +
 		`(?:and|to|et|à|und|bis|-|–)[ \t]*` + timeExpr())
 )
@@ -99,13 +101,20 @@ func newDueObject(articles string) dueObject {
 }
 
 var (
-	dueVerb    = regexp.MustCompile(`(?i)(?:^|[^\p{L}])(?:` + dueVerbs + `)(?:[^\p{L}]|$)`)
-	dueObjects = map[string]dueObject{
-		"en": newDueObject(dueArticlesEN),
-		"fr": newDueObject(dueArticlesFR),
-		"de": newDueObject(dueArticlesDE),
-		"":   newDueObject(dueArticlesEN + "|" + dueArticlesFR + "|" + dueArticlesDE),
-	}
+	dueVerb = lazyre.New(`(?i)(?:^|[^\p{L}])(?:` + dueVerbs + `)(?:[^\p{L}]|$)`)
+	// dueObjects are compiled per language on first use (about 250 KB
+	// each).
+	dueObjects = lazyByLang(func(lang string) dueObject {
+		switch lang {
+		case "en":
+			return newDueObject(dueArticlesEN)
+		case "fr":
+			return newDueObject(dueArticlesFR)
+		case "de":
+			return newDueObject(dueArticlesDE)
+		}
+		return newDueObject(dueArticlesEN + "|" + dueArticlesFR + "|" + dueArticlesDE)
+	})
 	// dueLeading are words an object does not begin with.
 	dueLeading = wordSet(dueArticlesEN, dueArticlesFR, dueArticlesDE, duePronouns, "please|bitte|noch|auch|svp|stp")
 	dueAnd     = wordSet("and|et|und|or|ou|oder")
@@ -136,14 +145,7 @@ var dueTrailing = map[string]bool{
 // dueWhat is what the sentence around text[start:end] asks to be done or
 // sent, capitalized, or "".
 func dueWhat(text string, start, end int, lang string) string {
-	lang = strings.ToLower(lang)
-	if len(lang) > 2 {
-		lang = lang[:2]
-	}
-	obj, ok := dueObjects[lang]
-	if !ok {
-		obj = dueObjects[""]
-	}
+	obj := dueObjects.get(lang)
 	from := clauseStart(text, start)
 	to := clauseEnd(text, end)
 	if !dueVerb.MatchString(text[from:start]) && !dueVerb.MatchString(text[end:to]) {
