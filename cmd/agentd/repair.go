@@ -46,6 +46,9 @@ func cmdRepair(args []string, stdout, stderr io.Writer) int {
 	if rep.MovedTo != "" {
 		fmt.Fprintln(stdout, "moved aside to", rep.MovedTo, "(delete it once agentd runs well)")
 	}
+	for _, name := range rep.Buckets {
+		fmt.Fprintln(stdout, "rebuilt", name, "from its readable keys: a watcher whose key was lost reads its source again; nothing delivered is announced again")
+	}
 	for _, c := range rep.Consumers {
 		// Its state said what it had handled: it goes through what its
 		// stream holds again, so nothing unhandled is lost.

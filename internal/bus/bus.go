@@ -110,6 +110,10 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Bus, error) {
 		_ = b.Close()
 		return nil, err
 	}
+	if err := b.checkKeys(ctx); err != nil {
+		_ = b.Close()
+		return nil, err
+	}
 	b.logger.Info("bus ready", "server_version", b.version, "embedded", b.Embedded(), "url", b.ClientURL())
 	return b, nil
 }
@@ -245,9 +249,10 @@ func (b *Bus) Close() error {
 			errs = append(errs, fmt.Errorf("bus: drain did not finish in %s", drainTimeout))
 		}
 		if b.srv != nil {
-			b.srv.Shutdown()
+			// Shutdown itself can wait for ever on a stream stuck
+			// in the server (issue 9): both calls are bounded.
 			done := make(chan struct{})
-			go func() { b.srv.WaitForShutdown(); close(done) }()
+			go func() { b.srv.Shutdown(); b.srv.WaitForShutdown(); close(done) }()
 			select {
 			case <-done:
 				// Only a server that has stopped writing lets another

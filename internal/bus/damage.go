@@ -23,12 +23,18 @@ type Damage struct {
 	Consumer string // the durable consumer, "" for a stream's own file
 	Path     string // the damaged file or directory
 	Detail   string // what the server said
+	// Keys are the subjects of a KV stream the server counts but cannot
+	// read; Repair rebuilds such a stream from its readable keys.
+	Keys []string
 }
 
 func (d Damage) String() string {
 	what := "stream " + d.Stream
 	if d.Consumer != "" {
 		what = "consumer " + d.Consumer + " of stream " + d.Stream
+	}
+	if len(d.Keys) > 0 {
+		return fmt.Sprintf("%s: %s: %s", what, d.Path, d.Detail)
 	}
 	return fmt.Sprintf("%s: %s is unreadable (%s)", what, d.Path, d.Detail)
 }
@@ -85,14 +91,22 @@ func (d *damageLog) note(msg string) {
 	default:
 		return
 	}
+	d.add(dm)
+}
+
+// add records damage, once per path.
+func (d *damageLog) add(ds ...Damage) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	for _, have := range d.items {
-		if have.Path == dm.Path {
-			return
+next:
+	for _, dm := range ds {
+		for _, have := range d.items {
+			if have.Path == dm.Path {
+				continue next
+			}
 		}
+		d.items = append(d.items, dm)
 	}
-	d.items = append(d.items, dm)
 }
 
 func (d *damageLog) list() []Damage {

@@ -69,6 +69,11 @@ func (s *kvStore) Keys(ctx context.Context, prefix string) ([]string, error) {
 			out = append(out, dk)
 		}
 	}
+	// The lister ends its channel quietly when ctx ends: a partial list
+	// is an error, not an answer.
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("state %s: list keys: %w", s.kv.Bucket(), err)
+	}
 	sort.Strings(out)
 	return out, nil
 }

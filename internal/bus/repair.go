@@ -21,6 +21,7 @@ type RepairReport struct {
 	Damage    []Damage          // what the server could not read
 	MovedTo   string            // where the unreadable files went; "" if none moved
 	Consumers []RebuiltConsumer // consumers rebuilt
+	Buckets   []string          // KV streams rebuilt from their readable keys, with counts
 }
 
 // RebuiltConsumer is a durable consumer Repair created again.
@@ -82,7 +83,13 @@ func Repair(ctx context.Context, cfg Config, logger *slog.Logger) (RepairReport,
 	if err != nil {
 		return rep, err
 	}
+	// KV streams with keys the server counts but cannot read (see
+	// kvcheck.go): keep what is readable, to write it back.
+	saved, err := saveDamagedBuckets(ctx, srv, jsDir, dlog)
 	stopServer(srv)
+	if err != nil {
+		return rep, err
+	}
 	rep.Damage = dlog.list()
 	if len(rep.Damage) == 0 {
 		return rep, nil
@@ -95,8 +102,20 @@ func Repair(ctx context.Context, cfg Config, logger *slog.Logger) (RepairReport,
 	}
 	var rebuilds []rebuild
 	aside := filepath.Join(cfg.DataDir, "jetstream.damaged-"+time.Now().UTC().Format("20060102T150405Z"))
+	// A KV stream with unreadable keys goes aside whole, with whatever
+	// else of it is damaged: it is created again from what was readable.
+	whole := map[string]bool{}
+	for _, b := range saved {
+		whole[b.cfg.Name] = true
+	}
 	for _, d := range rep.Damage {
 		move := d.Path
+		if whole[d.Stream] {
+			if len(d.Keys) == 0 {
+				continue
+			}
+			move = filepath.Dir(d.Path)
+		}
 		if d.Consumer != "" {
 			move = filepath.Dir(d.Path) // the consumer's whole directory
 			ccfg, err := readConsumerConfig(filepath.Join(move, "meta.inf"))
@@ -140,6 +159,22 @@ func Repair(ctx context.Context, cfg Config, logger *slog.Logger) (RepairReport,
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return rep, fmt.Errorf("bus: repair: jetstream: %w", err)
+	}
+	for _, b := range saved {
+		if err := restoreBucket(ctx, js, b); err != nil {
+			return rep, err
+		}
+		rep.Buckets = append(rep.Buckets, fmt.Sprintf("%s (%d keys kept, %d unreadable dropped)", b.cfg.Name, len(b.msgs), b.lost))
+		logger.Info("repair: KV stream rebuilt", "stream", b.cfg.Name, "kept", len(b.msgs), "dropped", b.lost)
+	}
+	if len(saved) > 0 {
+		left, err := keyDamage(ctx, js, jsDir)
+		if err != nil {
+			return rep, err
+		}
+		if len(left) > 0 {
+			return rep, fmt.Errorf("bus: repair: still damaged after rebuilding: %w", &DamagedError{Damage: left})
+		}
 	}
 	for _, r := range rebuilds {
 		replay, err := rebuildConsumer(ctx, js, r.stream, r.cfg)
@@ -238,4 +273,79 @@ func rebuildConsumer(ctx context.Context, js jetstream.JetStream, stream string,
 		return 0, fmt.Errorf("bus: repair: consumer %s on %s: %w", cfg.Durable, stream, err)
 	}
 	return ci.NumPending, nil
+}
+
+// savedBucket is what was readable of a damaged KV stream.
+type savedBucket struct {
+	cfg  jetstream.StreamConfig
+	msgs []*nats.Msg // the last value of each readable key
+	lost int         // keys that could not be read
+}
+
+// saveDamagedBuckets finds the KV streams of srv with unreadable keys,
+// records them in dlog and returns their config and readable values.
+func saveDamagedBuckets(ctx context.Context, srv *server.Server, jsDir string, dlog *damageLog) ([]savedBucket, error) {
+	nc, err := nats.Connect("", nats.InProcessServer(srv), nats.Name("agentd repair"))
+	if err != nil {
+		return nil, fmt.Errorf("bus: repair: connect: %w", err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("bus: repair: jetstream: %w", err)
+	}
+	ds, err := keyDamage(ctx, js, jsDir)
+	if err != nil {
+		return nil, fmt.Errorf("bus: repair: %w", err)
+	}
+	var out []savedBucket
+	for _, d := range ds {
+		s, err := js.Stream(ctx, d.Stream)
+		if err != nil {
+			return nil, fmt.Errorf("bus: repair: stream %s: %w", d.Stream, err)
+		}
+		info, err := s.Info(ctx, jetstream.WithSubjectFilter(">"))
+		if err != nil {
+			return nil, fmt.Errorf("bus: repair: stream %s: %w", d.Stream, err)
+		}
+		b := savedBucket{cfg: info.Config}
+		for subj := range info.State.Subjects {
+			gctx, cancel := context.WithTimeout(ctx, kvCheckTimeout)
+			m, err := s.GetLastMsgForSubject(gctx, subj)
+			cancel()
+			if err != nil {
+				b.lost++
+				continue
+			}
+			if op := m.Header.Get("KV-Operation"); op == "DEL" || op == "PURGE" {
+				continue // a deleted key: absent after the rebuild too
+			}
+			hdr := nats.Header{}
+			for k, v := range m.Header {
+				switch k {
+				case "Nats-Stream", "Nats-Sequence", "Nats-Time-Stamp", "Nats-Subject", "Nats-Last-Sequence", "Nats-Num-Pending":
+				default:
+					hdr[k] = v
+				}
+			}
+			b.msgs = append(b.msgs, &nats.Msg{Subject: m.Subject, Header: hdr, Data: m.Data})
+		}
+		out = append(out, b)
+	}
+	dlog.add(ds...)
+	return out, nil
+}
+
+// restoreBucket creates a KV stream again with its config and writes back
+// the values that were readable.
+func restoreBucket(ctx context.Context, js jetstream.JetStream, b savedBucket) error {
+	if _, err := js.CreateOrUpdateStream(ctx, b.cfg); err != nil {
+		return fmt.Errorf("bus: repair: create stream %s: %w", b.cfg.Name, err)
+	}
+	for _, m := range b.msgs {
+		if _, err := js.PublishMsg(ctx, m); err != nil {
+			return fmt.Errorf("bus: repair: stream %s: write back %s: %w", b.cfg.Name, m.Subject, err)
+		}
+	}
+	return nil
 }

@@ -118,8 +118,9 @@ func TestRepairDamagedConsumer(t *testing.T) {
 }
 
 // TestRepairDamagedBlock: 8 KB of random bytes in a block of the
-// watchers' KV stream are reported, and Repair moves the block aside; the
-// bucket works after.
+// watchers' KV stream are reported, and Repair moves the block aside (with
+// its stream, written again from the keys still readable); the bucket
+// works after.
 func TestRepairDamagedBlock(t *testing.T) {
 	ctx := testContext(t, 60*time.Second)
 	dir := t.TempDir()
@@ -173,8 +174,10 @@ func TestRepairDamagedBlock(t *testing.T) {
 	}
 }
 
-// TestDamagedBlockReported: the bus opens around a damaged block and says
-// which file it is.
+// TestDamagedBlockReported: a damaged block whose keys the server still
+// counts stops the bus from opening (the first write to such a key would
+// spin in the server for ever, issue 9), with a message naming the block,
+// the keys and the repair.
 func TestDamagedBlockReported(t *testing.T) {
 	ctx := testContext(t, 60*time.Second)
 	dir := t.TempDir()
@@ -196,10 +199,18 @@ func TestDamagedBlockReported(t *testing.T) {
 	}
 	blk := filepath.Join(dir, "jetstream", "$G", "streams", "KV_"+BucketWatchers, "msgs", "1.blk")
 	corrupt(t, blk, 2000, 8<<10)
-	b = openEmbedded(t, ctx, dir)
-	d := b.Damage()
-	if len(d) != 1 || d[0].Path != blk || d[0].Stream != "KV_"+BucketWatchers {
-		t.Errorf("Damage() = %v, want %s", d, blk)
+	start := time.Now()
+	_, err = Open(ctx, Config{DataDir: dir}, testLogger(t))
+	if !errors.Is(err, ErrDamaged) {
+		t.Fatalf("Open on a damaged block: err = %v, want ErrDamaged", err)
+	}
+	if took := time.Since(start); took > kvHangMaxOpen {
+		t.Errorf("Open took %v to refuse", took)
+	}
+	for _, want := range []string{blk, "KV_" + BucketWatchers, "counts but cannot read", `"cursor`, "agentd repair"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %q", err, want)
+		}
 	}
 }
 
