@@ -11,8 +11,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Mapping is one read-only mapping of the executable.
-type Mapping struct {
+// mapping is one read-only mapping of the executable.
+type mapping struct {
 	Start, End uint64 // addresses
 	Perms      string // as in /proc/self/maps, e.g. "r-xp"
 	Resident   int64  // bytes resident before Release
@@ -20,7 +20,7 @@ type Mapping struct {
 }
 
 // droppable: private, not writable, no page copied on write.
-func (m Mapping) droppable() bool {
+func (m mapping) droppable() bool {
 	return m.Anonymous == 0 && len(m.Perms) == 4 && m.Perms[0] == 'r' && m.Perms[1] == '-' && m.Perms[3] == 'p'
 }
 
@@ -28,7 +28,7 @@ func (m Mapping) droppable() bool {
 // never-written mappings and reports what it dropped (bytes resident in
 // those mappings before the call).
 func Release() (int64, error) {
-	maps, err := Mappings()
+	maps, err := mappings()
 	if err != nil {
 		return 0, err
 	}
@@ -45,9 +45,9 @@ func Release() (int64, error) {
 	return released, nil
 }
 
-// Mappings lists the mappings of the running executable with their
+// mappings lists the mappings of the running executable with their
 // resident and copied-on-write sizes, from /proc/self/smaps.
-func Mappings() ([]Mapping, error) {
+func mappings() ([]mapping, error) {
 	var st unix.Stat_t
 	if err := unix.Stat("/proc/self/exe", &st); err != nil {
 		return nil, fmt.Errorf("exepages: %w", err)
@@ -62,10 +62,10 @@ func Mappings() ([]Mapping, error) {
 
 // parseSmaps reads smaps text and keeps the mappings of the file with the
 // given device and inode.
-func parseSmaps(r io.Reader, major, minor uint32, ino uint64) ([]Mapping, error) {
+func parseSmaps(r io.Reader, major, minor uint32, ino uint64) ([]mapping, error) {
 	var (
-		out []Mapping
-		cur *Mapping
+		out []mapping
+		cur *mapping
 	)
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 4096), 1<<20)
@@ -75,12 +75,12 @@ func parseSmaps(r io.Reader, major, minor uint32, ino uint64) ([]Mapping, error)
 		if len(fields) == 0 {
 			continue
 		}
-		if m, ok := mappingHeader(fields, major, minor, ino); ok {
-			out = append(out, m)
-			cur = &out[len(out)-1]
-			continue
-		} else if isHeader(fields) {
+		if isHeader(fields) {
 			cur = nil
+			if m, ok := mappingOf(fields, major, minor, ino); ok {
+				out = append(out, m)
+				cur = &out[len(out)-1]
+			}
 			continue
 		}
 		if cur == nil || len(fields) < 2 {
@@ -105,33 +105,32 @@ func isHeader(fields [][]byte) bool {
 	return len(fields) >= 5 && bytes.IndexByte(fields[0], '-') > 0 && !bytes.HasSuffix(fields[0], []byte(":"))
 }
 
-func mappingHeader(fields [][]byte, major, minor uint32, ino uint64) (Mapping, bool) {
-	if !isHeader(fields) {
-		return Mapping{}, false
-	}
+// mappingOf parses a header line and keeps it if it maps the file with the
+// given device and inode.
+func mappingOf(fields [][]byte, major, minor uint32, ino uint64) (mapping, bool) {
 	inode, err := strconv.ParseUint(string(fields[4]), 10, 64)
 	if err != nil || inode != ino {
-		return Mapping{}, false
+		return mapping{}, false
 	}
 	maj, min, ok := bytes.Cut(fields[3], []byte(":"))
 	if !ok {
-		return Mapping{}, false
+		return mapping{}, false
 	}
 	ma, err1 := strconv.ParseUint(string(maj), 16, 32)
 	mi, err2 := strconv.ParseUint(string(min), 16, 32)
 	if err1 != nil || err2 != nil || uint32(ma) != major || uint32(mi) != minor {
-		return Mapping{}, false
+		return mapping{}, false
 	}
 	a, b, ok := bytes.Cut(fields[0], []byte("-"))
 	if !ok {
-		return Mapping{}, false
+		return mapping{}, false
 	}
 	start, err1 := strconv.ParseUint(string(a), 16, 64)
 	end, err2 := strconv.ParseUint(string(b), 16, 64)
 	if err1 != nil || err2 != nil || end <= start {
-		return Mapping{}, false
+		return mapping{}, false
 	}
-	return Mapping{Start: start, End: end, Perms: string(fields[1])}, true
+	return mapping{Start: start, End: end, Perms: string(fields[1])}, true
 }
 
 func kb(b []byte) int64 {

@@ -35,7 +35,7 @@ func TestReleaseUnmapsCodeUntilItIsUsed(t *testing.T) {
 	if !present(t, uintptr(code)) {
 		t.Fatal("a page of code just read is not mapped")
 	}
-	maps, err := Mappings()
+	maps, err := mappings()
 	if err != nil {
 		t.Fatal(err)
 	}

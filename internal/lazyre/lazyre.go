@@ -36,14 +36,14 @@ func (r *Regexp) Compiled() *regexp.Regexp { return r.get() }
 // String returns the source text.
 func (r *Regexp) String() string { return r.expr }
 
+// The methods below are those of regexp.Regexp that agentd uses.
+
 func (r *Regexp) MatchString(s string) bool            { return r.get().MatchString(s) }
-func (r *Regexp) FindString(s string) string           { return r.get().FindString(s) }
 func (r *Regexp) FindStringIndex(s string) []int       { return r.get().FindStringIndex(s) }
 func (r *Regexp) FindStringSubmatch(s string) []string { return r.get().FindStringSubmatch(s) }
 func (r *Regexp) FindStringSubmatchIndex(s string) []int {
 	return r.get().FindStringSubmatchIndex(s)
 }
-func (r *Regexp) FindAllString(s string, n int) []string { return r.get().FindAllString(s, n) }
 func (r *Regexp) FindAllStringIndex(s string, n int) [][]int {
 	return r.get().FindAllStringIndex(s, n)
 }
@@ -60,5 +60,3 @@ func (r *Regexp) ReplaceAllStringFunc(src string, repl func(string) string) stri
 	return r.get().ReplaceAllStringFunc(src, repl)
 }
 func (r *Regexp) Split(s string, n int) []string { return r.get().Split(s, n) }
-func (r *Regexp) SubexpIndex(name string) int    { return r.get().SubexpIndex(name) }
-func (r *Regexp) NumSubexp() int                 { return r.get().NumSubexp() }
