@@ -76,10 +76,10 @@ func BenchmarkIdleRSSRatio(b *testing.B) {
 			time.Sleep(100 * time.Millisecond)
 		}
 		time.Sleep(idleFor())
-		agentdRSS = readRSSMB(b, d.cmd.Process.Pid)
-		bareRSS = readRSSMB(b, bb.Process.Pid)
+		// One reading each, so that the parts add up to the whole.
 		agentdAnon, agentdFile = readRSSPartsMB(b, d.cmd.Process.Pid)
 		bareAnon, bareFile = readRSSPartsMB(b, bb.Process.Pid)
+		agentdRSS, bareRSS = agentdAnon+agentdFile, bareAnon+bareFile
 		d.stop(b)
 		stopBareBus(b, bb)
 		for _, sub := range []string{"data", "bare"} {
