@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"slices"
 	"strings"
 
@@ -18,14 +17,15 @@ import (
 	"github.com/emersion/go-message/mail"
 	"github.com/emersion/go-message/textproto"
 
+	"github.com/agentd/agentd/internal/imapdial"
 	"github.com/agentd/agentd/internal/loopback"
 )
 
 // TLS modes of IMAPConfig.TLS, as the mail watcher's.
 const (
-	TLSImplicit = "implicit" // TLS from the first byte (port 993)
-	TLSStartTLS = "starttls" // plain connection upgraded with STARTTLS (port 143)
-	TLSNone     = "none"     // no encryption: loopback hosts only
+	TLSImplicit = imapdial.TLSImplicit // TLS from the first byte (port 993)
+	TLSStartTLS = imapdial.TLSStartTLS // plain connection upgraded with STARTTLS (port 143)
+	TLSNone     = imapdial.TLSNone     // no encryption: loopback hosts only
 )
 
 // IMAPConfig is how the drafts store reaches one IMAP account; it mirrors
@@ -51,16 +51,7 @@ type IMAPConfig struct {
 }
 
 func (cfg IMAPConfig) withDefaults() IMAPConfig {
-	cfg.TLS = strings.ToLower(strings.TrimSpace(cfg.TLS))
-	if cfg.TLS == "" {
-		cfg.TLS = TLSImplicit
-	}
-	if cfg.Port == 0 {
-		cfg.Port = 143
-		if cfg.TLS == TLSImplicit {
-			cfg.Port = 993
-		}
-	}
+	cfg.TLS, cfg.Port = imapdial.Defaults(cfg.TLS, cfg.Port)
 	return cfg
 }
 
@@ -90,7 +81,7 @@ func (cfg IMAPConfig) validate() error {
 	return errors.Join(errs...)
 }
 
-func (cfg IMAPConfig) addr() string { return net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port)) }
+func (cfg IMAPConfig) addr() string { return imapdial.Addr(cfg.Host, cfg.Port) }
 
 // IMAP keeps drafts in an IMAP account's Drafts mailbox. Each call opens
 // its own connection: drafts are rare, and a long-lived connection would
@@ -406,71 +397,15 @@ func (s *IMAP) dial(ctx context.Context) (*imapclient.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("password: %w", err)
 	}
-	var d net.Dialer
-	raw, err := d.DialContext(ctx, "tcp", s.cfg.addr())
-	if err != nil {
-		return nil, fmt.Errorf("dial: %w", err)
-	}
-	stop := context.AfterFunc(ctx, func() { raw.Close() })
-	c, err := s.handshake(ctx, raw, password)
-	if !stop() {
-		if c != nil {
-			c.Close()
-		}
-		raw.Close()
-		return nil, ctx.Err()
-	}
-	if err != nil {
-		raw.Close()
-		return nil, err
-	}
-	return c, nil
-}
-
-func (s *IMAP) handshake(ctx context.Context, raw net.Conn, password string) (*imapclient.Client, error) {
-	var c *imapclient.Client
-	switch s.cfg.TLS {
-	case TLSImplicit:
-		tc := tls.Client(raw, s.tlsConfig())
-		if err := tc.HandshakeContext(ctx); err != nil {
-			return nil, fmt.Errorf("tls handshake: %w", err)
-		}
-		c = imapclient.New(tc, nil)
-	case TLSStartTLS:
-		var err error
-		if c, err = imapclient.NewStartTLS(raw, &imapclient.Options{TLSConfig: s.tlsConfig()}); err != nil {
-			return nil, fmt.Errorf("starttls: %w", err)
-		}
-	default:
-		c = imapclient.New(raw, nil)
-	}
-	if err := c.WaitGreeting(); err != nil {
-		c.Close()
-		return nil, fmt.Errorf("greeting: %w", err)
-	}
-	if c.State() == imap.ConnStateNotAuthenticated {
-		if err := c.Login(s.cfg.Username, password).Wait(); err != nil {
-			c.Close()
-			return nil, fmt.Errorf("login as %q: %w", s.cfg.Username, err)
-		}
-	}
-	return c, nil
-}
-
-func (s *IMAP) tlsConfig() *tls.Config {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
-	if s.cfg.TLSConfig != nil {
-		cfg = s.cfg.TLSConfig.Clone()
-	} else if s.cfg.InsecureSkipVerify {
-		cfg.InsecureSkipVerify = true
-	}
-	if cfg.ServerName == "" {
-		cfg.ServerName = strings.Trim(s.cfg.Host, "[]")
-	}
-	if len(cfg.NextProtos) == 0 {
-		cfg.NextProtos = []string{"imap"}
-	}
-	return cfg
+	return imapdial.Dial(ctx, imapdial.Config{
+		Host:               s.cfg.Host,
+		Port:               s.cfg.Port,
+		TLS:                s.cfg.TLS,
+		Username:           s.cfg.Username,
+		Password:           password,
+		InsecureSkipVerify: s.cfg.InsecureSkipVerify,
+		TLSConfig:          s.cfg.TLSConfig,
+	})
 }
 
 var _ Store = (*IMAP)(nil)

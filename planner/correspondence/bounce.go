@@ -72,36 +72,22 @@ func (e *Enricher) bounceUnits(ctx context.Context, ev event.Event, m event.Mail
 		if reason == "" {
 			reason = f.Status
 		}
-		u := planner.Unit{
+		// The user's own mail returned above: mine is false.
+		facts := e.messageFacts(UnitBounce, m, rec, th)
+		facts["failed_to"] = oneLine(addr, 100)
+		facts["did_you_mean"] = closestAddress(addr, known)
+		facts["reason"] = oneLine(reason, 200)
+		facts["original_subject"] = subject
+		facts["sent_by_me"] = sentByMe
+		facts["confirmed"] = confirmed
+		facts["original_unknown"] = unknown
+		units = append(units, planner.Unit{
 			About:   event.About{Source: ev.Source, Type: ev.Type, Ref: ref, RecurrenceID: "bounce/" + addr},
 			At:      rec.Date,
 			Expires: rec.Date.Add(bounceTTL),
 			Scope:   "mail.msg." + rec.Key,
-			Facts: map[string]any{
-				"unit":             UnitBounce,
-				"thread_id":        th.ID,
-				"account":          m.Account,
-				"mailbox":          m.Mailbox,
-				"subject":          displaySubject(th.Subject, m.Subject),
-				"from":             rec.FromName,
-				"from_email":       rec.From,
-				"date":             rec.Date.In(e.cfg.Location),
-				"mine":             false,
-				"direct":           rec.Direct,
-				"automated":        m.Automated,
-				"automated_reason": m.AutomatedReason,
-				"language":         m.Language,
-				"backfill":         m.Backfill,
-				"failed_to":        oneLine(addr, 100),
-				"did_you_mean":     closestAddress(addr, known),
-				"reason":           oneLine(reason, 200),
-				"original_subject": subject,
-				"sent_by_me":       sentByMe,
-				"confirmed":        confirmed,
-				"original_unknown": unknown,
-			},
-		}
-		units = append(units, u)
+			Facts:   facts,
+		})
 	}
 	return units, nil
 }

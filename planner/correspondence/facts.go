@@ -139,6 +139,27 @@ func (e *Enricher) unit(ev event.Event, th *thread, m msgRecord, kind string, ba
 	return u
 }
 
+// messageFacts are the facts every unit of the mail itself starts with
+// (its message, deadline, booking and bounce units).
+func (e *Enricher) messageFacts(kind string, m event.Mail, rec msgRecord, th *thread) map[string]any {
+	return map[string]any{
+		"unit":             kind,
+		"thread_id":        th.ID,
+		"account":          m.Account,
+		"mailbox":          m.Mailbox,
+		"subject":          displaySubject(th.Subject, m.Subject),
+		"from":             rec.FromName,
+		"from_email":       rec.From,
+		"date":             rec.Date.In(e.cfg.Location),
+		"mine":             rec.Mine,
+		"direct":           rec.Direct,
+		"automated":        m.Automated,
+		"automated_reason": m.AutomatedReason,
+		"language":         m.Language,
+		"backfill":         m.Backfill,
+	}
+}
+
 // messageUnits are the units of the mail itself: the mail (for user rules
 // about any mail), each deadline it sets and each booking it confirms.
 func (e *Enricher) messageUnits(ev event.Event, m event.Mail, rec msgRecord, th *thread, bookings []extract.Booking, now time.Time) []planner.Unit {
@@ -148,22 +169,7 @@ func (e *Enricher) messageUnits(ev event.Event, m event.Mail, rec msgRecord, th 
 			About: event.About{Source: ev.Source, Type: ev.Type, Ref: rec.ref()},
 			At:    rec.Date,
 			Scope: "mail.msg." + rec.Key,
-			Facts: map[string]any{
-				"unit":             kind,
-				"thread_id":        th.ID,
-				"account":          m.Account,
-				"mailbox":          m.Mailbox,
-				"subject":          displaySubject(th.Subject, m.Subject),
-				"from":             rec.FromName,
-				"from_email":       rec.From,
-				"date":             rec.Date.In(loc),
-				"mine":             rec.Mine,
-				"direct":           rec.Direct,
-				"automated":        m.Automated,
-				"automated_reason": m.AutomatedReason,
-				"language":         m.Language,
-				"backfill":         m.Backfill,
-			},
+			Facts: e.messageFacts(kind, m, rec, th),
 		}
 	}
 

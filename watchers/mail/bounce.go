@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/agentd/agentd/event"
+	"github.com/agentd/agentd/watchers/internal/ics"
 	"github.com/agentd/agentd/watchers/mail/message"
 )
 
@@ -43,7 +44,7 @@ func bounceOf(m *message.Message, automated bool) *event.Bounce {
 			if !failed || d.Recipient == "" || len(b.Failed) >= maxBounced {
 				continue
 			}
-			diag, _ := cutText(d.Diagnostic, maxDiagnostic)
+			diag, _ := ics.CutText(d.Diagnostic, maxDiagnostic)
 			b.Failed = append(b.Failed, event.BouncedRecipient{Email: strings.ToLower(d.Recipient), Status: d.Status, Diagnostic: diag})
 		}
 		if len(b.Failed) == 0 && len(m.Delivery) == 0 {
@@ -57,7 +58,7 @@ func bounceOf(m *message.Message, automated bool) *event.Bounce {
 	}
 	if o := m.Original; o != nil {
 		b.MessageID = o.MessageID
-		b.Subject, _ = cutText(o.Subject, maxSubject)
+		b.Subject, _ = ics.CutText(o.Subject, maxSubject)
 		if len(o.From) > 0 {
 			b.From = strings.ToLower(o.From[0].Email)
 		}
@@ -122,7 +123,7 @@ func textFailures(m *message.Message) []event.BouncedRecipient {
 			diag := ""
 			for _, l := range lines[i:min(i+4, len(lines))] {
 				if bounceFailure.MatchString(l) && strings.ContainsAny(l, "0123456789") {
-					diag, _ = cutText(strings.TrimSpace(l), maxDiagnostic)
+					diag, _ = ics.CutText(strings.TrimSpace(l), maxDiagnostic)
 					break
 				}
 			}
@@ -152,7 +153,7 @@ func quotedOriginal(text string) (id, subject, from string) {
 			}
 		case "subject":
 			if subject == "" {
-				subject, _ = cutText(v, maxSubject)
+				subject, _ = ics.CutText(v, maxSubject)
 			}
 		case "from":
 			if from == "" {

@@ -2,7 +2,6 @@ package mail
 
 import (
 	"slices"
-	"unicode/utf8"
 
 	"github.com/agentd/agentd/event"
 	"github.com/agentd/agentd/watchers/internal/ics"
@@ -32,7 +31,7 @@ const (
 
 // bound cuts the fields of m to the limits above.
 func bound(m *event.Mail) {
-	if s, ok := cutText(m.Subject, maxSubject); ok {
+	if s, ok := ics.CutText(m.Subject, maxSubject); ok {
 		m.Subject = s
 		markTruncated(m, "subject")
 	}
@@ -49,7 +48,7 @@ func bound(m *event.Mail) {
 		markTruncated(m, "attachments")
 	}
 	for i, a := range m.Attachments {
-		if s, ok := cutText(a, maxAttachmentName); ok {
+		if s, ok := ics.CutText(a, maxAttachmentName); ok {
 			m.Attachments[i] = s
 			markTruncated(m, "attachments")
 		}
@@ -75,10 +74,10 @@ func boundAddresses(as *[]event.Address) bool {
 	}
 	for i := range *as {
 		a := &(*as)[i]
-		if s, ok := cutText(a.Name, maxAddressText); ok {
+		if s, ok := ics.CutText(a.Name, maxAddressText); ok {
 			a.Name, cut = s, true
 		}
-		if s, ok := cutText(a.Email, maxAddressText); ok {
+		if s, ok := ics.CutText(a.Email, maxAddressText); ok {
 			a.Email, cut = s, true
 		}
 	}
@@ -89,20 +88,4 @@ func markTruncated(m *event.Mail, field string) {
 	if !slices.Contains(m.Truncated, field) {
 		m.Truncated = append(m.Truncated, field)
 	}
-}
-
-// cutText bounds s to limit runes, marking a cut with "…"; it reports
-// whether it cut.
-func cutText(s string, limit int) (string, bool) {
-	if len(s) <= limit || utf8.RuneCountInString(s) <= limit {
-		return s, false
-	}
-	n := 0
-	for i := range s {
-		if n == limit-1 {
-			return s[:i] + "…", true
-		}
-		n++
-	}
-	return s, false
 }

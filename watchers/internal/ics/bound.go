@@ -25,7 +25,7 @@ const (
 // bound cuts the fields of ce to the limits above.
 func bound(ce *event.CalendarEvent) {
 	cut := func(field string, s *string, limit int) {
-		if c, ok := cutText(*s, limit); ok {
+		if c, ok := CutText(*s, limit); ok {
 			*s = c
 			markTruncated(ce, field)
 		}
@@ -114,16 +114,16 @@ func boundPerson(p *event.Person) bool {
 		s     *string
 		limit int
 	}{{&p.Name, maxName}, {&p.Email, maxLink}, {&p.PartStat, maxName}, {&p.Role, maxName}} {
-		if c, ok := cutText(*f.s, f.limit); ok {
+		if c, ok := CutText(*f.s, f.limit); ok {
 			*f.s, cut = c, true
 		}
 	}
 	return cut
 }
 
-// cutText bounds s to limit runes, marking a cut with "…"; it reports
-// whether it cut.
-func cutText(s string, limit int) (string, bool) {
+// CutText bounds s to limit runes, marking a cut with "…"; it reports
+// whether it cut. The mail watcher bounds its texts with it too.
+func CutText(s string, limit int) (string, bool) {
 	if len(s) <= limit || utf8.RuneCountInString(s) <= limit {
 		return s, false
 	}

@@ -4,18 +4,18 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"time"
 
+	"github.com/agentd/agentd/internal/imapdial"
 	"github.com/agentd/agentd/internal/loopback"
 )
 
 // TLS modes of Config.TLS.
 const (
-	TLSImplicit = "implicit" // TLS from the first byte (port 993)
-	TLSStartTLS = "starttls" // plain connection upgraded with STARTTLS (port 143)
-	TLSNone     = "none"     // no encryption: loopback hosts only
+	TLSImplicit = imapdial.TLSImplicit // TLS from the first byte (port 993)
+	TLSStartTLS = imapdial.TLSStartTLS // plain connection upgraded with STARTTLS (port 143)
+	TLSNone     = imapdial.TLSNone     // no encryption: loopback hosts only
 )
 
 // Defaults for the zero values of Config.
@@ -62,16 +62,7 @@ type Config struct {
 
 // withDefaults returns cfg with zero values replaced by defaults.
 func (cfg Config) withDefaults() Config {
-	cfg.TLS = strings.ToLower(strings.TrimSpace(cfg.TLS))
-	if cfg.TLS == "" {
-		cfg.TLS = TLSImplicit
-	}
-	if cfg.Port == 0 {
-		cfg.Port = 143
-		if cfg.TLS == TLSImplicit {
-			cfg.Port = 993
-		}
-	}
+	cfg.TLS, cfg.Port = imapdial.Defaults(cfg.TLS, cfg.Port)
 	if len(cfg.Mailboxes) == 0 {
 		cfg.Mailboxes = []string{"INBOX"}
 	}
@@ -139,8 +130,6 @@ func (cfg Config) validate() error {
 	}
 	return nil
 }
-
-func (cfg Config) addr() string { return net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port)) }
 
 // canonicalMailbox folds INBOX, whose name is case-insensitive (RFC 3501
 // 5.1); every other name is case-sensitive.

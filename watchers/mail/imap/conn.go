@@ -2,19 +2,19 @@ package imap
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
-	"net"
 	"slices"
 	"strings"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/agentd/agentd/internal/imapdial"
 )
 
 // DialFunc opens the TCP connection to the server; TLS and IMAP run on top.
-type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+type DialFunc = imapdial.DialFunc
 
 // sentNames are the Sent mailbox's usual names, most common first, for
 // servers without SPECIAL-USE. Matched case-insensitively.
@@ -38,86 +38,23 @@ type mailbox struct {
 // dial connects, secures and logs in. exists is called (without blocking)
 // whenever the server reports a new message count.
 func (w *Watcher) dial(ctx context.Context, exists func()) (*imapclient.Client, error) {
-	addr := w.cfg.addr()
-	raw, err := w.dialContext(ctx, "tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("dial %s: %w", addr, err)
-	}
-	// The client takes no context: a cancelled dial closes the socket,
-	// which fails whatever the client is waiting for.
-	stop := context.AfterFunc(ctx, func() { raw.Close() })
-	c, err := w.handshake(ctx, raw, exists)
-	if !stop() {
-		// ctx ended during the handshake and closed the socket: that,
-		// not the read error it caused, is what happened.
-		if c != nil {
-			c.Close()
-		}
-		return nil, ctx.Err()
-	}
-	if err != nil {
-		raw.Close()
-		return nil, err
-	}
-	return c, nil
-}
-
-func (w *Watcher) handshake(ctx context.Context, raw net.Conn, exists func()) (*imapclient.Client, error) {
-	opts := &imapclient.Options{
-		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
+	return imapdial.Dial(ctx, imapdial.Config{
+		Host:      w.cfg.Host,
+		Port:      w.cfg.Port,
+		TLS:       w.cfg.TLS,
+		Username:  w.cfg.Username,
+		Password:  w.cfg.Password,
+		TLSConfig: w.cfg.TLSConfig,
+		Dial:      w.dialContext,
+		Unilateral: &imapclient.UnilateralDataHandler{
 			Mailbox: func(data *imapclient.UnilateralDataMailbox) {
 				if data.NumMessages != nil && exists != nil {
 					exists()
 				}
 			},
 		},
-	}
-	tlsConfig := w.tlsConfig()
-	var c *imapclient.Client
-	switch w.cfg.TLS {
-	case TLSImplicit:
-		tc := tls.Client(raw, tlsConfig)
-		if err := tc.HandshakeContext(ctx); err != nil {
-			return nil, fmt.Errorf("tls handshake with %s: %w", w.cfg.addr(), err)
-		}
-		c = imapclient.New(tc, opts)
-	case TLSStartTLS:
-		var err error
-		if c, err = imapclient.NewStartTLS(raw, &imapclient.Options{
-			TLSConfig:             tlsConfig,
-			UnilateralDataHandler: opts.UnilateralDataHandler,
-		}); err != nil {
-			return nil, fmt.Errorf("starttls with %s: %w", w.cfg.addr(), err)
-		}
-	default:
-		c = imapclient.New(raw, opts)
-	}
-	if err := c.WaitGreeting(); err != nil {
-		c.Close()
-		return nil, fmt.Errorf("greeting from %s: %w", w.cfg.addr(), err)
-	}
-	if c.State() == imap.ConnStateNotAuthenticated {
-		// The server's reply names no password; neither do we.
-		if err := c.Login(w.cfg.Username, w.cfg.Password).Wait(); err != nil {
-			c.Close()
-			return nil, fmt.Errorf("login to %s as %q: %w", w.cfg.addr(), w.cfg.Username, err)
-		}
-	}
-	return c, nil
-}
-
-func (w *Watcher) tlsConfig() *tls.Config {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
-	if w.cfg.TLSConfig != nil {
-		cfg = w.cfg.TLSConfig.Clone()
-	}
-	if cfg.ServerName == "" {
-		cfg.ServerName = strings.Trim(w.cfg.Host, "[]")
-	}
-	if len(cfg.NextProtos) == 0 {
-		cfg.NextProtos = []string{"imap"}
-	}
-	return cfg
+		AddrInErrors: true,
+	})
 }
 
 // discover lists the account's mailboxes and returns the configured ones
