@@ -39,10 +39,9 @@ const busConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Con
 </busconfig>
 `
 
-// StartBus starts a dbus-daemon for this test and returns its address; it
-// is stopped when the test ends. Without dbus-daemon the test is skipped,
-// unless AGENTD_INTEGRATION=1 demands the real bus.
-func StartBus(t testing.TB) string {
+// RequireDaemon returns the dbus-daemon binary. Without one the test is
+// skipped, unless AGENTD_INTEGRATION=1 demands the real bus.
+func RequireDaemon(t testing.TB) string {
 	t.Helper()
 	daemon, err := exec.LookPath("dbus-daemon")
 	if err != nil {
@@ -51,15 +50,48 @@ func StartBus(t testing.TB) string {
 		}
 		t.Skipf("dbus-daemon not installed: %v", err)
 	}
+	return daemon
+}
+
+// StartBus starts a dbus-daemon for this test and returns its address; it
+// is stopped when the test ends. Without dbus-daemon the test is skipped,
+// unless AGENTD_INTEGRATION=1 demands the real bus.
+func StartBus(t testing.TB) string {
+	t.Helper()
+	return NewBus(t).Addr
+}
+
+// Bus is a private dbus-daemon started for one test. Stop and Restart play
+// the session bus going away and coming back on the same socket.
+type Bus struct {
+	Addr   string
+	socket string
+	cmd    *exec.Cmd
+}
+
+// NewBus starts a dbus-daemon like StartBus, and returns it so that the
+// test can stop and restart it.
+func NewBus(t testing.TB) *Bus {
+	t.Helper()
 	// Short: socket paths are limited to about 100 bytes.
 	dir, err := os.MkdirTemp("", "agentd-dbus")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	socket := filepath.Join(dir, "bus")
-	conf := filepath.Join(dir, "session.conf")
-	if err := os.WriteFile(conf, fmt.Appendf(nil, busConfig, socket), 0o600); err != nil {
+	b := &Bus{socket: filepath.Join(dir, "bus")}
+	b.Restart(t)
+	return b
+}
+
+// Restart runs dbus-daemon on the bus's socket again, after Stop, and waits
+// until it prints its address.
+func (b *Bus) Restart(t testing.TB) {
+	t.Helper()
+	daemon := RequireDaemon(t)
+	os.Remove(b.socket) // a killed daemon leaves its socket behind
+	conf := filepath.Join(filepath.Dir(b.socket), "session.conf")
+	if err := os.WriteFile(conf, fmt.Appendf(nil, busConfig, b.socket), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(daemon, "--config-file="+conf, "--nofork", "--print-address")
@@ -72,10 +104,9 @@ func StartBus(t testing.TB) string {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start dbus-daemon: %v", err)
 	}
-	t.Cleanup(func() {
-		cmd.Process.Kill() // this test's own daemon, by its handle
-		cmd.Wait()
-	})
+	b.cmd = cmd
+	t.Cleanup(b.Stop)
+
 	line := make(chan string, 1)
 	go func() {
 		s, _ := bufio.NewReader(stdout).ReadString('\n')
@@ -86,22 +117,36 @@ func StartBus(t testing.TB) string {
 		if addr == "" {
 			t.Fatalf("dbus-daemon printed no address: %s", stderr.String())
 		}
-		return addr
+		b.Addr = addr
 	case <-time.After(20 * time.Second):
 		t.Fatalf("dbus-daemon did not start: %s", stderr.String())
 	}
-	return ""
+}
+
+// Stop kills this test's dbus-daemon (by its own process handle).
+func (b *Bus) Stop() {
+	if b.cmd == nil {
+		return
+	}
+	b.cmd.Process.Kill()
+	b.cmd.Wait()
+	b.cmd = nil
 }
 
 // Notification is one Notify call as the server received it.
 type Notification struct {
-	ID      uint32
-	AppName string
-	Summary string
-	Body    string
+	ID         uint32
+	AppName    string
+	ReplacesID uint32
+	Icon       string
+	Summary    string
+	Body       string
 	// Actions are key, label pairs.
 	Actions []string
 	Hints   map[string]dbus.Variant
+	// Timeout is expire_timeout in milliseconds: -1 the server's default,
+	// 0 until dismissed.
+	Timeout int32
 }
 
 // Server implements org.freedesktop.Notifications on a test bus, the way
@@ -141,7 +186,8 @@ func (s *Server) Notify(appName string, replacesID uint32, icon, summary, body s
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.last++
-	s.got = append(s.got, Notification{ID: s.last, AppName: appName, Summary: summary, Body: body, Actions: actions, Hints: hints})
+	s.got = append(s.got, Notification{ID: s.last, AppName: appName, ReplacesID: replacesID, Icon: icon,
+		Summary: summary, Body: body, Actions: actions, Hints: hints, Timeout: timeout})
 	return s.last, nil
 }
 
@@ -157,7 +203,7 @@ func (s *Server) GetCapabilities() ([]string, *dbus.Error) {
 
 // CloseNotification is the D-Bus method.
 func (s *Server) CloseNotification(id uint32) *dbus.Error {
-	s.conn.Emit(ObjPath, Iface+".NotificationClosed", id, uint32(3))
+	s.EmitClosed(id, 3)
 	return nil
 }
 
@@ -168,11 +214,32 @@ func (s *Server) Received() []Notification {
 	return append([]Notification(nil), s.got...)
 }
 
+// Summaries returns the summaries of the notifications shown so far.
+func (s *Server) Summaries() []string {
+	var out []string
+	for _, n := range s.Received() {
+		out = append(out, n.Summary)
+	}
+	return out
+}
+
 // Invoke is the user clicking button key on notification id; as servers
 // do, the notification then closes.
 func (s *Server) Invoke(id uint32, key string) error {
-	if err := s.conn.Emit(ObjPath, Iface+".ActionInvoked", id, key); err != nil {
+	if err := s.EmitAction(id, key); err != nil {
 		return err
 	}
-	return s.conn.Emit(ObjPath, Iface+".NotificationClosed", id, uint32(2))
+	return s.EmitClosed(id, 2)
+}
+
+// EmitAction sends only the ActionInvoked signal for button key on
+// notification id, without the close that Invoke sends after it.
+func (s *Server) EmitAction(id uint32, key string) error {
+	return s.conn.Emit(ObjPath, Iface+".ActionInvoked", id, key)
+}
+
+// EmitClosed sends the NotificationClosed signal for id; reason is 1 for
+// expired, 2 for dismissed by the user, 3 for closed by CloseNotification.
+func (s *Server) EmitClosed(id, reason uint32) error {
+	return s.conn.Emit(ObjPath, Iface+".NotificationClosed", id, reason)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/agentd/agentd/event"
+	"github.com/agentd/agentd/internal/dbustest"
 	"github.com/agentd/agentd/notifiers"
 	"github.com/agentd/agentd/notifiers/desktop"
 	"github.com/agentd/agentd/notifiers/notifiertest"
@@ -30,23 +31,23 @@ func newDesktop(t *testing.T, cfg desktop.Config, opts ...desktop.Option) *deskt
 }
 
 func TestConformance(t *testing.T) {
-	requireDBusDaemon(t)
+	dbustest.RequireDaemon(t)
 	notifiertest.Run(t, func(t *testing.T) (notifiers.Notifier, func() []string) {
-		bus := startBus(t)
-		srv := startServer(t, bus.addr)
-		return newDesktop(t, desktop.Config{Address: bus.addr}), srv.summaries
+		bus := dbustest.NewBus(t)
+		srv := dbustest.StartServer(t, bus.Addr)
+		return newDesktop(t, desktop.Config{Address: bus.Addr}), srv.Summaries
 	})
 }
 
 func TestNotifyCall(t *testing.T) {
-	bus := startBus(t)
-	srv := startServer(t, bus.addr)
+	bus := dbustest.NewBus(t)
+	srv := dbustest.StartServer(t, bus.Addr)
 	paris, err := time.LoadLocation("Europe/Paris")
 	if err != nil {
 		t.Fatal(err)
 	}
 	// newDesktop's clock is before every due time below.
-	d := newDesktop(t, desktop.Config{Address: bus.addr, Location: paris})
+	d := newDesktop(t, desktop.Config{Address: bus.Addr, Location: paris})
 
 	wantActions := []string{"default", "Open", "done", "Done", "dismiss", "Dismiss", "snooze", "Snooze 1 h", "snooze-tomorrow", "Tomorrow morning"}
 	tests := map[string]struct {
@@ -86,11 +87,11 @@ func TestNotifyCall(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			before := len(srv.received())
+			before := len(srv.Received())
 			if retry, err := d.Notify(t.Context(), tc.s); err != nil {
 				t.Fatalf("Notify: retry %v, %v", retry, err)
 			}
-			got := srv.received()
+			got := srv.Received()
 			if len(got) != before+1 {
 				t.Fatalf("server received %d notifications, want %d", len(got), before+1)
 			}
@@ -118,8 +119,8 @@ func TestNotifyCall(t *testing.T) {
 }
 
 func TestTimeout(t *testing.T) {
-	bus := startBus(t)
-	srv := startServer(t, bus.addr)
+	bus := dbustest.NewBus(t)
+	srv := dbustest.StartServer(t, bus.Addr)
 	tests := map[string]struct {
 		timeout time.Duration
 		want    int32
@@ -130,11 +131,11 @@ func TestTimeout(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			d := newDesktop(t, desktop.Config{Address: bus.addr, Timeout: tc.timeout})
+			d := newDesktop(t, desktop.Config{Address: bus.Addr, Timeout: tc.timeout})
 			if _, err := d.Notify(t.Context(), notifiertest.Sample(name)); err != nil {
 				t.Fatal(err)
 			}
-			got := srv.received()
+			got := srv.Received()
 			if n := got[len(got)-1]; n.Timeout != tc.want {
 				t.Errorf("expire_timeout %d, want %d", n.Timeout, tc.want)
 			}
@@ -148,10 +149,10 @@ func TestTimeout(t *testing.T) {
 type action struct{ suggestion, action string }
 
 func TestActions(t *testing.T) {
-	bus := startBus(t)
-	srv := startServer(t, bus.addr)
+	bus := dbustest.NewBus(t)
+	srv := dbustest.StartServer(t, bus.Addr)
 	got := make(chan action, 16)
-	d := newDesktop(t, desktop.Config{Address: bus.addr, OnAction: func(id, a string) { got <- action{id, a} }})
+	d := newDesktop(t, desktop.Config{Address: bus.Addr, OnAction: func(id, a string) { got <- action{id, a} }})
 
 	next := func(t *testing.T) action {
 		t.Helper()
@@ -169,7 +170,7 @@ func TestActions(t *testing.T) {
 		if _, err := d.Notify(t.Context(), s); err != nil {
 			t.Fatal(err)
 		}
-		r := srv.received()
+		r := srv.Received()
 		return s, r[len(r)-1].ID
 	}
 	must := func(t *testing.T, err error) {
@@ -185,23 +186,23 @@ func TestActions(t *testing.T) {
 		t.Fatalf("server gave both notifications id %d", id1)
 	}
 
-	must(t, srv.invoke(id2, "snooze"))
+	must(t, srv.EmitAction(id2, "snooze"))
 	if a := next(t); a != (action{s2.ID, desktop.ActionSnooze}) {
 		t.Errorf("snooze on %d reported as %+v, want %s snooze", id2, a, s2.ID)
 	}
 	// The server closes the notification after the action: no second report.
-	must(t, srv.emitClosed(id2, 2))
+	must(t, srv.EmitClosed(id2, 2))
 	// Another application's notification, and a forged signal from a client
 	// that is not the notification server: both ignored.
-	must(t, srv.invoke(id2+100, "default"))
-	forger, err := dbus.Connect(bus.addr)
+	must(t, srv.EmitAction(id2+100, "default"))
+	forger, err := dbus.Connect(bus.Addr)
 	must(t, err)
 	defer forger.Close()
-	must(t, forger.Emit(objPath, iface+".ActionInvoked", id1, "dismiss"))
+	must(t, forger.Emit(dbustest.ObjPath, dbustest.Iface+".ActionInvoked", id1, "dismiss"))
 
 	// A click on the first notification itself is "open"; since signals
 	// arrive in order, getting it next shows nothing was reported between.
-	must(t, srv.invoke(id1, "default"))
+	must(t, srv.EmitAction(id1, "default"))
 	if a := next(t); a != (action{s1.ID, desktop.ActionOpen}) {
 		t.Errorf("got %+v, want %s open (and nothing for the ignored signals)", a, s1.ID)
 	}
@@ -209,15 +210,15 @@ func TestActions(t *testing.T) {
 	// Closed by the user without choosing: reported as closed. Expired: not.
 	s3, id3 := show(t, "three")
 	s4, id4 := show(t, "four")
-	must(t, srv.emitClosed(id3, 1)) // expired
-	must(t, srv.emitClosed(id4, 2)) // dismissed by the user
+	must(t, srv.EmitClosed(id3, 1)) // expired
+	must(t, srv.EmitClosed(id4, 2)) // dismissed by the user
 	if a := next(t); a != (action{s4.ID, desktop.ActionClosed}) {
 		t.Errorf("got %+v, want %s closed (and nothing for expired %s)", a, s4.ID, s3.ID)
 	}
 	// Once closed, the id is forgotten.
-	must(t, srv.invoke(id4, "snooze"))
+	must(t, srv.EmitAction(id4, "snooze"))
 	_, id5 := show(t, "five")
-	must(t, srv.invoke(id5, "dismiss"))
+	must(t, srv.EmitAction(id5, "dismiss"))
 	if a := next(t); a.action != desktop.ActionDismiss {
 		t.Errorf("got %+v, want the dismiss of the fifth, nothing for the closed fourth", a)
 	}
@@ -226,9 +227,9 @@ func TestActions(t *testing.T) {
 	// ignored.
 	s6, id6 := show(t, "six")
 	s7, id7 := show(t, "seven")
-	must(t, srv.invoke(id6, "reboot"))
-	must(t, srv.invoke(id6, "done"))
-	must(t, srv.invoke(id7, "snooze-tomorrow"))
+	must(t, srv.EmitAction(id6, "reboot"))
+	must(t, srv.EmitAction(id6, "done"))
+	must(t, srv.EmitAction(id7, "snooze-tomorrow"))
 	if a := next(t); a != (action{s6.ID, desktop.ActionDone}) {
 		t.Errorf("got %+v, want %s done (and nothing for the unknown key)", a, s6.ID)
 	}
@@ -253,16 +254,16 @@ func TestCheck(t *testing.T) {
 		}
 	})
 	t.Run("session bus from the environment", func(t *testing.T) {
-		bus := startBus(t)
-		startServer(t, bus.addr)
-		t.Setenv("DBUS_SESSION_BUS_ADDRESS", bus.addr)
+		bus := dbustest.NewBus(t)
+		dbustest.StartServer(t, bus.Addr)
+		t.Setenv("DBUS_SESSION_BUS_ADDRESS", bus.Addr)
 		if err := newDesktop(t, desktop.Config{}).Check(t.Context()); err != nil {
 			t.Errorf("Check() = %v", err)
 		}
 	})
 	t.Run("bus without a notification server", func(t *testing.T) {
-		bus := startBus(t)
-		d := newDesktop(t, desktop.Config{Address: bus.addr})
+		bus := dbustest.NewBus(t)
+		d := newDesktop(t, desktop.Config{Address: bus.Addr})
 		err := d.Check(t.Context())
 		if !errors.Is(err, desktop.ErrNoServer) {
 			t.Errorf("Check() = %v, want ErrNoServer", err)
@@ -281,40 +282,40 @@ func TestCheck(t *testing.T) {
 }
 
 func TestReconnectAfterBusRestart(t *testing.T) {
-	bus := startBus(t)
-	srv := startServer(t, bus.addr)
-	d := newDesktop(t, desktop.Config{Address: bus.addr})
+	bus := dbustest.NewBus(t)
+	srv := dbustest.StartServer(t, bus.Addr)
+	d := newDesktop(t, desktop.Config{Address: bus.Addr})
 	if _, err := d.Notify(t.Context(), notifiertest.Sample("before")); err != nil {
 		t.Fatal(err)
 	}
-	if got := srv.summaries(); len(got) != 1 {
+	if got := srv.Summaries(); len(got) != 1 {
 		t.Fatalf("server got %q", got)
 	}
 
-	bus.stop()
+	bus.Stop()
 	retry, err := d.Notify(t.Context(), notifiertest.Sample("down"))
 	if err == nil || !retry {
 		t.Fatalf("Notify with the bus gone = retry %v, %v; want a temporary error", retry, err)
 	}
 
-	bus.start(t) // same socket path, as after a session restart
-	srv = startServer(t, bus.addr)
+	bus.Restart(t) // same socket path, as after a session restart
+	srv = dbustest.StartServer(t, bus.Addr)
 	if _, err := d.Notify(t.Context(), notifiertest.Sample("after")); err != nil {
 		t.Fatalf("Notify after the bus came back: %v", err)
 	}
-	if got := srv.summaries(); len(got) != 1 || !strings.Contains(got[0], "after") {
+	if got := srv.Summaries(); len(got) != 1 || !strings.Contains(got[0], "after") {
 		t.Errorf("new server got %q, want the one sent after the restart", got)
 	}
 }
 
 func TestClose(t *testing.T) {
-	bus := startBus(t)
-	startServer(t, bus.addr)
-	d := desktop.New(desktop.Config{Address: bus.addr}, slog.New(slog.DiscardHandler), desktop.WithClock(testNow))
+	bus := dbustest.NewBus(t)
+	dbustest.StartServer(t, bus.Addr)
+	d := desktop.New(desktop.Config{Address: bus.Addr}, slog.New(slog.DiscardHandler), desktop.WithClock(testNow))
 	if err := d.Close(); err != nil {
 		t.Fatalf("Close before use: %v", err)
 	}
-	d = desktop.New(desktop.Config{Address: bus.addr}, slog.New(slog.DiscardHandler), desktop.WithClock(testNow))
+	d = desktop.New(desktop.Config{Address: bus.Addr}, slog.New(slog.DiscardHandler), desktop.WithClock(testNow))
 	if _, err := d.Notify(t.Context(), notifiertest.Sample("x")); err != nil {
 		t.Fatal(err)
 	}
@@ -333,9 +334,9 @@ func TestClose(t *testing.T) {
 // BenchmarkNotify is one notification round trip through a real
 // dbus-daemon to the in-test server.
 func BenchmarkNotify(b *testing.B) {
-	bus := startBus(b)
-	startServer(b, bus.addr)
-	d := desktop.New(desktop.Config{Address: bus.addr}, slog.New(slog.DiscardHandler), desktop.WithClock(testNow))
+	bus := dbustest.NewBus(b)
+	dbustest.StartServer(b, bus.Addr)
+	d := desktop.New(desktop.Config{Address: bus.Addr}, slog.New(slog.DiscardHandler), desktop.WithClock(testNow))
 	defer d.Close()
 	s := notifiertest.Sample("bench")
 	b.ReportAllocs()

@@ -89,6 +89,17 @@ func listOf(recs []suggestions.Record) func(context.Context) ([]suggestions.Reco
 	return func(context.Context) ([]suggestions.Record, error) { return recs, nil }
 }
 
+// buildDay is the digest of day's suggestions, built at morning in Paris
+// without a model.
+func buildDay(t testing.TB) Digest {
+	t.Helper()
+	d, err := Build(context.Background(), Sources{Suggestions: listOf(day(t))}, morning(t), paris(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
 // fakeSummarizer answers with text or err and keeps what it was asked.
 type fakeSummarizer struct {
 	text  string

@@ -25,10 +25,7 @@ func titles(items []Item) []string {
 }
 
 func TestBuildGroups(t *testing.T) {
-	d, err := Build(context.Background(), Sources{Suggestions: listOf(day(t))}, morning(t), paris(t), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := buildDay(t)
 	want := map[string][]string{
 		"agenda": {
 			"Today: 2 events, first at 09:00",        // 07:30, low
@@ -176,10 +173,7 @@ func TestSummary(t *testing.T) {
 }
 
 func TestRenderText(t *testing.T) {
-	d, err := Build(context.Background(), Sources{Suggestions: listOf(day(t))}, morning(t), paris(t), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := buildDay(t)
 	text := Text(d)
 	for _, w := range []string{
 		"Your day, Tuesday 8 December 2026",
@@ -229,10 +223,7 @@ func TestRenderZones(t *testing.T) {
 }
 
 func TestRenderHTML(t *testing.T) {
-	d, err := Build(context.Background(), Sources{Suggestions: listOf(day(t))}, morning(t), paris(t), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := buildDay(t)
 	r, err := Render(d)
 	if err != nil {
 		t.Fatal(err)
@@ -302,10 +293,7 @@ func TestEmpty(t *testing.T) {
 }
 
 func TestCompose(t *testing.T) {
-	d, err := Build(context.Background(), Sources{Suggestions: listOf(day(t))}, morning(t), paris(t), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := buildDay(t)
 	r, err := Render(d)
 	if err != nil {
 		t.Fatal(err)

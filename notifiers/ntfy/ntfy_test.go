@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/agentd/agentd/event"
-	"github.com/agentd/agentd/internal/state"
 	"github.com/agentd/agentd/notifiers"
 	"github.com/agentd/agentd/notifiers/notifiertest"
 	"github.com/agentd/agentd/notifiers/ntfy"
@@ -179,19 +178,8 @@ func TestRetries(t *testing.T) {
 			s.retryIn = tc.retryIn
 			var logs bytes.Buffer
 			logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-			var (
-				mu     sync.Mutex
-				sleeps []time.Duration
-			)
-			sleep := func(ctx context.Context, d time.Duration) error {
-				mu.Lock()
-				defer mu.Unlock()
-				sleeps = append(sleeps, d)
-				return nil
-			}
-			d := notifiers.NewDispatcher([]notifiers.Target{{Notifier: s.newNotifier(t, logger)}}, state.NewMemory(), logger,
-				notifiers.WithSleep(sleep), notifiers.WithClock(func() time.Time { return time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC) }))
-			_, err := d.Deliver(t.Context(), notifiertest.Sample("retry"))
+			sleeps, err := notifiertest.DeliverWithRetries(t, s.newNotifier(t, logger), logger,
+				time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC), notifiertest.Sample("retry"))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("Deliver: %v, want error %v", err, tc.wantErr)
 			}

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/agentd/agentd/event"
-	"github.com/agentd/agentd/internal/state"
 	"github.com/agentd/agentd/notifiers"
 	"github.com/agentd/agentd/notifiers/notifiertest"
 	"github.com/agentd/agentd/notifiers/webhook"
@@ -159,19 +158,7 @@ func TestRetries(t *testing.T) {
 			rc.retryIn = tc.retryIn
 			var logs bytes.Buffer
 			logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-			var (
-				mu     sync.Mutex
-				sleeps []time.Duration
-			)
-			sleep := func(ctx context.Context, d time.Duration) error {
-				mu.Lock()
-				defer mu.Unlock()
-				sleeps = append(sleeps, d)
-				return nil
-			}
-			d := notifiers.NewDispatcher([]notifiers.Target{{Notifier: rc.notifier(t, secret, logger)}}, state.NewMemory(), logger,
-				notifiers.WithSleep(sleep), notifiers.WithClock(func() time.Time { return now }))
-			_, err := d.Deliver(t.Context(), notifiertest.Sample("retry"))
+			sleeps, err := notifiertest.DeliverWithRetries(t, rc.notifier(t, secret, logger), logger, now, notifiertest.Sample("retry"))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("Deliver: %v, want error %v", err, tc.wantErr)
 			}
