@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 	"unicode"
+
+	"github.com/agentd/agentd/internal/redact"
 )
 
 // HTTPStatusError is an HTTP channel's (ntfy, webhook) answer other than
@@ -65,7 +67,7 @@ func CheckResponse(resp *http.Response, now time.Time, secrets ...string) error 
 	}, string(bytes.ToValidUTF8(raw, nil)))
 	for _, s := range secrets {
 		if s != "" {
-			detail = strings.ReplaceAll(detail, s, "[redacted]")
+			detail = strings.ReplaceAll(detail, s, redact.Mask)
 		}
 	}
 	return &HTTPStatusError{
@@ -95,10 +97,12 @@ func ParseRetryAfter(v string, now time.Time) time.Duration {
 }
 
 // SafeURL is u as it may appear in logs and errors: scheme, host and path,
-// never user info, query or fragment (ntfy takes ?auth=…).
+// never user info, query or fragment (ntfy takes ?auth=…), and a token-like
+// path segment masked as redact.Link does (webhooks with the secret in the
+// path).
 func SafeURL(u *url.URL) string {
 	c := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}
-	return c.String()
+	return redact.Link(c.String())
 }
 
 // TransportError says what went wrong with a request that got no answer,

@@ -11,6 +11,8 @@ import (
 
 	"github.com/agentd/agentd/event"
 	"github.com/agentd/agentd/notifiers"
+
+	"github.com/agentd/agentd/internal/redact"
 )
 
 func TestParseRetryAfter(t *testing.T) {
@@ -57,7 +59,7 @@ func TestCheckResponse(t *testing.T) {
 	r.Body = http.NoBody
 	r.Body = readCloser{strings.NewReader("token s3cr3t-token is not allowed\n")}
 	err := notifiers.CheckResponse(r, now, "s3cr3t-token")
-	if err == nil || strings.Contains(err.Error(), "s3cr3t") || !strings.Contains(err.Error(), "[redacted]") {
+	if err == nil || strings.Contains(err.Error(), "s3cr3t") || !strings.Contains(err.Error(), redact.Mask) {
 		t.Errorf("error %q: want the echoed secret cut out", err)
 	}
 }
@@ -70,6 +72,11 @@ func TestSafeURL(t *testing.T) {
 	u, _ := url.Parse("https://bob:pw@ntfy.example.com/alerts?auth=abc#x")
 	if got := notifiers.SafeURL(u); got != "https://ntfy.example.com/alerts" {
 		t.Errorf("SafeURL = %q", got)
+	}
+	// A secret in the path (Slack-style webhooks) is masked too.
+	u, _ = url.Parse("https://hooks.example.com/services/T0AAAAAAA/B0BBBBBBB/xoxbS3cr3tT0kenValue1234567")
+	if got := notifiers.SafeURL(u); strings.Contains(got, "S3cr3t") || !strings.Contains(got, redact.Mask) {
+		t.Errorf("SafeURL = %q, want the token-like segment masked", got)
 	}
 }
 

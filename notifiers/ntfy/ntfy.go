@@ -175,7 +175,7 @@ func (n *Ntfy) publish(ctx context.Context, m Message) (bool, error) {
 		headers["Authorization"] = "Bearer " + token
 	}
 	if retry, err := notifiers.PostJSON(ctx, n.client, n.base, body, headers, n.token, token, n.now()); err != nil {
-		return retry, fmt.Errorf("publish to %s: %w", notifiers.SafeURL(n.base)+n.topic, err)
+		return retry, fmt.Errorf("publish to %s: %w", notifiers.SafeURL(n.base.JoinPath(n.topic)), err)
 	}
 	return false, nil
 }
