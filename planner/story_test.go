@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/agentd/agentd/event"
 )
 
 // TestPlanStoryOnce: a story published twice under different GUIDs (a feed
@@ -40,43 +42,21 @@ func TestPlanStoryOnce(t *testing.T) {
 	steps := []struct {
 		name string
 		want int
-		ev   func() (int, error)
+		item event.FeedItem
+		at   time.Time
 	}{
-		{"first", 1, func() (int, error) {
-			s, err := p.Plan(ctx, feedEvent(t, first, testNow.Add(-3*time.Hour)))
-			return len(s), err
-		}},
-		{"first again", 1, func() (int, error) {
-			s, err := p.Plan(ctx, feedEvent(t, first, testNow.Add(-3*time.Hour)))
-			return len(s), err
-		}},
-		{"new GUID, same link", 0, func() (int, error) {
-			s, err := p.Plan(ctx, feedEvent(t, second, testNow.Add(-2*time.Hour)))
-			return len(s), err
-		}},
-		{"another feed, same link", 0, func() (int, error) {
-			s, err := p.Plan(ctx, feedEvent(t, other, testNow.Add(-time.Hour)))
-			return len(s), err
-		}},
-		{"same feed, same title, no link", 0, func() (int, error) {
-			s, err := p.Plan(ctx, feedEvent(t, sameTitle, testNow.Add(-time.Hour)))
-			return len(s), err
-		}},
-		{"same link, another title", 1, func() (int, error) {
-			s, err := p.Plan(ctx, feedEvent(t, changelog, testNow.Add(-time.Hour)))
-			return len(s), err
-		}},
-		{"same title, another summary", 1, func() (int, error) {
-			s, err := p.Plan(ctx, feedEvent(t, recurring, testNow.Add(-time.Hour)))
-			return len(s), err
-		}},
-		{"another story", 1, func() (int, error) {
-			s, err := p.Plan(ctx, feedEvent(t, different, testNow.Add(-time.Hour)))
-			return len(s), err
-		}},
+		{"first", 1, first, testNow.Add(-3 * time.Hour)},
+		{"first again", 1, first, testNow.Add(-3 * time.Hour)},
+		{"new GUID, same link", 0, second, testNow.Add(-2 * time.Hour)},
+		{"another feed, same link", 0, other, testNow.Add(-time.Hour)},
+		{"same feed, same title, no link", 0, sameTitle, testNow.Add(-time.Hour)},
+		{"same link, another title", 1, changelog, testNow.Add(-time.Hour)},
+		{"same title, another summary", 1, recurring, testNow.Add(-time.Hour)},
+		{"another story", 1, different, testNow.Add(-time.Hour)},
 	}
 	for _, s := range steps {
-		n, err := s.ev()
+		sugg, err := p.Plan(ctx, feedEvent(t, s.item, s.at))
+		n := len(sugg)
 		if err != nil || n != s.want {
 			t.Errorf("%s: %d suggestions (%v), want %d", s.name, n, err, s.want)
 		}

@@ -16,32 +16,49 @@ import (
 	"github.com/agentd/agentd/notifiers"
 )
 
-// TestDesktopActions shows suggestions on a private session bus, where a
-// notification server plays the user and clicks each button; every click
-// is answered in the suggestion book as the CLI would answer it.
-func TestDesktopActions(t *testing.T) {
+// desktopApp starts a private session bus, where a notification server
+// plays the user, and an App on the config yaml whose clock stands at now.
+func desktopApp(t *testing.T, yaml string, now time.Time) (*dbustest.Server, *config.Config, func() time.Time, *App) {
+	t.Helper()
 	addr := dbustest.StartBus(t)
 	srv := dbustest.StartServer(t, addr)
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
 
-	cfg, err := config.Parse("/tmp/agentd-test.yaml", []byte("user: {timezone: Europe/Paris}\nnotify: {desktop: {min_priority: low, quiet_hours: false}}\n"))
+	cfg, err := config.Parse("/tmp/agentd-test.yaml", []byte(yaml))
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 21:30 in Paris: "tomorrow morning" is 09:00 Paris the next day.
-	now := time.Date(2026, 12, 7, 20, 30, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 	a, err := New(Options{Config: cfg, Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return srv, cfg, clock, a
+}
+
+// desktopNotifiers returns cfg's notifiers, whose buttons call act, and a
+// channel that receives the suggestion's ID once act has answered a click.
+func desktopNotifiers(cfg *config.Config, clock func() time.Time, act func(id, action string)) ([]notifiers.Target, <-chan string) {
+	answered := make(chan string, 16)
+	targets := Notifiers(cfg, io.Discard, slog.New(slog.DiscardHandler), clock, func(id, action string) {
+		act(id, action)
+		answered <- id
+	})
+	return targets, answered
+}
+
+// TestDesktopActions shows suggestions on a private session bus, where a
+// notification server plays the user and clicks each button; every click
+// is answered in the suggestion book as the CLI would answer it.
+func TestDesktopActions(t *testing.T) {
+	// 21:30 in Paris: "tomorrow morning" is 09:00 Paris the next day.
+	now := time.Date(2026, 12, 7, 20, 30, 0, 0, time.UTC)
+	srv, cfg, clock, a := desktopApp(t, "user: {timezone: Europe/Paris}\nnotify: {desktop: {min_priority: low, quiet_hours: false}}\n", now)
 	ctx := t.Context()
 	out := &suggestions.MemoryOutbox{}
 	book := suggestions.New(state.NewMemory(), out, clock)
-	answered := make(chan string, 16)
-	targets := Notifiers(cfg, io.Discard, slog.New(slog.DiscardHandler), clock, func(id, action string) {
+	targets, answered := desktopNotifiers(cfg, clock, func(id, action string) {
 		a.feedback(ctx, book, cfg.User.Location, id, action)
-		answered <- id
 	})
 	if len(targets) != 1 {
 		t.Fatalf("targets %v, want the desktop", targets)

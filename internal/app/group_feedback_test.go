@@ -1,13 +1,10 @@
 package app
 
 import (
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/agentd/agentd/event"
-	"github.com/agentd/agentd/internal/config"
 	"github.com/agentd/agentd/internal/dbustest"
 	"github.com/agentd/agentd/internal/state"
 	"github.com/agentd/agentd/internal/suggestions"
@@ -19,27 +16,13 @@ import (
 // dismisses each suggestion it stands for, the first one (shown alone)
 // stays open.
 func TestGroupedNotificationActions(t *testing.T) {
-	addr := dbustest.StartBus(t)
-	srv := dbustest.StartServer(t, addr)
-	t.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
-
-	cfg, err := config.Parse("/tmp/agentd-test.yaml", []byte("user: {timezone: Europe/Paris}\nnotify: {desktop: {min_priority: low, quiet_hours: false}, group_window: 300ms}\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
-	clock := func() time.Time { return now }
-	a, err := New(Options{Config: cfg, Now: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, cfg, clock, a := desktopApp(t, "user: {timezone: Europe/Paris}\nnotify: {desktop: {min_priority: low, quiet_hours: false}, group_window: 300ms}\n", now)
 	ctx := t.Context()
 	book := suggestions.New(state.NewMemory(), &suggestions.MemoryOutbox{}, clock)
-	answered := make(chan string, 16)
 	var d *notifiers.Dispatcher
-	targets := Notifiers(cfg, io.Discard, slog.New(slog.DiscardHandler), clock, func(id, action string) {
+	targets, answered := desktopNotifiers(cfg, clock, func(id, action string) {
 		a.notificationAction(ctx, d, book, cfg.User.Location, id, action)
-		answered <- id
 	})
 	defer closeNotifier(targets[0].Notifier)
 	d = notifiers.NewDispatcher(targets, state.NewMemory(), nil, append([]notifiers.Option{notifiers.WithClock(clock)}, deliveryOptions(cfg)...)...)

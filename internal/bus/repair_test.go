@@ -33,6 +33,33 @@ func corrupt(t *testing.T, path string, off int64, n int) {
 	}
 }
 
+// damagedWatchersBlock makes a data dir whose watchers' KV stream holds 50
+// keys of 300 bytes, then writes 8 KB of random bytes into its first
+// block; it returns the dir and the block's path.
+func damagedWatchersBlock(t *testing.T, ctx context.Context) (dir, blk string) {
+	t.Helper()
+	dir = t.TempDir()
+	b, err := Open(ctx, Config{DataDir: dir}, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := b.Store(ctx, BucketWatchers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 {
+		if err := st.Put(ctx, "cursor"+string(rune('a'+i)), make([]byte, 300)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	blk = filepath.Join(dir, "jetstream", "$G", "streams", "KV_"+BucketWatchers, "msgs", "1.blk")
+	corrupt(t, blk, 2000, 8<<10)
+	return dir, blk
+}
+
 // TestRepairDamagedConsumer: 64 random bytes in a consumer's state file
 // stop the bus from opening with a message naming the file and the repair;
 // after Repair it opens, and the rebuilt consumer hands over what its
@@ -123,25 +150,7 @@ func TestRepairDamagedConsumer(t *testing.T) {
 // works after.
 func TestRepairDamagedBlock(t *testing.T) {
 	ctx := testContext(t, 60*time.Second)
-	dir := t.TempDir()
-	b, err := Open(ctx, Config{DataDir: dir}, testLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := b.Store(ctx, BucketWatchers)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range 50 {
-		if err := st.Put(ctx, "cursor"+string(rune('a'+i)), make([]byte, 300)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := b.Close(); err != nil {
-		t.Fatal(err)
-	}
-	blk := filepath.Join(dir, "jetstream", "$G", "streams", "KV_"+BucketWatchers, "msgs", "1.blk")
-	corrupt(t, blk, 2000, 8<<10)
+	dir, blk := damagedWatchersBlock(t, ctx)
 
 	rep, err := Repair(ctx, Config{DataDir: dir}, testLogger(t))
 	if err != nil {
@@ -159,11 +168,11 @@ func TestRepairDamagedBlock(t *testing.T) {
 		t.Errorf("damaged block not moved aside: %v", err)
 	}
 
-	b = openEmbedded(t, ctx, dir)
+	b := openEmbedded(t, ctx, dir)
 	if d := b.Damage(); len(d) > 0 {
 		t.Errorf("after repair, still damaged: %v", d)
 	}
-	st, err = b.Store(ctx, BucketWatchers)
+	st, err := b.Store(ctx, BucketWatchers)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,27 +189,9 @@ func TestRepairDamagedBlock(t *testing.T) {
 // the keys and the repair.
 func TestDamagedBlockReported(t *testing.T) {
 	ctx := testContext(t, 60*time.Second)
-	dir := t.TempDir()
-	b, err := Open(ctx, Config{DataDir: dir}, testLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := b.Store(ctx, BucketWatchers)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range 50 {
-		if err := st.Put(ctx, "cursor"+string(rune('a'+i)), make([]byte, 300)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := b.Close(); err != nil {
-		t.Fatal(err)
-	}
-	blk := filepath.Join(dir, "jetstream", "$G", "streams", "KV_"+BucketWatchers, "msgs", "1.blk")
-	corrupt(t, blk, 2000, 8<<10)
+	dir, blk := damagedWatchersBlock(t, ctx)
 	start := time.Now()
-	_, err = Open(ctx, Config{DataDir: dir}, testLogger(t))
+	_, err := Open(ctx, Config{DataDir: dir}, testLogger(t))
 	if !errors.Is(err, ErrDamaged) {
 		t.Fatalf("Open on a damaged block: err = %v, want ErrDamaged", err)
 	}

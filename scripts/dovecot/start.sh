@@ -25,6 +25,8 @@
 # o+x so that user can reach it; run as anyone else, everything runs as
 # that user.
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 dir=${1:?usage: start.sh DIR [PORT]}
 want_port=${2:-0}
@@ -71,17 +73,6 @@ chown -R "$mail_uid:$mail_gid" "$dir/mail" "$dir/home"
 printf '%s:{PLAIN}%s\n' "$user" "$pass" >"$dir/users"
 chmod 0640 "$dir/users"
 if [ "$(id -u)" = 0 ]; then chgrp "$internal_group" "$dir/users"; fi
-
-free_port() {
-  local py=/usr/bin/python3
-  [ -x "$py" ] || py=$(command -v python3 || true)
-  if [ -n "$py" ]; then
-    "$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-  else
-    # No python: a random high port; a taken one fails and is retried.
-    echo $((20000 + RANDOM % 40000))
-  fi
-}
 
 write_config() {
   cat >"$dir/dovecot.conf" <<EOF
@@ -157,38 +148,19 @@ namespace inbox {
 EOF
 }
 
-port_open() {
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+launch() {
+  write_config "$1"
+  # -F: stay in the foreground, so the pid is the master's.
+  setsid "$dovecot_bin" -F -c "$dir/dovecot.conf" </dev/null >>"$dir/dovecot.log" 2>&1 &
 }
 
-# A port picked here can be taken before Dovecot binds it: try again.
-for attempt in 1 2 3; do
-  port=$want_port
-  if [ "$port" = 0 ]; then port=$(free_port); fi
-  write_config "$port"
-  # -F: stay in the foreground, so the pid is the master's. No terminal,
-  # no inherited stdout: the caller reading our output sees it end.
-  setsid "$dovecot_bin" -F -c "$dir/dovecot.conf" </dev/null >>"$dir/dovecot.log" 2>&1 &
-  pid=$!
-  echo "$pid" >"$dir/dovecot.pid"
-  # Up to 15 s: Dovecot starts in well under a second, but CI is slow.
-  for _ in $(seq 1 150); do
-    if ! kill -0 "$pid" 2>/dev/null; then break; fi
-    if port_open "$port"; then
-      echo "DOVECOT_HOST=127.0.0.1"
-      echo "DOVECOT_PORT=$port"
-      echo "DOVECOT_PID=$pid"
-      echo "DOVECOT_USER=$user"
-      echo "DOVECOT_PASSWORD=$pass"
-      echo "DOVECOT_CONFIG=$dir/dovecot.conf"
-      exit 0
-    fi
-    sleep 0.1
-  done
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  echo "start.sh: dovecot did not start on port $port (attempt $attempt):" >&2
-  tail -n 20 "$dir/dovecot.log" >&2 || true
-  if [ "$want_port" != 0 ]; then break; fi
-done
-exit 1
+report() {
+  echo "DOVECOT_HOST=127.0.0.1"
+  echo "DOVECOT_PORT=$1"
+  echo "DOVECOT_PID=$2"
+  echo "DOVECOT_USER=$user"
+  echo "DOVECOT_PASSWORD=$pass"
+  echo "DOVECOT_CONFIG=$dir/dovecot.conf"
+}
+
+start_server dovecot "$dir/dovecot.log" "$dir/dovecot.pid" "$want_port"
