@@ -261,16 +261,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 
 	for sig := range sigs {
 		if sig == syscall.SIGHUP {
-			next, err := config.Load(c.config)
-			if err != nil {
-				logger.Error("reload: config has errors, keeping the running one", "err", err)
-				continue
-			}
-			if err := a.Reload(ctx, next); err != nil {
-				logger.Error("reload failed", "err", err)
-				continue
-			}
-			c.zone.set(next.User.Location)
+			reload()
 			continue
 		}
 		break
