@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/agentd/agentd/internal/app"
-	"github.com/agentd/agentd/internal/config"
 )
 
 // cmdRepair mends a damaged store: it moves what the embedded server cannot
@@ -19,15 +18,9 @@ func cmdRepair(args []string, stdout, stderr io.Writer) int {
 	if code, done := parseFlags(fs, "repair", args, stdout, stderr); done {
 		return code
 	}
-	logger, err := c.logger(stderr)
-	if err != nil {
-		fmt.Fprintln(stderr, "agentd:", err)
-		return 2
-	}
-	cfg, err := config.Load(c.config)
-	if err != nil {
-		fmt.Fprintln(stderr, "agentd:", err)
-		return 1
+	logger, cfg, code, ok := c.setup(stderr, false)
+	if !ok {
+		return code
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
