@@ -378,7 +378,8 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 func cmdPlan(args []string, stdout, stderr io.Writer) int {
 	fs, c := newFlags("plan", stderr)
 	at := fs.String("at", "", "the moment to plan for, RFC 3339 `TIME` (default: now)")
-	horizon := fs.Duration("horizon", 48*time.Hour, "list reminders due within this `DURATION` after --at")
+	horizon := durationFlag(48 * time.Hour)
+	fs.Var(&horizon, "horizon", "list reminders due within this `DURATION` after --at (36h, 2d)")
 	format := fs.String("format", "text", "output `FORMAT`: text or json (one object per line)")
 	if code, done := parseFlags(fs, "plan", args, stdout, stderr); done {
 		return code
@@ -401,7 +402,7 @@ func cmdPlan(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer cancel()
-	ss, failed, err := app.Plan(ctx, cfg, app.PlanOptions{At: when, Horizon: *horizon, Logger: logger})
+	ss, failed, err := app.Plan(ctx, cfg, app.PlanOptions{At: when, Horizon: time.Duration(horizon), Logger: logger})
 	if err != nil {
 		fmt.Fprintln(stderr, "agentd plan:", err)
 		return 1
