@@ -216,6 +216,7 @@ func TestPlanFlagErrors(t *testing.T) {
 	}{
 		{"bad time", []string{"plan", "--config", demo, "--at", "tomorrow"}, "not an RFC 3339 time"},
 		{"bad format", []string{"plan", "--config", demo, "--at", "2026-08-12T18:00:00Z", "--format", "xml"}, "use text or json"},
+		{"bad horizon", []string{"plan", "--config", demo, "--horizon", "2x"}, `"2x" is not a duration: unknown unit "x"`},
 		{"missing config", []string{"plan", "--config", filepath.Join(t.TempDir(), "nope.yaml")}, "nope.yaml"},
 		{"unknown command", []string{"frobnicate"}, "unknown command"},
 	}

@@ -48,14 +48,9 @@ func cmdDigestPreview(args []string, stdout, stderr io.Writer) int {
 	if code, done := parseFlags(fs, name, args, stdout, stderr); done {
 		return code
 	}
-	logger, err := c.quietLogger(stderr)
-	if err != nil {
-		fmt.Fprintln(stderr, "agentd:", err)
-		return 2
-	}
-	cfg, ok := c.load(stderr)
+	logger, cfg, code, ok := c.setup(stderr, true)
 	if !ok {
-		return 1
+		return code
 	}
 	when, err := parseAt(*at, time.Now(), cfg.User.Location)
 	if err != nil {
@@ -85,14 +80,9 @@ func cmdDigestSend(args []string, stdout, stderr io.Writer) int {
 	if code, done := parseFlags(fs, name, args, stdout, stderr); done {
 		return code
 	}
-	logger, err := c.logger(stderr)
-	if err != nil {
-		fmt.Fprintln(stderr, "agentd:", err)
-		return 2
-	}
-	cfg, ok := c.load(stderr)
+	logger, cfg, code, ok := c.setup(stderr, false)
 	if !ok {
-		return 1
+		return code
 	}
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer cancel()

@@ -154,6 +154,25 @@ func (d *daemon) stop(t testing.TB) {
 	}
 }
 
+// oneFeedConfig writes a config with one feed, served by the returned
+// feedServer until the test ends, the terminal notifier and its data dir in
+// a temp dir. It returns the server, the config's path and the data dir.
+func oneFeedConfig(t *testing.T) (fs *feedServer, cfg, data string) {
+	t.Helper()
+	fs = &feedServer{}
+	srv := httptest.NewServer(fs)
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	data = filepath.Join(dir, "data")
+	cfg = filepath.Join(dir, "config.yaml")
+	body := fmt.Sprintf("user: {name: Test, email: test@example.com, timezone: UTC, interests: [golang, go]}\n"+
+		"bus: {data_dir: %s}\nsources:\n  feeds:\n    - {name: test, url: %q, every: 1h}\nnotify: {terminal: {}}\n", data, srv.URL+"/feed.xml")
+	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return fs, cfg, data
+}
+
 func buildAgentd(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "agentd")

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/agentd/agentd/internal/config"
 )
 
 // synopsis returns a subcommand's usage line and one-line description, as
@@ -94,4 +96,19 @@ func parseFlags(fs *flag.FlagSet, name string, args []string, stdout, stderr io.
 		return 2, true
 	}
 	return 0, false
+}
+
+// durationFlag is a flag taking a duration as the config and --since
+// spell it: Go's units plus d and w (36h, 2d, 1w).
+type durationFlag config.Duration
+
+func (d *durationFlag) String() string { return config.Duration(*d).String() }
+
+func (d *durationFlag) Set(s string) error {
+	v, err := config.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = durationFlag(v)
+	return nil
 }

@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,18 +34,8 @@ func TestDamagedWatchersBlock(t *testing.T) {
 		t.Skip("integration test: set AGENTD_INTEGRATION=1")
 	}
 	bin := buildAgentd(t)
-	fs := &feedServer{}
-	srv := httptest.NewServer(fs)
-	defer srv.Close()
+	fs, cfg, data := oneFeedConfig(t)
 	fs.add("Go 1.99 released with generics everywhere")
-	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
-	cfg := filepath.Join(dir, "config.yaml")
-	body := fmt.Sprintf("user: {name: Test, email: test@example.com, timezone: UTC, interests: [golang, go]}\n"+
-		"bus: {data_dir: %s}\nsources:\n  feeds:\n    - {name: test, url: %q, every: 1h}\nnotify: {terminal: {}}\n", data, srv.URL+"/feed.xml")
-	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	d := startDaemon(t, bin, cfg)
 	d.waitFor(t, "Go 1.99 released")
 	d.stop(t)

@@ -22,11 +22,6 @@ func cmdLedger(args []string, stdout, stderr io.Writer) int {
 	if code, done := parseFlags(fs, "ledger", args, stdout, stderr); done {
 		return code
 	}
-	logger, err := c.quietLogger(stderr)
-	if err != nil {
-		fmt.Fprintln(stderr, "agentd:", err)
-		return 2
-	}
 	from, err := parseSince(*since, time.Now())
 	if err != nil {
 		fmt.Fprintln(stderr, "agentd ledger: --since:", err)
@@ -36,9 +31,9 @@ func cmdLedger(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "agentd ledger: --format %q: use text or json\n", *format)
 		return 2
 	}
-	cfg, ok := c.load(stderr)
+	logger, cfg, code, ok := c.setup(stderr, true)
 	if !ok {
-		return 1
+		return code
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

@@ -3,11 +3,7 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net/http/httptest"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,18 +15,8 @@ import (
 // dir and the first one's pid; check and plan still work beside the first.
 func TestSecondDaemonRefused(t *testing.T) {
 	bin := buildAgentd(t)
-	fs := &feedServer{}
-	srv := httptest.NewServer(fs)
-	defer srv.Close()
+	fs, cfg, data := oneFeedConfig(t)
 	fs.add("Go 1.99 released with generics everywhere")
-	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
-	cfg := filepath.Join(dir, "config.yaml")
-	body := fmt.Sprintf("user: {name: Test, email: test@example.com, timezone: UTC, interests: [golang, go]}\n"+
-		"bus: {data_dir: %s}\nsources:\n  feeds:\n    - {name: test, url: %q, every: 1h}\nnotify: {terminal: {}}\n", data, srv.URL+"/feed.xml")
-	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
-		t.Fatal(err)
-	}
 
 	first := startDaemon(t, bin, cfg)
 	first.waitFor(t, "Go 1.99 released")

@@ -131,6 +131,27 @@ func (c *common) load(stderr io.Writer) (*config.Config, bool) {
 	return cfg, true
 }
 
+// setup starts a command that reads the config: it makes the logger (quiet:
+// see quietLogger) and loads the config. On failure it has said why on
+// stderr and code is the exit status: 2 for a bad --log-* flag, 1 for a
+// config that does not load.
+func (c *common) setup(stderr io.Writer, quiet bool) (logger *slog.Logger, cfg *config.Config, code int, ok bool) {
+	var err error
+	if quiet {
+		logger, err = c.quietLogger(stderr)
+	} else {
+		logger, err = c.logger(stderr)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "agentd:", err)
+		return nil, nil, 2, false
+	}
+	if cfg, ok = c.load(stderr); !ok {
+		return nil, nil, 1, false
+	}
+	return logger, cfg, 0, true
+}
+
 func (c *common) logger(stderr io.Writer) (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
@@ -172,17 +193,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		// milliseconds of CPU per burst. GOGC in the environment wins.
 		debug.SetGCPercent(daemonGCPercent)
 	}
-	logger, err := c.logger(stderr)
-	if err != nil {
-		fmt.Fprintln(stderr, "agentd:", err)
-		return 2
+	logger, cfg, code, ok := c.setup(stderr, false)
+	if !ok {
+		return code
 	}
-	cfg, err := config.Load(c.config)
-	if err != nil {
-		fmt.Fprintln(stderr, "agentd:", err)
-		return 1
-	}
-	c.zone.set(cfg.User.Location)
 	a, err := app.New(app.Options{Config: cfg, Logger: logger, Stdout: stdout})
 	if err != nil {
 		fmt.Fprintln(stderr, "agentd:", err)
@@ -247,16 +261,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 
 	for sig := range sigs {
 		if sig == syscall.SIGHUP {
-			next, err := config.Load(c.config)
-			if err != nil {
-				logger.Error("reload: config has errors, keeping the running one", "err", err)
-				continue
-			}
-			if err := a.Reload(ctx, next); err != nil {
-				logger.Error("reload failed", "err", err)
-				continue
-			}
-			c.zone.set(next.User.Location)
+			reload()
 			continue
 		}
 		break
@@ -373,20 +378,16 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 func cmdPlan(args []string, stdout, stderr io.Writer) int {
 	fs, c := newFlags("plan", stderr)
 	at := fs.String("at", "", "the moment to plan for, RFC 3339 `TIME` (default: now)")
-	horizon := fs.Duration("horizon", 48*time.Hour, "list reminders due within this `DURATION` after --at")
+	horizon := durationFlag(48 * time.Hour)
+	fs.Var(&horizon, "horizon", "list reminders due within this `DURATION` after --at (36h, 2d)")
 	format := fs.String("format", "text", "output `FORMAT`: text or json (one object per line)")
 	if code, done := parseFlags(fs, "plan", args, stdout, stderr); done {
 		return code
 	}
-	logger, err := c.quietLogger(stderr)
-	if err != nil {
-		fmt.Fprintln(stderr, "agentd:", err)
-		return 2
-	}
 	when := time.Now()
 	if *at != "" {
-		when, err = time.Parse(time.RFC3339, *at)
-		if err != nil {
+		var err error
+		if when, err = time.Parse(time.RFC3339, *at); err != nil {
 			fmt.Fprintf(stderr, "agentd plan: --at %q is not an RFC 3339 time (example: 2026-11-27T09:00:00+01:00)\n", *at)
 			return 2
 		}
@@ -395,13 +396,13 @@ func cmdPlan(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "agentd plan: --format %q: use text or json\n", *format)
 		return 2
 	}
-	cfg, ok := c.load(stderr)
+	logger, cfg, code, ok := c.setup(stderr, true)
 	if !ok {
-		return 1
+		return code
 	}
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer cancel()
-	ss, failed, err := app.Plan(ctx, cfg, app.PlanOptions{At: when, Horizon: *horizon, Logger: logger})
+	ss, failed, err := app.Plan(ctx, cfg, app.PlanOptions{At: when, Horizon: time.Duration(horizon), Logger: logger})
 	if err != nil {
 		fmt.Fprintln(stderr, "agentd plan:", err)
 		return 1

@@ -2,12 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/agentd/agentd/internal/app"
-	"github.com/agentd/agentd/internal/config"
+	"github.com/agentd/agentd/internal/bus"
 )
 
 // cmdRepair mends a damaged store: it moves what the embedded server cannot
@@ -19,19 +20,24 @@ func cmdRepair(args []string, stdout, stderr io.Writer) int {
 	if code, done := parseFlags(fs, "repair", args, stdout, stderr); done {
 		return code
 	}
-	logger, err := c.logger(stderr)
-	if err != nil {
-		fmt.Fprintln(stderr, "agentd:", err)
-		return 2
-	}
-	cfg, err := config.Load(c.config)
-	if err != nil {
-		fmt.Fprintln(stderr, "agentd:", err)
-		return 1
+	logger, cfg, code, ok := c.setup(stderr, false)
+	if !ok {
+		return code
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	rep, err := app.Repair(ctx, cfg, logger)
+	if lerr := (*bus.LockedError)(nil); errors.As(err, &lerr) {
+		// The lock's own advice (another data dir) is for a second
+		// daemon; a repair must mend this one, so the daemon goes.
+		who := "another process"
+		if lerr.PID > 0 {
+			who = fmt.Sprintf("a running agentd (pid %d)", lerr.PID)
+		}
+		fmt.Fprintf(stderr, "agentd repair: data dir %s is in use by %s: stop it first "+
+			"(systemctl --user stop agentd, or Ctrl-C where it runs), then run agentd repair again\n", lerr.Dir, who)
+		return 1
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "agentd repair:", err)
 		return 1

@@ -4,14 +4,15 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"fmt"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/agentd/agentd/internal/bus"
 )
 
 // TestRepairDamagedConsumer: 64 random bytes in a consumer's state file
@@ -21,22 +22,13 @@ import (
 // announces only what is new.
 func TestRepairDamagedConsumer(t *testing.T) {
 	bin := buildAgentd(t)
-	fs := &feedServer{}
-	srv := httptest.NewServer(fs)
-	defer srv.Close()
+	fs, cfg, data := oneFeedConfig(t)
 	fs.add("Go 1.99 released with generics everywhere")
-	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
-	cfg := filepath.Join(dir, "config.yaml")
-	body := fmt.Sprintf("user: {name: Test, email: test@example.com, timezone: UTC, interests: [golang, go]}\n"+
-		"bus: {data_dir: %s}\nsources:\n  feeds:\n    - {name: test, url: %q, every: 1h}\nnotify: {terminal: {}}\n", data, srv.URL+"/feed.xml")
-	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
-		t.Fatal(err)
-	}
 
 	d := startDaemon(t, bin, cfg)
 	d.waitFor(t, "Go 1.99 released")
-	if code, out, errOut := runCLI(t, "repair", "--config", cfg); code != 1 || !strings.Contains(errOut, "in use by another agentd") {
+	if code, out, errOut := runCLI(t, "repair", "--config", cfg); code != 1 || !strings.Contains(errOut, "in use by a running agentd") ||
+		!strings.Contains(errOut, "stop it first") {
 		t.Errorf("repair beside the daemon: exit %d, want 1 naming the daemon\n%s%s", code, out, errOut)
 	}
 	d.stop(t)
@@ -100,5 +92,37 @@ func TestRepairDamagedConsumer(t *testing.T) {
 	}
 	if n := d2.count("Go 2.0 released"); n != 1 {
 		t.Errorf("after repair, the new item was shown %d times, want 1", n)
+	}
+}
+
+// TestRepairBesideLockHolder: repair beside a daemon repeated the second
+// daemon's advice, "give this one its own bus.data_dir", which would
+// repair an empty store. It says to stop the daemon and run repair again.
+func TestRepairBesideLockHolder(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	if err := os.MkdirAll(filepath.Join(data, "jetstream"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(filepath.Join(data, bus.LockName), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("4242\n"); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(cfg, []byte("user: {timezone: UTC}\nbus: {data_dir: "+data+"}\nnotify: {terminal: {}}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "repair", "--config", cfg, "--log-level", "error")
+	want := "agentd repair: data dir " + data + " is in use by a running agentd (pid 4242): stop it first " +
+		"(systemctl --user stop agentd, or Ctrl-C where it runs), then run agentd repair again\n"
+	if code != 1 || out != "" || errOut != want {
+		t.Errorf("repair beside the lock holder: exit %d, stdout %q\nstderr %q\nwant   %q", code, out, errOut, want)
 	}
 }

@@ -72,14 +72,9 @@ func suggestionsCommand(args []string, stdout, stderr io.Writer, now func() time
 		fmt.Fprintf(stderr, "agentd suggestions %s: --all is for list\n", action)
 		return 2
 	}
-	logger, err := c.quietLogger(stderr)
-	if err != nil {
-		fmt.Fprintln(stderr, "agentd:", err)
-		return 2
-	}
-	cfg, ok := c.load(stderr)
+	logger, cfg, code, ok := c.setup(stderr, true)
 	if !ok {
-		return 1
+		return code
 	}
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer cancel()

@@ -142,7 +142,7 @@ func TestSuggestionsListAndAnswerOnTheDataDir(t *testing.T) {
 	}
 
 	code, out, errOut = runSuggestions(t, "done", "0123", "--config", path)
-	if code != 1 || out != "" || !strings.Contains(errOut, `agentd suggestions done: no suggestion with id "0123"`) {
+	if code != 1 || out != "" || errOut != "agentd suggestions done: no suggestion with id \"0123\" (agentd suggestions list --all shows them all)\n" {
 		t.Errorf("unknown id: exit %d, %q, %q", code, out, errOut)
 	}
 	code, _, errOut = runSuggestions(t, "done", "ab", "--config", path)
@@ -184,7 +184,7 @@ func TestSuggestionsThroughTheDaemon(t *testing.T) {
 		t.Errorf("list through the daemon: exit %d\n%s", code, out)
 	}
 	code, _, errOut = runSuggestions(t, "dismiss", "0123", "--config", path)
-	if code != 1 || !strings.Contains(errOut, `no suggestion with id "0123"`) {
+	if code != 1 || !strings.Contains(errOut, `no suggestion with id "0123"`) || strings.Contains(errOut, "key not found") {
 		t.Errorf("unknown id through the daemon: exit %d, %q", code, errOut)
 	}
 }

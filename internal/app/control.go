@@ -140,6 +140,16 @@ func answerStatus(err error) int {
 	return http.StatusInternalServerError
 }
 
+// notFoundError is an id no suggestion has. It is state.ErrNotFound, but
+// its message is for the user: what to run, not the store's words.
+type notFoundError struct{ id string }
+
+func (e notFoundError) Error() string {
+	return fmt.Sprintf("no suggestion with id %q (agentd suggestions list --all shows them all)", e.id)
+}
+
+func (e notFoundError) Unwrap() error { return state.ErrNotFound }
+
 // badRequestError marks an answer the user got wrong (the action, the
 // until), as opposed to a store failing.
 type badRequestError struct{ error }
@@ -190,7 +200,7 @@ func resolveSuggestion(ctx context.Context, book *suggestions.Book, id string) (
 	}
 	switch len(found) {
 	case 0:
-		return suggestions.Record{}, fmt.Errorf("no suggestion with id %q (agentd suggestions list --all shows them all): %w", id, state.ErrNotFound)
+		return suggestions.Record{}, notFoundError{id}
 	case 1:
 		return found[0], nil
 	}

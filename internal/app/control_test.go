@@ -15,6 +15,7 @@ import (
 	"github.com/agentd/agentd/internal/bus"
 	"github.com/agentd/agentd/internal/config"
 	"github.com/agentd/agentd/internal/control"
+	"github.com/agentd/agentd/internal/state"
 	"github.com/agentd/agentd/internal/suggestions"
 	"github.com/agentd/agentd/planner/llm"
 )
@@ -133,7 +134,8 @@ func TestControlSocket(t *testing.T) {
 		!strings.Contains(err.Error(), "ambiguous") || !strings.Contains(err.Error(), sa.ID) || !strings.Contains(err.Error(), sb.ID) {
 		t.Errorf("ambiguous prefix: %v", err)
 	}
-	if _, err := AnswerSuggestion(ctx, cfg, "ff", suggestions.ActionDismiss, "", opts); err == nil || !strings.Contains(err.Error(), `no suggestion with id "ff"`) {
+	if _, err := AnswerSuggestion(ctx, cfg, "ff", suggestions.ActionDismiss, "", opts); err == nil ||
+		!strings.HasSuffix(err.Error(), `no suggestion with id "ff" (agentd suggestions list --all shows them all)`) {
 		t.Errorf("unknown id: %v", err)
 	}
 	rec, err := AnswerSuggestion(ctx, cfg, "ab", suggestions.ActionDismiss, "", opts)
@@ -205,7 +207,8 @@ func TestSuggestionsOffline(t *testing.T) {
 	if err != nil || rec.Status != event.StatusSnoozed || !rec.Until.Equal(controlNow().Add(time.Hour)) {
 		t.Fatalf("snooze offline: %+v, %v", rec, err)
 	}
-	if _, err := AnswerSuggestion(ctx, cfg, "0000", suggestions.ActionDone, "", opts); err == nil || !strings.Contains(err.Error(), "no suggestion") {
+	if _, err := AnswerSuggestion(ctx, cfg, "0000", suggestions.ActionDone, "", opts); !errors.Is(err, state.ErrNotFound) ||
+		err.Error() != `no suggestion with id "0000" (agentd suggestions list --all shows them all)` {
 		t.Errorf("unknown id offline: %v", err)
 	}
 	recs, err := ListSuggestions(ctx, cfg, false, opts)

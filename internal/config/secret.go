@@ -75,10 +75,10 @@ func (s Secret) Resolve(ctx context.Context) (string, error) {
 	case s.Env != "":
 		v, ok := os.LookupEnv(s.Env)
 		if !ok {
-			return "", fmt.Errorf("%s: environment variable %s is not set", s.name(), s.Env)
+			return "", fmt.Errorf("%s_env: environment variable %s is not set", s.name(), s.Env)
 		}
 		if v == "" {
-			return "", fmt.Errorf("%s: environment variable %s is empty", s.name(), s.Env)
+			return "", fmt.Errorf("%s_env: environment variable %s is empty", s.name(), s.Env)
 		}
 		return v, nil
 	case s.File != "":
@@ -93,19 +93,19 @@ func (s Secret) readFile() (string, error) {
 	f, err := os.Open(s.File)
 	if err != nil {
 		// *PathError names the path and the reason, not the content.
-		return "", fmt.Errorf("%s: %w", s.name(), err)
+		return "", fmt.Errorf("%s_file: %w", s.name(), err)
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, maxSecretSize+1))
 	if err != nil {
-		return "", fmt.Errorf("%s: read %s: %w", s.name(), s.File, err)
+		return "", fmt.Errorf("%s_file: read %s: %w", s.name(), s.File, err)
 	}
 	if len(b) > maxSecretSize {
-		return "", fmt.Errorf("%s: %s is larger than %d bytes: not a secret file", s.name(), s.File, maxSecretSize)
+		return "", fmt.Errorf("%s_file: %s is larger than %d bytes: not a secret file", s.name(), s.File, maxSecretSize)
 	}
 	v := strings.TrimSpace(string(b))
 	if v == "" {
-		return "", fmt.Errorf("%s: %s is empty", s.name(), s.File)
+		return "", fmt.Errorf("%s_file: %s is empty", s.name(), s.File)
 	}
 	return v, nil
 }

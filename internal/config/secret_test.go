@@ -39,10 +39,10 @@ func TestSecretResolve(t *testing.T) {
 		notErr  []string
 	}{
 		"env":                {s: Secret{Env: "AGENTD_TEST_SECRET"}, want: secretValue},
-		"env unset":          {s: Secret{Env: "AGENTD_TEST_UNSET_XYZ", key: "llm.api_key"}, wantErr: []string{"llm.api_key", "AGENTD_TEST_UNSET_XYZ is not set"}},
-		"env empty":          {s: Secret{Env: "AGENTD_TEST_EMPTY"}, wantErr: []string{"AGENTD_TEST_EMPTY is empty"}},
+		"env unset":          {s: Secret{Env: "AGENTD_TEST_UNSET_XYZ", key: "llm.api_key"}, wantErr: []string{"llm.api_key_env: environment variable AGENTD_TEST_UNSET_XYZ is not set"}},
+		"env empty":          {s: Secret{Env: "AGENTD_TEST_EMPTY", key: "llm.api_key"}, wantErr: []string{"llm.api_key_env: environment variable AGENTD_TEST_EMPTY is empty"}},
 		"file trimmed":       {s: Secret{File: pwFile}, want: secretValue},
-		"file missing":       {s: Secret{File: filepath.Join(dir, "nope")}, wantErr: []string{"no such file", "nope"}},
+		"file missing":       {s: Secret{File: filepath.Join(dir, "nope"), key: "llm.api_key"}, wantErr: []string{"llm.api_key_file: ", "no such file", "nope"}},
 		"file empty":         {s: Secret{File: emptyFile}, wantErr: []string{"is empty"}},
 		"file too big":       {s: Secret{File: bigFile}, wantErr: []string{"larger than"}},
 		"command":            {s: Secret{Command: "printf '%s\\n' " + secretValue}, want: secretValue},
